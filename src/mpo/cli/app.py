@@ -1,0 +1,117 @@
+"""The root of the `mpo` command: global options, the command groups, and the one place
+where errors become a line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from mpo import __version__
+from mpo.cli import db, lifecycle, log, tasks
+from mpo.cli.context import AppContext
+from mpo.config import env
+from mpo.core.errors import ExitCode, MpoError
+
+EXIT_CODES = (
+    "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
+    "4 authentication or permission, 5 conflict or invalid transition, "
+    "6 database busy or unavailable. See docs/exit-codes.md."
+)
+
+
+def _error(text: str) -> None:
+    sys.stderr.write(f"error: {text}\n")
+
+
+class MpoGroup(TyperGroup):
+    """The root group: runs a command and translates every failure exactly once."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = self._run(args, prog_name or "mpo", complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
+             **extra: Any) -> int:
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except MpoError as exc:
+            _error(exc.message)
+            return int(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            _error(f"{exc.format_message()}{hint}")
+            return int(ExitCode.USAGE)
+        except click.ClickException as exc:
+            _error(exc.format_message())
+            return exc.exit_code
+        except click.Abort:
+            _error("aborted")
+            return int(ExitCode.UNEXPECTED)
+        except Exception as exc:
+            if os.environ.get(env.DEBUG):
+                raise
+            _error(f"unexpected {type(exc).__name__}: {exc} (set MPO_DEBUG=1 for a traceback)")
+            return int(ExitCode.UNEXPECTED)
+        return result if isinstance(result, int) else 0
+
+
+app = typer.Typer(
+    name="mpo",
+    cls=MpoGroup,
+    help="Marketplace orchestration: AI agents propose tasks, people approve, assign and "
+    "complete them, and every change lands in an append-only audit log.",
+    epilog=EXIT_CODES,
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"mpo {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database: Annotated[str | None, typer.Option(
+        "--db", metavar="URL|PATH", show_default=False,
+        help="Database: an SQLite path or URL, or postgresql+psycopg://... "
+        "(env: MPO_DATABASE_URL; default: the profile's, else the platform data dir)")] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", metavar="NAME", show_default=False,
+        help="Config profile to use (env: MPO_PROFILE; default: the default_profile key)")] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Marketplace orchestration: the ledger and workflow between agents and people."""
+    ctx.obj = AppContext(database_flag=database, profile_flag=profile)
+
+
+for group in (tasks, lifecycle, log, db):
+    app.add_typer(group.app)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    typer.main.get_command(app).main(args=argv, prog_name="mpo")

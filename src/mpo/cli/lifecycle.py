@@ -1,0 +1,157 @@
+"""Lifecycle verbs: submit, approve, reject, assign, start, complete.
+
+Each takes many ids, unique prefixes, `-` for ids on stdin, or filters; a batch is all or
+nothing unless --skip-invalid, and carries one batch id on every event it writes.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from mpo.cli.context import current
+from mpo.cli.options import BatchFlags, output_options, selection_options
+from mpo.cli.output import Output, message, stdout_is_tty
+from mpo.cli.progress import progress
+from mpo.core import fields
+from mpo.core.vocabulary import Action
+
+app = typer.Typer()
+PANEL = "Lifecycle"
+
+
+def _can_prompt() -> bool:
+    return sys.stdin.isatty() and stdout_is_tty()
+
+
+def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None:
+    """Validate, plan (and confirm on a terminal when large), apply, render."""
+    from mpo.core.orchestrator import transition
+    from mpo.core.validation import transition_params
+
+    app_ctx = current()
+    rules = app_ctx.settings.rules
+    params = transition_params(rules, **given)
+    db, actor = app_ctx.database, app_ctx.actor
+    expect = None
+    if not batch.dry_run and not batch.yes and _can_prompt():
+        plan = transition(db, actor, action, batch.selection, params, rules, dry_run=True,
+                          skip_invalid=batch.skip_invalid)
+        if len(plan.task_ids) > app_ctx.settings.confirm_over:
+            typer.confirm(f"{action} {len(plan.task_ids)} tasks?", abort=True, err=True)
+            expect = plan.task_ids
+    with progress(str(action)) as report:
+        result = transition(db, actor, action, batch.selection, params, rules,
+                            dry_run=batch.dry_run, skip_invalid=batch.skip_invalid,
+                            expect=expect, progress=report)
+    out.rows(fields.result_rows(result))
+    moved = len(result.task_ids)
+    verb = f"would {action}" if result.dry_run else _DONE[action]
+    tail = "" if result.dry_run else f" (batch {result.batch_id})"
+    message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
+            + (f", skipped {len(result.skipped)}" if result.skipped else ""))
+
+
+_DONE = {Action.SUBMIT: "submitted", Action.APPROVE: "approved", Action.REJECT: "rejected",
+         Action.ASSIGN: "assigned", Action.START: "started", Action.COMPLETE: "completed"}
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def submit(*, batch: BatchFlags, out: Output) -> None:
+    """Submit pending tasks for approval (pending -> awaiting_approval).
+
+    Example: mpo submit --all
+    """
+    _apply(Action.SUBMIT, batch, out)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def approve(
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Approve tasks awaiting approval (-> approved).
+
+    Example: mpo approve 3f2a91c0 7bd0 --note "go"
+    """
+    _apply(Action.APPROVE, batch, out, note=note)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def reject(
+    reason_code: Annotated[str | None, typer.Option(
+        "--reason-code", metavar="CODE",
+        help="Required: one of the configured rejection codes (mpo config get "
+        "rejection_codes).")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Free text.")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Reject tasks awaiting approval, with a reason (-> rejected, terminal).
+
+    Example: mpo reject 9c1e --reason-code duplicate --reason "same as 3f2a"
+    """
+    _apply(Action.REJECT, batch, out, reason_code=reason_code, reason=reason)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def assign(
+    to: Annotated[str | None, typer.Option("--to", metavar="NAME",
+                                            help="Required: the team member.")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Assign approved tasks to a team member and start them (-> in_progress).
+
+    Example: mpo assign 3f2a --to ana
+    """
+    _apply(Action.ASSIGN, batch, out, assignee=to, note=note)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def start(
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Start approved tasks yourself (-> in_progress, assigned to you if unassigned).
+
+    Example: mpo start 3f2a
+    """
+    _apply(Action.START, batch, out, note=note)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def complete(
+    actual_hours: Annotated[float | None, typer.Option(
+        "--actual-hours", metavar="HOURS", help="Required: hours actually spent.")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Complete tasks in progress, reporting the hours spent (-> completed).
+
+    Example: mpo complete 3f2a --actual-hours 3.5
+    """
+    _apply(Action.COMPLETE, batch, out, actual_hours=actual_hours, note=note)

@@ -1,0 +1,139 @@
+"""Option groups shared by many commands, injected by decorators so each is declared once.
+
+`@output_options(fields.TASK)` adds --json/--jsonl/--csv/--fields and hands the command an
+`Output`; `@selection_options` adds the batch verbs' ids, filters and safety flags.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from mpo.cli import completion_values as values
+from mpo.cli.output import Mode, Output, choose_mode
+from mpo.core.fields import FieldSet
+from mpo.core.selection import Selection
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _inject(
+    name: str, params: list[inspect.Parameter], build: Callable[[dict[str, Any]], Any]
+) -> Callable[[F], F]:
+    """Add `params` to a command's signature; pass `build(their values)` as `name`."""
+
+    def decorate(fn: F) -> F:
+        signature = inspect.signature(fn)
+        own = [p for p in signature.parameters.values() if p.name != name]
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            taken = {p.name: kwargs.pop(p.name) for p in params}
+            return fn(*args, **kwargs, **{name: build(taken)})
+
+        wrapper.__signature__ = signature.replace(parameters=own + params)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _option(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=annotation)
+
+
+def output_options(field_set: FieldSet) -> Callable[[F], F]:
+    """Give a command the output flags; it receives `out: Output`."""
+    params = [
+        _option("json_", Annotated[bool, typer.Option("--json", help="Output JSON.")], False),
+        _option("jsonl", Annotated[bool, typer.Option("--jsonl",
+                help="Output JSON Lines, one object per line.")], False),
+        _option("csv_", Annotated[bool, typer.Option("--csv", help="Output CSV with a header.")],
+                False),
+        _option("fields", Annotated[str | None, typer.Option(
+            "--fields", metavar="A,B",
+            help=f"Fields to show: {', '.join(field_set.all)}.",
+            autocompletion=values.field_names(field_set))], None),
+    ]
+
+    def build(v: dict[str, Any]) -> Output:
+        mode = choose_mode(json_=v["json_"], jsonl=v["jsonl"], csv_=v["csv_"])
+        everything = mode in (Mode.JSON, Mode.JSONL, Mode.CSV)
+        return Output(mode, field_set.pick(v["fields"], everything=everything))
+
+    return _inject("out", params, build)
+
+
+@dataclass(frozen=True)
+class BatchFlags:
+    """A batch verb's selection plus how carefully to apply it."""
+
+    selection: Selection
+    dry_run: bool
+    skip_invalid: bool
+    yes: bool
+
+
+def _refs(raw: list[str]) -> tuple[str, ...]:
+    refs: list[str] = []
+    for ref in raw:
+        if ref == "-":
+            refs.extend(sys.stdin.read().split())
+        else:
+            refs.append(ref)
+    return tuple(refs)
+
+
+def selection_options(fn: F) -> F:
+    """Give a batch verb its ids, filters and --dry-run/--skip-invalid/--yes."""
+    many = "Repeatable; or comma-separated."
+    params = [
+        _option("ids", Annotated[list[str] | None, typer.Argument(
+            metavar="[ID]...", show_default=False,
+            help="Task ids or unique prefixes (4+ characters); '-' reads ids from stdin.",
+            autocompletion=values.task_ids)], None),
+        _option("marketplace", Annotated[list[str] | None, typer.Option(
+            "--marketplace", "-m", help=f"Select by marketplace. {many}",
+            autocompletion=values.marketplaces)], None),
+        _option("priority", Annotated[list[str] | None, typer.Option(
+            "--priority", help=f"Select by priority. {many}",
+            autocompletion=values.priorities)], None),
+        _option("category", Annotated[list[str] | None, typer.Option(
+            "--category", help=f"Select by category. {many}",
+            autocompletion=values.categories)], None),
+        _option("created_by", Annotated[list[str] | None, typer.Option(
+            "--created-by", help=f"Select by creator. {many}")], None),
+        _option("all_", Annotated[bool, typer.Option(
+            "--all", help="Select every task in the state this verb leaves from.")], False),
+        _option("dry_run", Annotated[bool, typer.Option(
+            "--dry-run", help="Show what would change; change nothing.")], False),
+        _option("skip_invalid", Annotated[bool, typer.Option(
+            "--skip-invalid", help="Apply the valid items, report the rest (default: all or "
+            "nothing).")], False),
+        _option("yes", Annotated[bool, typer.Option(
+            "--yes", "-y", help="Do not ask for confirmation on large batches.")], False),
+    ]
+
+    def build(v: dict[str, Any]) -> BatchFlags:
+        selection = Selection(
+            refs=_refs(v["ids"] or []),
+            marketplaces=split(v["marketplace"]),
+            priorities=split(v["priority"]),
+            categories=split(v["category"]),
+            created_by=split(v["created_by"]),
+            all=v["all_"],
+        )
+        return BatchFlags(selection, v["dry_run"], v["skip_invalid"], v["yes"])
+
+    return _inject("batch", params, build)(fn)
+
+
+def split(raw: list[str] | None) -> tuple[str, ...]:
+    """Repeated and comma-separated option values, flattened."""
+    return tuple(v.strip() for item in raw or () for v in item.split(",") if v.strip())

@@ -1,0 +1,195 @@
+"""The one output layer: commands hand it rows and a field list, never a format.
+
+Terminal: a rich table. Piped: tab-separated, no header, no truncation, ISO 8601 times.
+`--json` (array or object), `--jsonl`, `--csv` on request. Data goes to stdout; messages,
+progress and errors to stderr. User text is never read as rich markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import IO, TYPE_CHECKING, Any
+
+from mpo.config import env
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class Mode(StrEnum):
+    """How rows are rendered."""
+
+    TABLE = "table"
+    TSV = "tsv"
+    JSON = "json"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def stdout_is_tty() -> bool:
+    """Whether stdout is a terminal; `MPO_FORCE_TTY=1|0` overrides (tests, `watch`)."""
+    forced = os.environ.get(env.FORCE_TTY)
+    if forced is not None:
+        return forced not in ("", "0")
+    return sys.stdout.isatty()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(value: Any) -> str:
+    """A value as machine-readable text: ISO times, compact JSON for lists and objects."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+    return str(value)
+
+
+def _tsv_cell(value: Any) -> str:
+    # Tabs and newlines in user text would break the row structure: escape them.
+    return _plain(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _human(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=_json_default) if value else ""
+    return str(value)
+
+
+#: Free text gets the spare width and wraps; every other column stays on one line.
+_WRAPPING = frozenset({"title", "description", "reason", "detail", "rejection_reason"})
+#: Tables show ids the way people type them: an 8-character prefix, like git.
+_IDS = frozenset({"id", "task_id", "batch_id"})
+
+
+def _cell(field: str, value: Any) -> str:
+    text = _human(value)
+    return text[:8] if field in _IDS and len(text) == 36 else text
+
+
+class Output:
+    """Renders rows or one record in the mode the user chose, limited to `fields`."""
+
+    def __init__(self, mode: Mode, fields: Sequence[str], stream: IO[str] | None = None) -> None:
+        self.mode = mode
+        self.fields = tuple(fields)
+        self.stream = stream if stream is not None else sys.stdout
+
+    @property
+    def for_people(self) -> bool:
+        """Whether output goes to a person (a table on a terminal)."""
+        return self.mode is Mode.TABLE
+
+    def console(self) -> Console:
+        """A rich console on this output's stream; markup and highlighting off."""
+        from rich.console import Console
+
+        return Console(file=self.stream, markup=False, highlight=False, emoji=False,
+                       force_terminal=stdout_is_tty() or None)
+
+    def rows(self, rows: Iterable[Mapping[str, Any]], *, title: str | None = None) -> None:
+        """Render many rows; JSON streams an array without building it in memory."""
+        write = self.stream.write
+        if self.mode is Mode.JSON:
+            count = 0
+            write("[")
+            for row in rows:
+                write(",\n  " if count else "\n  ")
+                write(self._json(row))
+                count += 1
+            write("\n]\n" if count else "]\n")
+        elif self.mode is Mode.JSONL:
+            for row in rows:
+                write(self._json(row) + "\n")
+        elif self.mode is Mode.CSV:
+            writer = csv.writer(self.stream, lineterminator="\n")
+            writer.writerow(self.fields)
+            for row in rows:
+                writer.writerow([_plain(row.get(f)) for f in self.fields])
+        elif self.mode is Mode.TSV:
+            for row in rows:
+                write("\t".join(_tsv_cell(row.get(f)) for f in self.fields) + "\n")
+        else:
+            self._table(rows, title)
+
+    def record(self, row: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> None:
+        """Render one object: a JSON object, or `field<TAB>value` lines, or a two-column table.
+
+        `extra` adds keys (such as a task's history) beyond the field list.
+        """
+        if self.mode in (Mode.JSON, Mode.JSONL):
+            obj = {f: row.get(f) for f in self.fields} | dict(extra or {})
+            indent = 2 if self.mode is Mode.JSON else None
+            self.stream.write(json.dumps(obj, indent=indent, ensure_ascii=False,
+                                         default=_json_default) + "\n")
+        elif self.mode is Mode.CSV:
+            self.rows([row])
+        elif self.mode is Mode.TSV:
+            for f in self.fields:
+                self.stream.write(f"{f}\t{_tsv_cell(row.get(f))}\n")
+        else:
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table(show_header=False, box=None, pad_edge=False)
+            table.add_column(style="bold")
+            table.add_column(overflow="fold")
+            for f in self.fields:
+                table.add_row(Text(f), Text(_human(row.get(f))))
+            self.console().print(table)
+
+    def _json(self, row: Mapping[str, Any]) -> str:
+        return json.dumps({f: row.get(f) for f in self.fields}, ensure_ascii=False,
+                          default=_json_default)
+
+    def _table(self, rows: Iterable[Mapping[str, Any]], title: str | None) -> None:
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for f in self.fields:
+            wraps = f in _WRAPPING
+            table.add_column(f, overflow="fold" if wraps else "ellipsis", no_wrap=not wraps,
+                             ratio=1 if wraps else None)
+        for row in rows:
+            table.add_row(*(Text(_cell(f, row.get(f))) for f in self.fields))
+        self.console().print(table)
+
+
+def choose_mode(*, json_: bool, jsonl: bool, csv_: bool) -> Mode:
+    """The mode the flags ask for; without one, a table on a terminal and TSV otherwise."""
+    chosen = [m for m, on in ((Mode.JSON, json_), (Mode.JSONL, jsonl), (Mode.CSV, csv_)) if on]
+    if len(chosen) > 1:
+        from mpo.core.errors import UsageError
+
+        raise UsageError("output: choose one of --json, --jsonl, --csv")
+    if chosen:
+        return chosen[0]
+    return Mode.TABLE if stdout_is_tty() else Mode.TSV
+
+
+def message(text: str) -> None:
+    """A line for people on stderr (summaries, notes); never part of the data."""
+    sys.stderr.write(text + "\n")

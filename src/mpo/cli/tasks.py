@@ -1,0 +1,172 @@
+"""Task commands: create, list, show."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mpo.cli import completion_values as values
+from mpo.cli.context import current
+from mpo.cli.options import output_options, split
+from mpo.cli.output import Output, message
+from mpo.core import fields
+from mpo.core.errors import UsageError, ValidationError
+
+app = typer.Typer()
+PANEL = "Tasks"
+
+
+def _read_ndjson(source: str) -> list[str]:
+    if source == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(source).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValidationError("from", f"cannot read {source}: {exc.strerror}") from None
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.CREATED)
+def create(
+    marketplace: Annotated[str | None, typer.Option(
+        "--marketplace", "-m", help="Marketplace the task is for.",
+        autocompletion=values.marketplaces)] = None,
+    title: Annotated[str | None, typer.Option("--title", "-t", help="1-200 characters.")] = None,
+    description: Annotated[str | None, typer.Option(
+        "--description", "-d", help="Up to 5,000 characters.")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
+        autocompletion=values.categories)] = None,
+    priority: Annotated[str | None, typer.Option(
+        "--priority", "-p", help="high, medium (default) or low.",
+        autocompletion=values.priorities)] = None,
+    estimated_hours: Annotated[float | None, typer.Option(
+        "--estimated-hours", "-e", help="More than 0, at most 1,000.")] = None,
+    created_by: Annotated[str | None, typer.Option(
+        "--created-by", help="Agent the task is created for (master and admin only).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", help="A tag; repeatable or comma-separated (at most 20).")] = None,
+    metadata: Annotated[str | None, typer.Option(
+        "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+    idempotency_key: Annotated[str | None, typer.Option(
+        "--idempotency-key", metavar="KEY",
+        help="Retry-safe: the same key and content returns the existing task.")] = None,
+    from_: Annotated[str | None, typer.Option(
+        "--from", metavar="FILE|-",
+        help="Create many tasks from NDJSON (one object per line) in one transaction.")] = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="With --from: create the valid lines, report the rest.")] = False,
+    *,
+    out: Output,
+) -> None:
+    """Create a task (pending), or many from NDJSON with --from.
+
+    Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
+    """
+    from mpo.core.orchestrator import create_tasks
+    from mpo.core.validation import ndjson
+
+    app_ctx = current()
+    single: dict[str, Any] = {
+        k: v for k, v in {
+            "marketplace": marketplace, "title": title, "description": description,
+            "category": category, "priority": priority, "estimated_hours": estimated_hours,
+            "created_by": created_by, "tags": list(split(tag)) or None, "metadata": metadata,
+            "idempotency_key": idempotency_key,
+        }.items() if v is not None
+    }
+    if from_ is not None and single:
+        raise UsageError("create: give task fields as options or --from FILE, not both")
+    items = ndjson(_read_ndjson(from_)) if from_ is not None else [("task", single)]
+    result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.settings.rules,
+                          skip_invalid=skip_invalid)
+    rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
+    for problem in result.skipped:
+        message(f"skipped {problem.item}: {problem.reason}")
+    if from_ is None:
+        out.record(rows[0])
+    else:
+        out.rows(rows)
+        made = sum(1 for c in result.tasks if c.created)
+        message(f"created {made}, existing {len(rows) - made}, skipped {len(result.skipped)}")
+
+
+@app.command("list", rich_help_panel=PANEL)
+@output_options(fields.TASK)
+def list_(
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", "-s", help="Repeatable or comma-separated.",
+        autocompletion=values.statuses)] = None,
+    marketplace: Annotated[list[str] | None, typer.Option(
+        "--marketplace", "-m", autocompletion=values.marketplaces)] = None,
+    priority: Annotated[list[str] | None, typer.Option(
+        "--priority", "-p", autocompletion=values.priorities)] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", "-c", autocompletion=values.categories)] = None,
+    created_by: Annotated[list[str] | None, typer.Option("--created-by")] = None,
+    assigned_to: Annotated[list[str] | None, typer.Option("--assigned-to")] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Created at or after: ISO date/time, today, yesterday, -7d ...")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Created before.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1)] = None,
+    oldest_first: Annotated[bool, typer.Option("--oldest-first")] = False,
+    *,
+    out: Output,
+) -> None:
+    """List tasks, newest first; filters combine with AND, repeated values with OR.
+
+    Example: mpo list --status awaiting_approval --marketplace amazon
+    """
+    from mpo.core.orchestrator import list_tasks
+    from mpo.core.selection import TaskQuery
+
+    app_ctx = current()
+    query = TaskQuery(
+        statuses=split(status),
+        marketplaces=split(marketplace),
+        priorities=split(priority),
+        categories=split(category),
+        created_by=split(created_by),
+        assigned_to=split(assigned_to),
+        since=instant("since", since),
+        until=instant("until", until),
+        limit=limit,
+        newest_first=not oldest_first,
+    )
+    tasks = list_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
+    out.rows(fields.task_row(t) for t in tasks)
+
+
+def instant(field: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from mpo.core.timeparse import parse_instant
+
+    return parse_instant(field, text, ZoneInfo(current().settings.timezone))
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.TASK_DETAIL)
+def show(
+    task_id: Annotated[str, typer.Argument(
+        metavar="ID", help="Task id or unique prefix.", autocompletion=values.task_ids)],
+    *,
+    out: Output,
+) -> None:
+    """Show every field of a task and its history.
+
+    Example: mpo show 3f2a
+    """
+    from mpo.core.orchestrator import show_task
+
+    app_ctx = current()
+    task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
+    history = [fields.event_row(e) for e in events]
+    out.record(fields.task_row(task), extra={"history": history})
+    if out.for_people and history:
+        Output(out.mode, fields.EVENT.default).rows(history, title="history")

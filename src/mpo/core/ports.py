@@ -1,0 +1,73 @@
+"""What the use cases need from storage, as protocols: the store implements them.
+
+The core depends on these shapes, never on `mpo.store`, so the arrows point inward.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mpo.core.models import Task, TaskEvent
+    from mpo.core.selection import TaskQuery
+
+
+class DuplicateKey(Exception):
+    """An insert hit a unique index (a concurrent idempotent create won the race)."""
+
+
+class TaskRepository(Protocol):
+    """Reads and conditional writes of tasks and their events."""
+
+    def add(self, task: Task) -> None: ...
+
+    def get(self, task_id: uuid.UUID) -> Task | None: ...
+
+    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> list[Task]: ...
+
+    def by_idempotency_key(self, key: str) -> Task | None: ...
+
+    def find(self, query: TaskQuery) -> list[Task]: ...
+
+    def status_of(self, task_id: uuid.UUID) -> str | None: ...
+
+    def move(
+        self, task_id: uuid.UUID, expected: str, target: str, values: dict[str, Any]
+    ) -> bool:
+        """`UPDATE … SET status = target WHERE id = … AND status = expected`; True if it hit."""
+        ...
+
+    def add_events(self, events: Iterable[TaskEvent]) -> None: ...
+
+    def events(
+        self,
+        *,
+        task_id: uuid.UUID | None = None,
+        actor: str | None = None,
+        actions: Sequence[str] = (),
+        batch_id: uuid.UUID | None = None,
+        since: datetime | None = None,
+        marketplace: str | None = None,
+        limit: int | None = None,
+    ) -> list[TaskEvent]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolled back on exit unless `commit()` was called."""
+
+    @property
+    def tasks(self) -> TaskRepository: ...
+
+    def commit(self) -> None: ...
+
+
+class Database(Protocol):
+    """Opens units of work: `write()` takes the write lock up front, `read()` does not."""
+
+    def write(self) -> AbstractContextManager[UnitOfWork]: ...
+
+    def read(self) -> AbstractContextManager[UnitOfWork]: ...

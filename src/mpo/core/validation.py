@@ -1,0 +1,277 @@
+"""Every input rule in one place: what a task draft and a transition may carry.
+
+SQLModel table models do not validate, so nothing reaches the store without passing here.
+Messages name the field and the allowed values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mpo.core.errors import ValidationError
+from mpo.core.lifecycle import TransitionParams
+from mpo.core.vocabulary import (
+    DEFAULT_MARKETPLACES,
+    DEFAULT_REJECTION_CODES,
+    Category,
+    Priority,
+    Status,
+    agent_name,
+    values,
+)
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5_000
+HOURS_MAX = 1_000.0
+TAGS_MAX = 20
+TAG_MAX = 50
+METADATA_MAX_BYTES = 16 * 1024
+NAME_MAX = 100
+KEY_MAX = 200
+REASON_MAX = 1_000
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+
+#: The keys a task draft (a `create` call or an NDJSON line) may have.
+DRAFT_KEYS: tuple[str, ...] = (
+    "marketplace",
+    "title",
+    "description",
+    "category",
+    "priority",
+    "estimated_hours",
+    "created_by",
+    "tags",
+    "metadata",
+    "idempotency_key",
+)
+#: The seed's camelCase spellings, accepted from agents written against it.
+_ALIASES = {"estimatedHours": "estimated_hours", "createdBy": "created_by",
+            "idempotencyKey": "idempotency_key"}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The configurable parts of validation: which marketplaces and rejection codes exist."""
+
+    marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES
+    rejection_codes: tuple[str, ...] = DEFAULT_REJECTION_CODES
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    """A validated, normalised request to create one task."""
+
+    marketplace: str
+    title: str
+    description: str
+    category: str
+    priority: str
+    estimated_hours: float
+    created_by: str
+    tags: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+    def content(self) -> dict[str, Any]:
+        """What an idempotent retry must repeat exactly (everything but the key)."""
+        return {
+            "marketplace": self.marketplace,
+            "title": self.title,
+            "description": self.description,
+            "category": self.category,
+            "priority": self.priority,
+            "estimated_hours": self.estimated_hours,
+            "created_by": self.created_by,
+            "tags": list(self.tags),
+            "metadata": dict(self.metadata),
+        }
+
+
+def one_of(field_name: str, value: object, allowed: Sequence[str]) -> str:
+    """`value` if it is one of `allowed`, else an error listing them."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ValidationError(
+            field_name, f"{value!r} is not one of {', '.join(allowed)}"
+        )
+    return value
+
+
+def text(field_name: str, value: object, *, max_len: int, required: bool = False) -> str:
+    """A string of at most `max_len` characters (and at least one when `required`)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(field_name, f"must be text, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(field_name, f"must be 1-{max_len} characters, got none")
+    if len(value) > max_len:
+        raise ValidationError(
+            field_name, f"must be at most {max_len} characters, got {len(value)}"
+        )
+    return value
+
+
+def hours(field_name: str, value: object) -> float:
+    """A number of hours: more than 0 and at most 1,000."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValidationError(field_name, f"must be a number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field_name, f"must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number <= 0 or number > HOURS_MAX:
+        raise ValidationError(field_name, f"must be > 0 and <= {HOURS_MAX:g}, got {value!r}")
+    return number
+
+
+def name(field_name: str, value: object) -> str:
+    """A principal, agent or assignee name: letters, digits and . _ @ + -."""
+    result = text(field_name, value, max_len=NAME_MAX, required=True)
+    if not NAME_RE.match(result):
+        raise ValidationError(
+            field_name,
+            f"{result!r} must start with a letter or digit and use only letters, digits, . _ @ + -",
+        )
+    return result
+
+
+def tags(value: object) -> tuple[str, ...]:
+    """At most 20 distinct tags of 1-50 characters, order kept."""
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise ValidationError("tags", "must be a list of strings")
+    result: list[str] = []
+    for item in value:
+        tag = text("tags", item, max_len=TAG_MAX, required=True)
+        if tag not in result:
+            result.append(tag)
+    if len(result) > TAGS_MAX:
+        raise ValidationError("tags", f"at most {TAGS_MAX} tags, got {len(result)}")
+    return tuple(result)
+
+
+def metadata(value: object) -> dict[str, Any]:
+    """A JSON object of at most 16 KiB once encoded."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValidationError("metadata", f"is not valid JSON ({exc.msg})") from None
+    if not isinstance(value, dict):
+        raise ValidationError("metadata", "must be a JSON object")
+    try:
+        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("metadata", f"is not JSON-serialisable ({exc})") from None
+    if size > METADATA_MAX_BYTES:
+        raise ValidationError(
+            "metadata", f"must be at most {METADATA_MAX_BYTES} bytes as JSON, got {size}"
+        )
+    return value
+
+
+def draft(raw: Mapping[str, Any], rules: Rules) -> TaskDraft:
+    """Validate one task request; unknown keys are refused, camelCase seed keys accepted."""
+    data = {_ALIASES.get(k, k): v for k, v in raw.items()}
+    unknown = sorted(set(data) - set(DRAFT_KEYS))
+    if unknown:
+        raise ValidationError(
+            unknown[0], f"unknown field; allowed fields: {', '.join(DRAFT_KEYS)}"
+        )
+    if data.get("marketplace") is None:
+        raise ValidationError("marketplace", f"is required; one of {', '.join(rules.marketplaces)}")
+    marketplace = one_of("marketplace", data["marketplace"], rules.marketplaces)
+    if data.get("category") is None:
+        raise ValidationError("category", f"is required; one of {', '.join(values(Category))}")
+    if data.get("estimated_hours") is None:
+        raise ValidationError("estimated_hours", f"is required; a number > 0 and <= {HOURS_MAX:g}")
+    key = data.get("idempotency_key")
+    return TaskDraft(
+        marketplace=marketplace,
+        title=text("title", data.get("title"), max_len=TITLE_MAX, required=True),
+        description=text("description", data.get("description"), max_len=DESCRIPTION_MAX),
+        category=one_of("category", data["category"], values(Category)),
+        priority=one_of("priority", data.get("priority") or Priority.MEDIUM.value,
+                        values(Priority)),
+        estimated_hours=hours("estimated_hours", data["estimated_hours"]),
+        created_by=name("created_by", data.get("created_by") or agent_name(marketplace)),
+        tags=tags(data.get("tags")),
+        metadata=metadata(data.get("metadata")),
+        idempotency_key=None if key is None else text(
+            "idempotency_key", key, max_len=KEY_MAX, required=True
+        ),
+    )
+
+
+class Filters(Protocol):
+    """Anything that filters tasks by the enumerated fields (a query or a selection)."""
+
+    @property
+    def marketplaces(self) -> tuple[str, ...]: ...
+    @property
+    def priorities(self) -> tuple[str, ...]: ...
+    @property
+    def categories(self) -> tuple[str, ...]: ...
+
+
+def filters(given: Filters, rules: Rules, statuses: Sequence[str] = ()) -> None:
+    """Refuse filter values that can never match (a typo would otherwise select nothing)."""
+    for field_name, chosen, allowed in (
+        ("status", statuses, values(Status)),
+        ("marketplace", given.marketplaces, list(rules.marketplaces)),
+        ("priority", given.priorities, values(Priority)),
+        ("category", given.categories, values(Category)),
+    ):
+        for value in chosen:
+            one_of(field_name, value, allowed)
+
+
+def transition_params(
+    rules: Rules,
+    *,
+    note: str | None = None,
+    reason_code: str | None = None,
+    reason: str | None = None,
+    assignee: str | None = None,
+    actual_hours: float | None = None,
+) -> TransitionParams:
+    """Validate the values a lifecycle verb carries."""
+    return TransitionParams(
+        note=text("note", note, max_len=REASON_MAX) or None,
+        reason_code=None if reason_code is None else one_of(
+            "reason-code", reason_code, rules.rejection_codes
+        ),
+        reason=text("reason", reason, max_len=REASON_MAX) or None,
+        assignee=None if assignee is None else name("to", assignee),
+        actual_hours=None if actual_hours is None else hours("actual-hours", actual_hours),
+    )
+
+
+def ndjson(lines: Iterable[str]) -> list[tuple[str, dict[str, Any] | ValidationError]]:
+    """Parse NDJSON input into labelled items; a bad line becomes its error, not an abort."""
+    items: list[tuple[str, dict[str, Any] | ValidationError]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        label = f"line {number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            items.append((label, ValidationError("json", f"{exc.msg} at column {exc.colno}")))
+            continue
+        if not isinstance(obj, dict):
+            items.append((label, ValidationError("json", "each line must be a JSON object")))
+            continue
+        items.append((label, obj))
+    return items

@@ -1,0 +1,111 @@
+"""Units of work over SQLAlchemy sessions, and the translation of driver errors.
+
+One `SqlUnitOfWork` is one transaction; leaving it without `commit()` rolls back.
+Driver errors become `mpo.core.errors` here, once, so no command handles them itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
+from sqlmodel import Session
+
+from mpo.core.errors import DatabaseError
+from mpo.core.ports import DuplicateKey
+from mpo.store import urls
+from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
+from mpo.store.migrations import HEAD
+from mpo.store.repository import SqlTaskRepository
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+
+class SqlUnitOfWork:
+    """One transaction and the repositories bound to it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tasks = SqlTaskRepository(session)
+        self.committed = False
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+
+@contextmanager
+def translated(url: str) -> Iterator[None]:
+    """Turn driver errors into mpo errors with their exit codes (6: busy/unavailable)."""
+    try:
+        yield
+    except sa_exc.IntegrityError as exc:
+        if "idempotency_key" in str(exc.orig):
+            raise DuplicateKey(str(exc.orig)) from exc
+        raise
+    except sa_exc.OperationalError as exc:
+        message = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        if "locked" in message or "busy" in message:
+            raise DatabaseError(
+                "database is busy: another writer held the lock for more than "
+                f"{BUSY_TIMEOUT_MS // 1000} s; try again"
+            ) from exc
+        if "no such table" in message or "does not exist" in message:
+            raise DatabaseError(
+                f"database {urls.redact(url)} has no mpo schema; run `mpo init`"
+            ) from exc
+        raise DatabaseError(f"database unavailable ({urls.redact(url)}): {message}") from exc
+    except sa_exc.InterfaceError as exc:
+        raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
+
+
+class SqlDatabase:
+    """The store's `mpo.core.ports.Database`: opens units of work on one engine."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = urls.normalise(url)
+        self.engine = engine if engine is not None else make_engine(self.url)
+        self._schema_checked = False
+
+    @contextmanager
+    def _unit(self, write: bool) -> Iterator[SqlUnitOfWork]:
+        with translated(self.url):
+            bind = self.engine.execution_options(**{WRITE: write})
+            with Session(bind, expire_on_commit=False, autoflush=True) as session:
+                if not self._schema_checked:
+                    self._check_schema(session)
+                uow = SqlUnitOfWork(session)
+                try:
+                    yield uow
+                finally:
+                    # close() rolls back what was not committed and detaches the objects
+                    # read, keeping their loaded values (rollback() would expire them).
+                    session.close()
+
+    def write(self) -> AbstractContextManager[SqlUnitOfWork]:
+        """A unit of work that takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE)."""
+        return self._unit(write=True)
+
+    def read(self) -> AbstractContextManager[SqlUnitOfWork]:
+        """A unit of work for reads: a plain BEGIN, never blocking writers."""
+        return self._unit(write=False)
+
+    def _check_schema(self, session: Session) -> None:
+        try:
+            version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except sa_exc.DatabaseError:
+            version = None
+        if version is None:
+            raise DatabaseError(
+                f"database {urls.redact(self.url)} has no mpo schema; run `mpo init`"
+            )
+        if version != HEAD:
+            raise DatabaseError(
+                f"database schema is at revision {version}, this mpo expects {HEAD}; "
+                "run `mpo db upgrade` (or upgrade mpo, if the database is newer)"
+            )
+        self._schema_checked = True

@@ -1,0 +1,123 @@
+"""Shared fixtures: every test runs in a private home, drives the real app, and can ask for
+a real PostgreSQL database of its own.
+
+- `isolation` (autouse): temp HOME/XDG dirs (so config, data and the keyring file live in
+  the test's tmp dir), no inherited MPO_* variables, NO_COLOR, fixed COLUMNS, a real file
+  keyring backend (keyrings.alt PlaintextKeyring), MPO_DEBUG=1 so crashes show tracebacks.
+- `runner`: typer's CliRunner bound to the `mpo` app, stdout and stderr kept apart.
+- `pg_url`: a fresh PostgreSQL database for one test, dropped after it. Skips without
+  MPO_TEST_DATABASE_URL; fails instead when CI=true.
+- `database_url`: parametrised over sqlite and postgres, for tests that must pass on both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mpo.cli.app import app
+
+RUN_ID = uuid.uuid4().hex[:8]
+KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
+
+
+@pytest.fixture(autouse=True)
+def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    for name in list(os.environ):
+        if name.startswith("MPO_") and name != "MPO_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", KEYRING_BACKEND)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("MPO_DEBUG", "1")
+    return home
+
+
+class MpoRunner(CliRunner):
+    """Invokes the real `mpo` app; `json()` parses stdout of a `--json` call."""
+
+    def __call__(self, *args: str, input: str | None = None,
+                 env: dict[str, str] | None = None) -> Any:
+        return self.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+    def json(self, *args: str, input: str | None = None,
+             env: dict[str, str] | None = None) -> Any:
+        result = self(*args, "--json", input=input, env=env)
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+
+@pytest.fixture
+def runner() -> MpoRunner:
+    return MpoRunner()
+
+
+def _server_url() -> str:
+    url = os.environ.get("MPO_TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but MPO_TEST_DATABASE_URL is not set: PostgreSQL tests must run")
+        pytest.skip("MPO_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    return url
+
+
+def _admin_connect(url: str) -> Any:
+    import psycopg
+
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL at MPO_TEST_DATABASE_URL is unreachable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test (dropped afterwards)."""
+    server = _server_url()
+    name = f"mpo_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    with _admin_connect(server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(server, name)
+    finally:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database URL for each backend; the PostgreSQL one is fresh and private."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'mpo.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`mpo init` has run against `database_url`, which later commands use too."""
+    monkeypatch.setenv("MPO_DATABASE_URL", database_url)
+    result = runner("init")
+    assert result.exit_code == 0, result.stderr
+    return database_url
