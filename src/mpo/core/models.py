@@ -116,3 +116,42 @@ class TaskEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_type=Text)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class Principal(SQLModel, table=True):
+    """Someone or something that acts: an agent, the master, an admin, a member, a viewer.
+
+    Only the SHA-256 of its token is stored; the token itself is shown once.
+    """
+
+    __tablename__ = "principal"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('agent', 'master', 'admin', 'member', 'viewer')", name="ck_principal_role"
+        ),
+        Index("ix_principal_name", "name", unique=True),
+        Index("ix_principal_token_hash", "token_hash", unique=True),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(100))
+    role: str = Field(sa_type=String(10))
+    marketplace: str | None = Field(default=None, sa_type=String(50))
+    token_hash: str = Field(sa_type=String(64))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str | None = Field(default=None, sa_type=String(100))
+    token_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AccessDenial(SQLModel, table=True):
+    """A refused request: who tried (if known), what, and why, so admins can see misuse."""
+
+    __tablename__ = "access_denial"
+    __table_args__ = (Index("ix_access_denial_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    principal: str | None = Field(default=None, sa_type=String(100))
+    verb: str = Field(sa_type=String(30))
+    reason: str = Field(sa_type=Text)
