@@ -29,7 +29,7 @@ def _inject(
     """Add `params` to a command's signature; pass `build(their values)` as `name`."""
 
     def decorate(fn: F) -> F:
-        signature = inspect.signature(fn)
+        signature = inspect.signature(fn, eval_str=True)  # string annotations (PEP 563)
         own = [p for p in signature.parameters.values() if p.name != name]
 
         @functools.wraps(fn)
