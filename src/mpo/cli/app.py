@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import db, lifecycle, log, tasks
+from mpo.cli import db, lifecycle, log, stats, tasks
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
@@ -108,7 +108,7 @@ def root(
     ctx.obj = AppContext(database_flag=database, profile_flag=profile)
 
 
-for group in (tasks, lifecycle, log, db):
+for group in (tasks, lifecycle, log, stats, db):
     app.add_typer(group.app)
 
 

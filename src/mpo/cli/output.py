@@ -11,7 +11,7 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import IO, TYPE_CHECKING, Any
@@ -159,6 +159,27 @@ class Output:
             for f in self.fields:
                 table.add_row(Text(f), Text(_human(row.get(f))))
             self.console().print(table)
+
+    def report(
+        self,
+        document: Mapping[str, Any],
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        people: Callable[[Console], None],
+        plain: Callable[[IO[str]], None],
+    ) -> None:
+        """Render a report: the whole document as JSON, its rows as CSV, a rich report on a
+        terminal (`people`), or plain text when piped (`plain`, for a cron mail)."""
+        if self.mode in (Mode.JSON, Mode.JSONL):
+            indent = 2 if self.mode is Mode.JSON else None
+            self.stream.write(json.dumps(document, indent=indent, ensure_ascii=False,
+                                         default=_json_default) + "\n")
+        elif self.mode is Mode.CSV:
+            self.rows(rows)
+        elif self.mode is Mode.TSV:
+            plain(self.stream)
+        else:
+            people(self.console())
 
     def _json(self, row: Mapping[str, Any]) -> str:
         return json.dumps({f: row.get(f) for f in self.fields}, ensure_ascii=False,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from mpo.core.models import Task, TaskEvent
     from mpo.core.selection import TaskQuery
+    from mpo.core.stats import Aggregates, StatsQuery
 
 
 class DuplicateKey(Exception):
@@ -56,11 +57,20 @@ class TaskRepository(Protocol):
     ) -> list[TaskEvent]: ...
 
 
+class StatsQueries(Protocol):
+    """The aggregates of `mpo stats`, computed by the database (never row by row here)."""
+
+    def aggregate(self, query: StatsQuery) -> Aggregates: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def stats(self) -> StatsQueries: ...
 
     def commit(self) -> None: ...
 

@@ -2,6 +2,8 @@
 
 `today`, `yesterday`, `this-month` and ISO dates mean the start of that day (or month) in
 the zone; `-7d`, `-4w`, `-12h` count back from now. Results are timezone-aware UTC.
+Calendar days are the zone's too: `day_span` and `local_days` give their UTC edges, so
+storage and queries stay in UTC while "yesterday" means the reader's yesterday.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from mpo.core.errors import ValidationError
 
 FORMS = "an ISO date or time, now, today, yesterday, this-month, or -Nh/-Nd/-Nw"
 _RELATIVE = re.compile(r"^-(\d+)([hdw])$")
+_DURATION = re.compile(r"^(\d+)([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -48,3 +51,32 @@ def parse_instant(field: str, text: str, zone: ZoneInfo, now: datetime | None = 
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
+
+
+def day_span(field: str, text: str, zone: ZoneInfo, now: datetime | None = None
+             ) -> tuple[datetime, datetime]:
+    """The whole local day `text` falls on (`yesterday`, `2026-11-24`, `-2d`), as a half-open
+    UTC range [midnight, next midnight): 23 or 25 hours long across a DST change."""
+    day = parse_instant(field, text, zone, now).astimezone(zone).date()
+    return start_of_day(day, zone), start_of_day(day + timedelta(days=1), zone)
+
+
+def local_days(since: datetime, until: datetime, zone: ZoneInfo
+               ) -> list[tuple[date, datetime, datetime]]:
+    """The local days that overlap [since, until), each with its UTC edges clipped to it."""
+    days: list[tuple[date, datetime, datetime]] = []
+    day = since.astimezone(zone).date()
+    while (low := start_of_day(day, zone)) < until:
+        high = start_of_day(day + timedelta(days=1), zone)
+        if high > since:
+            days.append((day, max(low, since), min(high, until)))
+        day += timedelta(days=1)
+    return days
+
+
+def parse_duration(field: str, text: str) -> timedelta:
+    """A length of time written `Nh`, `Nd` or `Nw` (`72h`, `3d`, `2w`)."""
+    match = _DURATION.match(text.strip().lower())
+    if not match:
+        raise ValidationError(field, f"{text!r} is not a duration such as 72h, 3d or 2w")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})

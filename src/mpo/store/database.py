@@ -20,6 +20,7 @@ from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
 from mpo.store.repository import SqlTaskRepository
+from mpo.store.stats_queries import SqlStatsQueries
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session)
+        self.stats = SqlStatsQueries(session)
         self.committed = False
 
     def commit(self) -> None:

@@ -1,0 +1,73 @@
+"""`mpo stats`: the pipeline's numbers for a window, for people, programs and cron."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mpo.cli import completion_values as values
+from mpo.cli.context import current
+from mpo.cli.options import split
+from mpo.cli.output import Output, choose_mode, message
+from mpo.core.errors import ValidationError
+
+app = typer.Typer()
+BY = "marketplace, agent, category, priority, day or assignee"
+
+
+@app.command(rich_help_panel="Reports")
+def stats(
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Window start: ISO date/time, today, yesterday, this-month, -7d, -4w "
+        "(default: 30 days ago, from midnight).")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="Window end, exclusive (default: now).")] = None,
+    day: Annotated[str | None, typer.Option(
+        "--day", metavar="DAY", help="One whole local day instead: yesterday, today, an ISO "
+        "date (the cron form).")] = None,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", metavar="ZONE", help="IANA time zone that decides what a day is "
+        "(default: the timezone setting).")] = None,
+    marketplace: Annotated[list[str] | None, typer.Option(
+        "--marketplace", "-m", help="Only these marketplaces; repeatable or comma-separated.",
+        autocompletion=values.marketplaces)] = None,
+    by: Annotated[str, typer.Option("--by", help=f"Group rows by {BY}.")] = "marketplace",
+    backlog_age: Annotated[str, typer.Option(
+        "--backlog-age", metavar="AGE", help="Waiting longer than this counts as backlog "
+        "(Nh, Nd, Nw).")] = "3d",
+    json_: Annotated[bool, typer.Option("--json", help="Output the JSON document "
+                                        "(docs/stats.md).")] = False,
+    csv_: Annotated[bool, typer.Option("--csv", help="Output CSV, one row per group.")] = False,
+    html: Annotated[Path | None, typer.Option(
+        "--html", metavar="FILE", help="Also write a self-contained HTML report with charts.",
+        dir_okay=False)] = None,
+) -> None:
+    """Report pipeline, approval, execution and estimate metrics for a time window.
+
+    Example: mpo stats --day yesterday --json
+    """
+    from mpo.cli.report import people
+    from mpo.core.stats import stats as compute
+    from mpo.report.text import plain
+
+    app_ctx = current()
+    settings = app_ctx.settings
+    mode = choose_mode(json_=json_, jsonl=False, csv_=csv_)
+    result = compute(app_ctx.database, app_ctx.actor, settings.rules, since=since,
+                     until=until, day=day, zone=tz or settings.timezone,
+                     marketplaces=split(marketplace), by=by, backlog_age=backlog_age)
+    document = result.document()
+    if html is not None:
+        from mpo.report.html import page
+
+        try:
+            html.write_text(page(document), encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError("html", f"cannot write {html}: {exc.strerror}") from None
+        message(f"wrote {html}")
+    Output(mode, result.csv_fields).report(
+        document, result.csv_rows(),
+        people=lambda console: people(document, console),
+        plain=lambda stream: plain(document, stream))

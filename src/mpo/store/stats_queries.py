@@ -1,0 +1,149 @@
+"""The store's `mpo.core.ports.StatsQueries`: runs the stats SQL in the unit of work's
+transaction (one snapshot for the whole report) and hands back plain aggregates.
+
+SQLite has no `percentile_cont`: it walks an index ordered by the value to the offsets
+the counts give, and interpolates like `percentile_cont` does, so both databases report
+the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, func, literal_column, select, text
+from sqlmodel import Session
+
+from mpo.core.models import SQLITE_ORDERED, UTCDateTime
+from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
+from mpo.core.vocabulary import Status
+from mpo.store import stats_sql as sql
+
+#: A window shorter than this share of the data's age reads only the rows it touches.
+SHORT_WINDOW = 0.2
+SPREADS = ("turnaround", "execution", "lead", "ratio")
+
+
+def _tally(row: Sequence[Any]) -> Tally:
+    """(key, six counts, three sums) as a Tally; NULL sums (nothing in the window) are 0."""
+    key, *counts = row[:7]
+    sums = [float(v or 0) for v in row[7:10]]
+    return Tally(None if key is None else str(key), *(int(n or 0) for n in counts), *sums)
+
+
+class SqlStatsQueries:
+    """Aggregates for `mpo stats`, in the session's transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        return list(self.session.execute(stmt, params or {}))
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.session.get_bind().dialect.name == "sqlite"
+
+    def aggregate(self, query: StatsQuery) -> Aggregates:
+        q = query
+        statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
+        kinds: dict[str, list[Tally]] = {}
+        for kind, *row in self._rows(sql.tallies(q, self._prefilter(q))):
+            kinds.setdefault(str(kind), []).append(_tally(row))
+        total = kinds["total"][0]
+        marketplaces = kinds.get(By.MARKETPLACE.value, [])
+        if q.by is By.DAY:
+            groups = [_tally(row[1:]) for row in self._rows(sql.days(q))]
+        else:
+            groups = kinds.get(q.by.value, [])
+        active = [t.key for t in marketplaces if t.created and t.key is not None]
+        volume = [(d, str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
+                  ] if active else []
+        spreads = self._spreads_sqlite(q, total) if self._sqlite else self._spreads_pg(q)
+        awaiting = self._waiting(q, Status.AWAITING_APPROVAL, sql.c.submitted_at)
+        in_progress = self._waiting(q, Status.IN_PROGRESS, sql.c.started_at)
+        return Aggregates(
+            statuses=statuses, total=total, groups=_ordered(groups),
+            agents=_ordered(kinds.get(By.AGENT.value, [])), marketplaces=_ordered(marketplaces),
+            turnaround=spreads[0], execution=spreads[1], lead=spreads[2], ratio=spreads[3],
+            volume=[(_date(d), m, n) for d, m, n in volume],
+            reason_codes=[(str(code), int(n)) for code, n in self._rows(sql.reason_codes(q))],
+            reasons=self._reasons(q),
+            oldest_awaiting=awaiting[0], oldest_in_progress=in_progress[0],
+            stale_awaiting=awaiting[1], stale_in_progress=in_progress[1],
+        )
+
+    def _prefilter(self, q: StatsQuery) -> Any:
+        """Which rows the cube reads: on SQLite, all of them through the covering index
+        (in order, no sort) unless the window is short, then only the rows with an event
+        in it, found through the stamp indexes. PostgreSQL plans the OR itself."""
+        if not self._sqlite:
+            return sql.any_in_window(q)
+        first = self.session.execute(
+            select(func.min(sql.c.created_at)).where(sql.chosen(q))).scalar()
+        window = q.window.until - q.window.since
+        if first is None or window < SHORT_WINDOW * (q.window.until - first):
+            return sql.in_window_ids(q, literal_column("rowid"))
+        return None
+
+    def _params(self, q: StatsQuery) -> tuple[list[Any], dict[str, Any]]:
+        binds = [bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())]
+        params: dict[str, Any] = {"since": q.window.since, "until": q.window.until}
+        if q.marketplaces:
+            binds.append(bindparam("marketplaces", expanding=True))
+            params["marketplaces"] = list(q.marketplaces)
+        return binds, params
+
+    def _spreads_sqlite(self, q: StatsQuery, total: Tally) -> list[Spread]:
+        counts = {"turnaround": total.approved + total.rejected}
+        binds, params = self._params(q)
+        spreads = []
+        for name in SPREADS:
+            n = counts.get(name, total.completed)
+            index, value, stamp = SQLITE_ORDERED[name]
+            found: list[float | None] = []
+            for p in (0.5, 0.9):
+                if not n:
+                    found.append(None)
+                    continue
+                position = p * (n - 1)
+                low = math.floor(position)
+                high = min(low + 1, n - 1)
+                # Walk from the nearer end: the p90 is a tenth of the way from the top.
+                descending = p > 0.5
+                stmt = text(sql.sqlite_walk(q, index, value, stamp, descending)).bindparams(*binds)
+                found.append(self.session.execute(stmt, params | {
+                    "frac": position - low, "limit": high - low + 1,
+                    "offset": n - 1 - high if descending else low}).scalar())
+            spreads.append(Spread(n, found[0], found[1]))
+        return spreads
+
+    def _spreads_pg(self, q: StatsQuery) -> list[Spread]:
+        row = self._rows(sql.pg_spreads(q))[0]
+        return [Spread(int(row[i + 2]), row[i], row[i + 1]) for i in range(0, 12, 3)]
+
+    def _reasons(self, q: StatsQuery) -> list[tuple[str, int]]:
+        if not self._sqlite:
+            return [(str(r), int(n)) for r, n in self._rows(sql.reasons(q))]
+        binds, params = self._params(q)
+        mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
+        stmt = text(sql.SQLITE_REASONS.format(mine=mine)).bindparams(*binds)
+        return [(str(r), int(n)) for r, n in self._rows(stmt, params | {"top": q.top_reasons})]
+
+    def _waiting(self, q: StatsQuery, status: Status, stamp: Any) -> tuple[Waiting | None, int]:
+        oldest_stmt, stale_stmt = sql.waiting(q, status, stamp)
+        oldest = self.session.execute(oldest_stmt).first()
+        stale = int(self.session.execute(stale_stmt).scalar() or 0)
+        return (None if oldest is None else Waiting(oldest[0], oldest[1])), stale
+
+
+def _ordered(tallies: list[Tally]) -> list[Tally]:
+    """Groups in key order, the group without a key (unassigned) last, on both databases."""
+    return sorted(tallies, key=lambda t: (t.key is None, t.key or ""))
+
+
+def _date(value: Any) -> Any:
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -1,0 +1,240 @@
+"""The SQL of `mpo stats`, built once for SQLite and PostgreSQL alike where it can be.
+
+Every event of the lifecycle has its own stamp on the task (`created_at` ... `completed_at`),
+so "approved in the window" is `approved_at` in [since, until): one table, no joins. The
+few dialect differences (hours between two stamps, percentiles) are spelt out here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    values,
+)
+from sqlalchemy.sql.expression import ColumnClause
+from sqlmodel import SQLModel
+
+from mpo.core.models import UTCDateTime
+from mpo.core.stats import By, StatsQuery
+from mpo.core.vocabulary import Status
+
+task = SQLModel.metadata.tables["task"]
+c = task.c
+
+#: The stamp of each counted event, in `Tally` field order.
+STAMPS: dict[str, Any] = {
+    "created": c.created_at,
+    "submitted": c.submitted_at,
+    "approved": c.approved_at,
+    "rejected": c.rejected_at,
+    "started": c.started_at,
+    "completed": c.completed_at,
+}
+#: The columns `--by` groups on (day is not a column: see `days`).
+GROUP_COLUMNS = {By.MARKETPLACE: c.marketplace, By.AGENT: c.created_by,
+                 By.CATEGORY: c.category, By.PRIORITY: c.priority, By.ASSIGNEE: c.assigned_to}
+#: The cube's grouping, in the order of SQLite's covering index `ix_task_stats_cube`.
+CUBE_KEYS = (c.marketplace, c.created_by, c.category, c.priority, c.assigned_to)
+SUMS = ("estimated_hours", "accuracy", "within_20")
+
+
+def decided_at() -> ColumnElement[Any]:
+    """When a task was approved or rejected."""
+    return func.coalesce(c.approved_at, c.rejected_at)
+
+
+def within(stamp: ColumnElement[Any], q: StatsQuery) -> ColumnElement[bool]:
+    """The half-open window: since <= stamp < until (an event at `until` is the next one's)."""
+    return and_(stamp >= q.window.since, stamp < q.window.until)
+
+
+def chosen(q: StatsQuery) -> ColumnElement[bool]:
+    """The marketplaces filter (everything when none was given)."""
+    if not q.marketplaces:
+        return true()
+    return c.marketplace.in_(q.marketplaces)
+
+
+def accuracy() -> ColumnElement[float]:
+    """`mpo.core.lifecycle.accuracy` in SQL: max(0, 1 - |actual - estimated| / estimated)."""
+    miss = func.abs(c.actual_hours - c.estimated_hours)
+    return case((miss >= c.estimated_hours, 0.0), else_=1.0 - miss / c.estimated_hours)
+
+
+def within_20() -> ColumnElement[bool]:
+    """Completed within 20% of the estimate."""
+    return func.abs(c.actual_hours - c.estimated_hours) <= 0.2 * c.estimated_hours
+
+
+def measures(q: StatsQuery) -> list[ColumnElement[Any]]:
+    """The window's counts and sums, one aggregate each, filtered by its own stamp."""
+    done = within(c.completed_at, q)
+    return [
+        *(func.count().filter(within(stamp, q)).label(name) for name, stamp in STAMPS.items()),
+        func.sum(c.estimated_hours).filter(within(c.created_at, q)).label("estimated_hours"),
+        func.sum(accuracy()).filter(done).label("accuracy"),
+        func.count().filter(and_(done, within_20())).label("within_20"),
+    ]
+
+
+def statuses(q: StatsQuery) -> Select[Any]:
+    """How many tasks are in each status now."""
+    return select(c.status, func.count()).where(chosen(q)).group_by(c.status)
+
+
+def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]:
+    """Window counts per cube cell, rolled up in SQL to the total, per marketplace, per
+    agent and per `--by` column. Rows: (kind, key, counts..., sums...)."""
+    cube = (select(*CUBE_KEYS, *measures(q))
+            .where(chosen(q), prefilter if prefilter is not None else true())
+            .group_by(*CUBE_KEYS).cte("cube"))
+
+    def rollup(kind: str, key: ColumnElement[Any] | None) -> Select[Any]:
+        counts = [cast(func.coalesce(func.sum(cube.c[n]), 0), BigInteger) for n in STAMPS]
+        sums = [cast(func.coalesce(func.sum(cube.c[n]), 0), Float) for n in SUMS]
+        stmt = select(literal_column(f"'{kind}'").label("kind"),
+                      (key if key is not None else cast(null(), cube.c.marketplace.type)
+                       ).label("key"), *counts, *sums)
+        return stmt.group_by(key) if key is not None else stmt
+
+    parts = [rollup("total", None), rollup(By.MARKETPLACE.value, cube.c.marketplace),
+             rollup(By.AGENT.value, cube.c.created_by)]
+    if q.by not in (By.MARKETPLACE, By.AGENT, By.DAY):
+        parts.append(rollup(q.by.value, cube.c[GROUP_COLUMNS[q.by].name]))
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def in_window_ids(q: StatsQuery, key: ColumnClause[Any]) -> ColumnElement[bool]:
+    """`key IN` the tasks with any event in the window, found through the stamp indexes:
+    how a short window reads a few rows instead of the whole cube."""
+    parts = [select(key).select_from(task).where(within(stamp, q)) for stamp in STAMPS.values()]
+    return key.in_(parts[0].union(*parts[1:]))
+
+
+def any_in_window(q: StatsQuery) -> ColumnElement[bool]:
+    """The tasks with any event in the window, as one OR (PostgreSQL plans it itself)."""
+    return or_(*(within(stamp, q) for stamp in STAMPS.values()))
+
+
+def day_table(q: StatsQuery) -> Any:
+    """The window's local days as a VALUES table: (day, lo, hi) with UTC edges (a CTE:
+    SQLite does not name the columns of a VALUES subquery)."""
+    return values(column("day", c.marketplace.type),
+                  column("lo", UTCDateTime()), column("hi", UTCDateTime()),
+                  name="days").data([(d.day.isoformat(), d.since, d.until)
+                                     for d in q.window.days]).cte("days")
+
+
+def days(q: StatsQuery) -> Select[Any]:
+    """The same counts and sums per local day, each event on the day of its own stamp:
+    one correlated, index-range aggregate per day and measure (no sort of the rows)."""
+    d = day_table(q)
+
+    def per_day(stamp: ColumnElement[Any], aggregate: Any,
+                extra: ColumnElement[bool] | None = None) -> Any:
+        where = [stamp >= d.c.lo, stamp < d.c.hi, chosen(q)]
+        return select(aggregate).where(*where, extra if extra is not None else true()
+                                       ).scalar_subquery()
+
+    counts = [per_day(stamp, func.count()) for stamp in STAMPS.values()]
+    sums = [per_day(c.created_at, func.sum(c.estimated_hours)),
+            per_day(c.completed_at, func.sum(accuracy())),
+            per_day(c.completed_at, func.count(), within_20())]
+    return select(literal_column("'day'"), d.c.day, *counts, *sums).order_by(d.c.day)
+
+
+def volume(q: StatsQuery, marketplaces: Sequence[str]) -> Select[Any]:
+    """Tasks created per local day per marketplace, zeros included."""
+    d = day_table(q)
+    m = values(column("name", c.marketplace.type), name="m").data(
+        [(n,) for n in marketplaces]).cte("m")
+    created = (select(func.count())
+               .where(c.marketplace == m.c.name, c.created_at >= d.c.lo,
+                      c.created_at < d.c.hi).scalar_subquery())
+    return (select(d.c.day, m.c.name, created).select_from(d.join(m, true()))
+            .order_by(d.c.day, m.c.name))
+
+
+def reason_codes(q: StatsQuery) -> Select[Any]:
+    """Rejections in the window per reason code, most frequent first."""
+    n = func.count()
+    return (select(c.rejection_code, n).where(within(c.rejected_at, q), chosen(q))
+            .group_by(c.rejection_code).order_by(n.desc(), c.rejection_code))
+
+
+def reasons(q: StatsQuery) -> Select[Any]:
+    """The most frequent free-text rejection reasons in the window."""
+    n = func.count()
+    return (select(c.rejection_reason, n)
+            .where(c.rejection_reason.is_not(None), within(c.rejected_at, q), chosen(q))
+            .group_by(c.rejection_reason).order_by(n.desc(), c.rejection_reason)
+            .limit(q.top_reasons))
+
+
+def waiting(q: StatsQuery, status: Status, stamp: ColumnElement[Any]) -> tuple[Select[Any],
+                                                                              Select[Any]]:
+    """The task longest in `status` (by `stamp`), and how many wait since before the
+    threshold; both through the small partial index of that status."""
+    base = and_(c.status == status.value, chosen(q))
+    oldest = select(c.id, stamp).where(base).order_by(stamp, c.id).limit(1)
+    stale = select(func.count()).where(base, stamp < q.stale_before)
+    return oldest, stale
+
+
+def hours_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
+    """PostgreSQL: hours from `start` to `end`, exact to the microsecond."""
+    return cast(func.extract("epoch", end - start), Float) / 3600.0
+
+
+def pg_spreads(q: StatsQuery) -> Select[Any]:
+    """PostgreSQL: median, p90 and count of each duration, by `percentile_cont`."""
+    done = within(c.completed_at, q)
+    series: list[tuple[ColumnElement[Any], ColumnElement[bool]]] = [
+        (hours_between(c.submitted_at, decided_at()), within(decided_at(), q)),
+        (hours_between(c.started_at, c.completed_at), done),
+        (hours_between(c.approved_at, c.completed_at), done),
+        (cast(c.actual_hours, Float) / c.estimated_hours, done),
+    ]
+    columns: list[Any] = []
+    for value, when in series:
+        columns += [func.percentile_cont(0.5).within_group(value).filter(when),
+                    func.percentile_cont(0.9).within_group(value).filter(when),
+                    func.count(value).filter(when)]
+    return select(*columns).where(chosen(q), or_(within(decided_at(), q), done))
+
+
+def sqlite_walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool) -> str:
+    """SQLite: interpolate between the (up to) two values at an offset of `index`, walked in
+    order without a sort; `:frac` weighs the second. `value` and `stamp` are spelt exactly
+    as in the index, so the walk reads them from it and never touches the table."""
+    mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
+    order = "DESC" if descending else "ASC"
+    return (f"SELECT min(v) + :frac * (max(v) - min(v)) FROM ("
+            f"SELECT {value} AS v FROM task INDEXED BY {index} "
+            f"WHERE {value} IS NOT NULL AND {stamp} >= :since AND {stamp} < :until {mine} "
+            f"ORDER BY {value} {order} LIMIT :limit OFFSET :offset)")
+
+
+SQLITE_REASONS = (
+    # The reasons in order from their own index: a streamed GROUP BY, no sort of the rows.
+    "SELECT rejection_reason, count(*) AS n FROM task INDEXED BY ix_task_rejection_reason "
+    "WHERE rejection_reason IS NOT NULL AND rejected_at >= :since AND rejected_at < :until "
+    "{mine} GROUP BY rejection_reason ORDER BY n DESC, rejection_reason LIMIT :top"
+)
