@@ -22,6 +22,8 @@ from mpo.store import stats_sql as sql
 
 #: A window shorter than this share of the data's age reads only the rows it touches.
 SHORT_WINDOW = 0.2
+#: Fewer values than this are sorted; more are walked in index order.
+SORT_AT_MOST = 20_000
 SPREADS = ("turnaround", "execution", "lead", "ratio")
 
 
@@ -33,10 +35,17 @@ def _tally(row: Sequence[Any]) -> Tally:
 
 
 class SqlStatsQueries:
-    """Aggregates for `mpo stats`, in the session's transaction."""
+    """Aggregates for `mpo stats`, in the session's transaction.
 
-    def __init__(self, session: Session) -> None:
+    `short_window` and `sort_at_most` choose between plans that give the same numbers
+    (tests run both); they only decide how much of an SQLite file is read.
+    """
+
+    def __init__(self, session: Session, *, short_window: float = SHORT_WINDOW,
+                 sort_at_most: int = SORT_AT_MOST) -> None:
         self.session = session
+        self.short_window = short_window
+        self.sort_at_most = sort_at_most
 
     def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
         return list(self.session.execute(stmt, params or {}))
@@ -61,8 +70,8 @@ class SqlStatsQueries:
         volume = [(d, str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
                   ] if active else []
         spreads = self._spreads_sqlite(q, total) if self._sqlite else self._spreads_pg(q)
-        awaiting = self._waiting(q, Status.AWAITING_APPROVAL, sql.c.submitted_at)
-        in_progress = self._waiting(q, Status.IN_PROGRESS, sql.c.started_at)
+        awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
+        in_progress = self._waiting(q, Status.IN_PROGRESS)
         return Aggregates(
             statuses=statuses, total=total, groups=_ordered(groups),
             agents=_ordered(kinds.get(By.AGENT.value, [])), marketplaces=_ordered(marketplaces),
@@ -82,8 +91,9 @@ class SqlStatsQueries:
             return sql.any_in_window(q)
         first = self.session.execute(
             select(func.min(sql.c.created_at)).where(sql.chosen(q))).scalar()
-        window = q.window.until - q.window.since
-        if first is None or window < SHORT_WINDOW * (q.window.until - first):
+        age = q.window.until - first if first is not None else None
+        if not age or age.total_seconds() <= 0 or q.window.length_days * 86400 < (
+                self.short_window * age.total_seconds()):
             return sql.in_window_ids(q, literal_column("rowid"))
         return None
 
@@ -112,7 +122,8 @@ class SqlStatsQueries:
                 high = min(low + 1, n - 1)
                 # Walk from the nearer end: the p90 is a tenth of the way from the top.
                 descending = p > 0.5
-                stmt = text(sql.sqlite_walk(q, index, value, stamp, descending)).bindparams(*binds)
+                stmt = text(sql.sqlite_walk(q, index, value, stamp, descending,
+                                            short=n <= self.sort_at_most)).bindparams(*binds)
                 found.append(self.session.execute(stmt, params | {
                     "frac": position - low, "limit": high - low + 1,
                     "offset": n - 1 - high if descending else low}).scalar())
@@ -131,11 +142,12 @@ class SqlStatsQueries:
         stmt = text(sql.SQLITE_REASONS.format(mine=mine)).bindparams(*binds)
         return [(str(r), int(n)) for r, n in self._rows(stmt, params | {"top": q.top_reasons})]
 
-    def _waiting(self, q: StatsQuery, status: Status, stamp: Any) -> tuple[Waiting | None, int]:
-        oldest_stmt, stale_stmt = sql.waiting(q, status, stamp)
-        oldest = self.session.execute(oldest_stmt).first()
-        stale = int(self.session.execute(stale_stmt).scalar() or 0)
-        return (None if oldest is None else Waiting(oldest[0], oldest[1])), stale
+    def _waiting(self, q: StatsQuery, status: Status) -> tuple[Waiting | None, int]:
+        oldest_stmt, stale_stmt = sql.waiting(q, status, self._sqlite)
+        params = {"stale_before": q.stale_before, "marketplaces": list(q.marketplaces)}
+        oldest = self.session.execute(oldest_stmt, params).first()
+        stale = self.session.execute(stale_stmt, params).scalar()
+        return (None if oldest is None else Waiting(oldest[0], oldest[1])), int(stale or 0)
 
 
 def _ordered(tallies: list[Tally]) -> list[Tally]:

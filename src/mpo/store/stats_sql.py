@@ -15,7 +15,10 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    TextClause,
+    Uuid,
     and_,
+    bindparam,
     case,
     cast,
     column,
@@ -24,14 +27,15 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     union_all,
     values,
 )
-from sqlalchemy.sql.expression import ColumnClause
+from sqlalchemy.sql.expression import BindParameter, ColumnClause, TextualSelect
 from sqlmodel import SQLModel
 
-from mpo.core.models import UTCDateTime
+from mpo.core.models import DECIDED_AT, UTCDateTime
 from mpo.core.stats import By, StatsQuery
 from mpo.core.vocabulary import Status
 
@@ -102,9 +106,13 @@ def statuses(q: StatsQuery) -> Select[Any]:
 def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]:
     """Window counts per cube cell, rolled up in SQL to the total, per marketplace, per
     agent and per `--by` column. Rows: (kind, key, counts..., sums...)."""
-    cube = (select(*CUBE_KEYS, *measures(q))
+    # Group by a prefix of the covering index, as long as the --by column needs: the cells
+    # then arrive in index order and stream through the aggregates without a sort.
+    needed = CUBE_KEYS.index(GROUP_COLUMNS[q.by]) + 1 if q.by in GROUP_COLUMNS else 0
+    keys = CUBE_KEYS[:max(2, needed)]
+    cube = (select(*keys, *measures(q))
             .where(chosen(q), prefilter if prefilter is not None else true())
-            .group_by(*CUBE_KEYS).cte("cube"))
+            .group_by(*keys).cte("cube"))
 
     def rollup(kind: str, key: ColumnElement[Any] | None) -> Select[Any]:
         counts = [cast(func.coalesce(func.sum(cube.c[n]), 0), BigInteger) for n in STAMPS]
@@ -112,7 +120,11 @@ def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]
         stmt = select(literal_column(f"'{kind}'").label("kind"),
                       (key if key is not None else cast(null(), cube.c.marketplace.type)
                        ).label("key"), *counts, *sums)
-        return stmt.group_by(key) if key is not None else stmt
+        if key is None:
+            return stmt
+        # A group is in the report when something happened to it in the window, whether
+        # the cube read every task (SQLite, long windows) or only those (otherwise).
+        return stmt.group_by(key).having(or_(*(func.sum(cube.c[n]) > 0 for n in STAMPS)))
 
     parts = [rollup("total", None), rollup(By.MARKETPLACE.value, cube.c.marketplace),
              rollup(By.AGENT.value, cube.c.created_by)]
@@ -188,13 +200,28 @@ def reasons(q: StatsQuery) -> Select[Any]:
             .limit(q.top_reasons))
 
 
-def waiting(q: StatsQuery, status: Status, stamp: ColumnElement[Any]) -> tuple[Select[Any],
-                                                                              Select[Any]]:
-    """The task longest in `status` (by `stamp`), and how many wait since before the
-    threshold; both through the small partial index of that status."""
-    base = and_(c.status == status.value, chosen(q))
-    oldest = select(c.id, stamp).where(base).order_by(stamp, c.id).limit(1)
-    stale = select(func.count()).where(base, stamp < q.stale_before)
+#: (status, stamp, the partial index of the tasks in that status, ordered by the stamp).
+WAITING = {
+    Status.AWAITING_APPROVAL: ("submitted_at", "ix_task_awaiting_since"),
+    Status.IN_PROGRESS: ("started_at", "ix_task_in_progress_since"),
+}
+
+
+def waiting(q: StatsQuery, status: Status, sqlite: bool) -> tuple[TextualSelect, TextClause]:
+    """The task longest in `status`, and how many wait since before `:stale_before`, both
+    from the small partial index of that status. Text, because SQLite must be told that
+    index (without statistics it prefers the status index and a sort) and a partial index
+    only serves a query that names its status as a literal."""
+    stamp, index = WAITING[status]
+    source = f"task INDEXED BY {index}" if sqlite else "task"
+    mine: list[BindParameter[Any]] = (
+        [bindparam("marketplaces", expanding=True)] if q.marketplaces else [])
+    where = f"status = '{status.value}'" + (" AND marketplace IN :marketplaces" if mine else "")
+    oldest = text(f"SELECT id, {stamp} FROM {source} WHERE {where} ORDER BY {stamp}, id "
+                  "LIMIT 1").bindparams(*mine).columns(column("id", Uuid()),
+                                                       column(stamp, UTCDateTime()))
+    stale = text(f"SELECT count(*) FROM {source} WHERE {where} AND {stamp} < :stale_before"
+                 ).bindparams(bindparam("stale_before", type_=UTCDateTime()), *mine)
     return oldest, stale
 
 
@@ -220,16 +247,30 @@ def pg_spreads(q: StatsQuery) -> Select[Any]:
     return select(*columns).where(chosen(q), or_(within(decided_at(), q), done))
 
 
-def sqlite_walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool) -> str:
-    """SQLite: interpolate between the (up to) two values at an offset of `index`, walked in
-    order without a sort; `:frac` weighs the second. `value` and `stamp` are spelt exactly
-    as in the index, so the walk reads them from it and never touches the table."""
+def sqlite_walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool,
+                short: bool) -> str:
+    """SQLite: interpolate between the (up to) two values at an offset, `:frac` weighing the
+    second. A long window walks `index` in order without a sort (`value` and `stamp` are
+    spelt as in the index, so the walk never touches the table); a short one sorts the few
+    rows its stamps' indexes find instead of walking past everyone else's."""
     mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
     order = "DESC" if descending else "ASC"
+    source = f"task INDEXED BY {index}"
+    if short:
+        stamps = STAMP_TERMS.get(stamp, [stamp])
+        source = ("task WHERE rowid IN (" + " UNION ALL ".join(
+            f"SELECT rowid FROM task WHERE {s} >= :since AND {s} < :until" for s in stamps)
+            + ") AND")
+    else:
+        source += " WHERE"
     return (f"SELECT min(v) + :frac * (max(v) - min(v)) FROM ("
-            f"SELECT {value} AS v FROM task INDEXED BY {index} "
-            f"WHERE {value} IS NOT NULL AND {stamp} >= :since AND {stamp} < :until {mine} "
+            f"SELECT {value} AS v FROM {source} "
+            f"{value} IS NOT NULL AND {stamp} >= :since AND {stamp} < :until {mine} "
             f"ORDER BY {value} {order} LIMIT :limit OFFSET :offset)")
+
+
+#: The stamps an expression stamp is made of: a decision is an approval or a rejection.
+STAMP_TERMS = {DECIDED_AT: ["approved_at", "rejected_at"]}
 
 
 SQLITE_REASONS = (
