@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from mpo.core.models import Task
 from mpo.core.stats import Aggregates, By, StatsQuery, resolve_window
@@ -135,5 +135,19 @@ def test_the_long_plans_read_their_indexes_in_order(sqlite: SqlDatabase) -> None
     assert "TEMP B-TREE FOR GROUP BY" not in cube.split("SCAN cube")[0]
     assert "INDEX ix_task_turnaround_hours" in plan_of("coalesce(approved_at, rejected_at))")
     assert "TEMP B-TREE" not in plan_of("julianday(completed_at) - julianday(started_at)")
-    assert "INDEX ix_task_rejection_reason" in plan_of("rejection_reason, count(*)")
+    for rejections in ("SELECT rejection_code, count(*)", "SELECT rejection_reason, sum(n)"):
+        assert "COVERING INDEX ix_task_rejections" in plan_of(rejections)
     assert "ix_task_awaiting_since" in plan_of("status = 'awaiting_approval'")
+
+
+def test_the_overlapped_cube_is_read_again_when_a_write_slips_in(sqlite: SqlDatabase) -> None:
+    q = query(since="2026-03-01", until="2026-03-04", by=By.DAY)
+    before = aggregate(sqlite, q, **LONG)
+    with sqlite.read() as uow:
+        uow.session.execute(text("SELECT count(*) FROM task")).scalar()  # this snapshot
+        build(sqlite.url)  # eleven more tasks, committed by other connections meanwhile
+        during = SqlStatsQueries(uow.session, **LONG).aggregate(q)
+    after = aggregate(sqlite, q, **LONG)
+
+    assert during == before
+    assert after.total.created == 2 * before.total.created

@@ -104,8 +104,8 @@ def _stats_indexes() -> list[Index]:
         Index("ix_task_stats_cube", *STATS_CUBE).ddl_if(dialect="sqlite"),
         *(Index(name, text(value), text(stamp), "marketplace").ddl_if(dialect="sqlite")
           for name, value, stamp in SQLITE_ORDERED.values()),
-        Index("ix_task_rejection_reason", "rejection_reason", "rejected_at", "marketplace",
-              sqlite_where=text("rejection_reason IS NOT NULL")).ddl_if(dialect="sqlite"),
+        Index("ix_task_rejections", "rejection_code", "rejection_reason", "rejected_at",
+              "marketplace", sqlite_where=text("rejected_at IS NOT NULL")).ddl_if(dialect="sqlite"),
     ]
 
 

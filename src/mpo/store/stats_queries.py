@@ -8,11 +8,13 @@ the same numbers.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import bindparam, func, literal_column, select, text
+from sqlalchemy import Engine, bindparam, func, literal_column, select, text
 from sqlmodel import Session
 
 from mpo.core.models import SQLITE_ORDERED, UTCDateTime
@@ -42,10 +44,11 @@ class SqlStatsQueries:
     """
 
     def __init__(self, session: Session, *, short_window: float = SHORT_WINDOW,
-                 sort_at_most: int = SORT_AT_MOST) -> None:
+                 sort_at_most: int = SORT_AT_MOST, overlap: bool = True) -> None:
         self.session = session
         self.short_window = short_window
         self.sort_at_most = sort_at_most
+        self.overlap = overlap
 
     def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
         return list(self.session.execute(stmt, params or {}))
@@ -56,32 +59,63 @@ class SqlStatsQueries:
 
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
-        statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
-        kinds: dict[str, list[Tally]] = {}
-        for kind, *row in self._rows(sql.tallies(q, self._prefilter(q))):
-            kinds.setdefault(str(kind), []).append(_tally(row))
-        total = kinds["total"][0]
+        prefilter = self._prefilter(q)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            # On SQLite the long scans (the cube, the days) run on their own connections
+            # while this one answers the rest: two cores, one snapshot (checked below).
+            overlap = self.overlap and self._sqlite and prefilter is None
+            cube = self._meanwhile(pool, sql.tallies(q, prefilter), overlap)
+            days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
+                    if q.by is By.DAY else None)
+            statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
+            decided, completed = self._rows(sql.spread_counts(q))[0]
+            if self._sqlite:
+                spreads = self._spreads_sqlite(q, int(decided), int(completed))
+            else:
+                spreads = self._spreads_pg(q)
+            awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
+            in_progress = self._waiting(q, Status.IN_PROGRESS)
+            codes, reasons = self._rejections(q)
+            kinds: dict[str, list[Tally]] = {}
+            for kind, *row in cube():
+                kinds.setdefault(str(kind), []).append(_tally(row))
+            groups = ([_day(row) for row in days()] if days is not None
+                      else kinds.get(q.by.value, []))
         marketplaces = kinds.get(By.MARKETPLACE.value, [])
-        if q.by is By.DAY:
-            groups = [_tally(row[1:]) for row in self._rows(sql.days(q))]
-        else:
-            groups = kinds.get(q.by.value, [])
         active = [t.key for t in marketplaces if t.created and t.key is not None]
-        volume = [(d, str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
+        volume = [(_date(d), str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
                   ] if active else []
-        spreads = self._spreads_sqlite(q, total) if self._sqlite else self._spreads_pg(q)
-        awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
-        in_progress = self._waiting(q, Status.IN_PROGRESS)
         return Aggregates(
-            statuses=statuses, total=total, groups=_ordered(groups),
+            statuses=statuses, total=kinds["total"][0], groups=_ordered(groups),
             agents=_ordered(kinds.get(By.AGENT.value, [])), marketplaces=_ordered(marketplaces),
             turnaround=spreads[0], execution=spreads[1], lead=spreads[2], ratio=spreads[3],
-            volume=[(_date(d), m, n) for d, m, n in volume],
-            reason_codes=[(str(code), int(n)) for code, n in self._rows(sql.reason_codes(q))],
-            reasons=self._reasons(q),
+            volume=volume, reason_codes=codes, reasons=reasons,
             oldest_awaiting=awaiting[0], oldest_in_progress=in_progress[0],
             stale_awaiting=awaiting[1], stale_in_progress=in_progress[1],
         )
+
+    def _meanwhile(self, pool: ThreadPoolExecutor, stmt: Any,
+                   overlap: bool) -> Callable[[], list[Any]]:
+        """The rows of `stmt`, read on another connection while this one works on when
+        `overlap`; if a write committed between the two snapshots (their newest event
+        differs), they are read again here, so the report is one snapshot whatever happens."""
+        if not overlap:
+            return lambda: self._rows(stmt)
+        engine = self.session.get_bind()
+        assert isinstance(engine, Engine)
+
+        def elsewhere() -> tuple[Any, list[Any]]:
+            with engine.connect() as conn:
+                return conn.execute(sql.last_event()).scalar(), list(conn.execute(stmt))
+
+        future = pool.submit(elsewhere)
+        mine = self.session.execute(sql.last_event()).scalar()
+
+        def result() -> list[Any]:
+            theirs, rows = future.result()
+            return rows if theirs == mine else self._rows(stmt)
+
+        return result
 
     def _prefilter(self, q: StatsQuery) -> Any:
         """Which rows the cube reads: on SQLite, all of them through the covering index
@@ -105,12 +139,11 @@ class SqlStatsQueries:
             params["marketplaces"] = list(q.marketplaces)
         return binds, params
 
-    def _spreads_sqlite(self, q: StatsQuery, total: Tally) -> list[Spread]:
-        counts = {"turnaround": total.approved + total.rejected}
+    def _spreads_sqlite(self, q: StatsQuery, decided: int, completed: int) -> list[Spread]:
         binds, params = self._params(q)
         spreads = []
         for name in SPREADS:
-            n = counts.get(name, total.completed)
+            n = decided if name == "turnaround" else completed
             index, value, stamp = SQLITE_ORDERED[name]
             found: list[float | None] = []
             for p in (0.5, 0.9):
@@ -134,13 +167,21 @@ class SqlStatsQueries:
         row = self._rows(sql.pg_spreads(q))[0]
         return [Spread(int(row[i + 2]), row[i], row[i + 1]) for i in range(0, 12, 3)]
 
-    def _reasons(self, q: StatsQuery) -> list[tuple[str, int]]:
-        if not self._sqlite:
-            return [(str(r), int(n)) for r, n in self._rows(sql.reasons(q))]
-        binds, params = self._params(q)
-        mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
-        stmt = text(sql.SQLITE_REASONS.format(mine=mine)).bindparams(*binds)
-        return [(str(r), int(n)) for r, n in self._rows(stmt, params | {"top": q.top_reasons})]
+    def _rejections(self, q: StatsQuery) -> tuple[list[tuple[str, int]],
+                                                   list[tuple[str, int]]]:
+        """Rejections per reason code, and the top free-text reasons."""
+        codes: Any
+        reasons: Any
+        if self._sqlite:
+            binds, params = self._params(q)
+            mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
+            codes = text(sql.SQLITE_CODES.format(mine=mine)).bindparams(*binds)
+            reasons = text(sql.SQLITE_REASONS.format(mine=mine)).bindparams(*binds)
+            params["top"] = q.top_reasons
+        else:
+            codes, reasons, params = sql.reason_codes(q), sql.reasons(q), {}
+        return ([(str(code), int(n)) for code, n in self._rows(codes, params)],
+                [(str(r), int(n)) for r, n in self._rows(reasons, params)])
 
     def _waiting(self, q: StatsQuery, status: Status) -> tuple[Waiting | None, int]:
         oldest_stmt, stale_stmt = sql.waiting(q, status, self._sqlite)
@@ -148,6 +189,15 @@ class SqlStatsQueries:
         oldest = self.session.execute(oldest_stmt, params).first()
         stale = self.session.execute(stale_stmt, params).scalar()
         return (None if oldest is None else Waiting(oldest[0], oldest[1])), int(stale or 0)
+
+
+def _day(row: Sequence[Any]) -> Tally:
+    """A row of `stats_sql.days` as a Tally."""
+    day, created, submitted, approved, rejected, started, completed = row
+    created, completed = (json.loads(v) if isinstance(v, str) else v
+                          for v in (created, completed))
+    return _tally((day, created[0], submitted, approved, rejected, started, completed[0],
+                   created[1], completed[1], completed[2]))
 
 
 def _ordered(tallies: list[Tally]) -> list[Tally]:

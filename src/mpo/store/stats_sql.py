@@ -98,6 +98,20 @@ def measures(q: StatsQuery) -> list[ColumnElement[Any]]:
     ]
 
 
+def last_event() -> Select[Any]:
+    """The newest audit event's id: every change of a task appends one in its transaction,
+    and SQLite commits one writer at a time, so equal ids mean equal snapshots."""
+    return select(func.max(SQLModel.metadata.tables["task_event"].c.id))
+
+
+def spread_counts(q: StatsQuery) -> Select[Any]:
+    """How many tasks were decided, and completed, in the window: the n of each spread."""
+    def count(stamp: ColumnElement[Any]) -> Any:
+        return select(func.count()).where(within(stamp, q), chosen(q)).scalar_subquery()
+
+    return select(count(c.approved_at) + count(c.rejected_at), count(c.completed_at))
+
+
 def statuses(q: StatsQuery) -> Select[Any]:
     """How many tasks are in each status now."""
     return select(c.status, func.count()).where(chosen(q)).group_by(c.status)
@@ -154,22 +168,28 @@ def day_table(q: StatsQuery) -> Any:
                                      for d in q.window.days]).cte("days")
 
 
-def days(q: StatsQuery) -> Select[Any]:
+def days(q: StatsQuery, sqlite: bool) -> Select[Any]:
     """The same counts and sums per local day, each event on the day of its own stamp:
-    one correlated, index-range aggregate per day and measure (no sort of the rows)."""
+    correlated aggregates over index ranges, one walk per stamp and day (no sort of the
+    rows). A walk that yields several values packs them in a JSON array.
+    Rows: (day, [created, estimated hours], submitted, approved, rejected, started,
+    [completed, accuracy, within 20%])."""
     d = day_table(q)
+    pack = func.json_array if sqlite else func.json_build_array
 
-    def per_day(stamp: ColumnElement[Any], aggregate: Any,
-                extra: ColumnElement[bool] | None = None) -> Any:
-        where = [stamp >= d.c.lo, stamp < d.c.hi, chosen(q)]
-        return select(aggregate).where(*where, extra if extra is not None else true()
-                                       ).scalar_subquery()
+    def per_day(stamp: ColumnElement[Any], *aggregates: Any) -> Any:
+        value = aggregates[0] if len(aggregates) == 1 else pack(*aggregates)
+        return select(value).where(stamp >= d.c.lo, stamp < d.c.hi, chosen(q)
+                                   ).scalar_subquery()
 
-    counts = [per_day(stamp, func.count()) for stamp in STAMPS.values()]
-    sums = [per_day(c.created_at, func.sum(c.estimated_hours)),
-            per_day(c.completed_at, func.sum(accuracy())),
-            per_day(c.completed_at, func.count(), within_20())]
-    return select(literal_column("'day'"), d.c.day, *counts, *sums).order_by(d.c.day)
+    return select(
+        d.c.day,
+        per_day(c.created_at, func.count(), func.sum(c.estimated_hours)),
+        *(per_day(STAMPS[name], func.count())
+          for name in ("submitted", "approved", "rejected", "started")),
+        per_day(c.completed_at, func.count(), func.sum(accuracy()),
+                func.count().filter(within_20())),
+    ).order_by(d.c.day)
 
 
 def volume(q: StatsQuery, marketplaces: Sequence[str]) -> Select[Any]:
@@ -273,9 +293,18 @@ def sqlite_walk(q: StatsQuery, index: str, value: str, stamp: str, descending: b
 STAMP_TERMS = {DECIDED_AT: ["approved_at", "rejected_at"]}
 
 
+#: SQLite: rejections per code, and per free-text reason, streamed in the order of their
+#: own index (code, reason, when) with no sort of the rows; the reasons are counted per
+#: (code, reason) first and added up across codes.
+SQLITE_REJECTIONS = (
+    "FROM task INDEXED BY ix_task_rejections WHERE rejected_at IS NOT NULL "
+    "AND rejected_at >= :since AND rejected_at < :until {mine}"
+)
+SQLITE_CODES = ("SELECT rejection_code, count(*) AS n " + SQLITE_REJECTIONS
+                + " GROUP BY rejection_code ORDER BY n DESC, rejection_code")
 SQLITE_REASONS = (
-    # The reasons in order from their own index: a streamed GROUP BY, no sort of the rows.
-    "SELECT rejection_reason, count(*) AS n FROM task INDEXED BY ix_task_rejection_reason "
-    "WHERE rejection_reason IS NOT NULL AND rejected_at >= :since AND rejected_at < :until "
-    "{mine} GROUP BY rejection_reason ORDER BY n DESC, rejection_reason LIMIT :top"
+    "SELECT rejection_reason, sum(n) AS total FROM (SELECT rejection_reason, count(*) AS n "
+    + SQLITE_REJECTIONS + " AND rejection_reason IS NOT NULL "
+    "GROUP BY rejection_code, rejection_reason) "
+    "GROUP BY rejection_reason ORDER BY total DESC, rejection_reason LIMIT :top"
 )

@@ -11,7 +11,7 @@ PostgreSQL hashes and sorts well enough by itself:
   through it in order without a sort;
 - one index per duration (hours between two stamps) and on actual/estimated hours: the
   percentiles walk them in order to the right offset instead of sorting;
-- the free-text rejection reasons in order, for the top reasons.
+- the rejections in order of reason code and free-text reason, for their counts.
 
 The full-width `(created_at)` index gives way to one that also carries what the daily
 created counts read.
@@ -79,14 +79,14 @@ def upgrade() -> None:
     op.create_index("ix_task_stats_cube", "task", CUBE)
     for name, expressions in ORDERED:
         op.create_index(name, "task", [sa.text(e) for e in expressions])
-    op.create_index("ix_task_rejection_reason", "task",
-                    ["rejection_reason", "rejected_at", "marketplace"],
-                    sqlite_where=sa.text("rejection_reason IS NOT NULL"))
+    op.create_index("ix_task_rejections", "task",
+                    ["rejection_code", "rejection_reason", "rejected_at", "marketplace"],
+                    sqlite_where=sa.text("rejected_at IS NOT NULL"))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.drop_index("ix_task_rejection_reason", table_name="task")
+        op.drop_index("ix_task_rejections", table_name="task")
         for name, _ in ORDERED:
             op.drop_index(name, table_name="task")
         op.drop_index("ix_task_stats_cube", table_name="task")
