@@ -224,8 +224,13 @@ def bench(url: str, repeat: int) -> None:
     runs.append(("cron: --day (last day)", ["stats", "--day", last.date().isoformat(),
                                             "--json"]))
     runs.append(("default: last 30 days", ["stats", "--json"]))
+    empty = f"sqlite:///{home}/empty.db"
+    upgrade(empty)
+    runs.insert(0, ("baseline: empty database", ["--db", empty, "stats", "--json"]))
     print(f"{n:,} tasks, created {since} .. {last:%Y-%m-%d}; median of {repeat} runs each; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print("(the baseline is mpo starting, importing its libraries and reading an empty "
+          "database: the floor under every run)")
     print(f"{'run':<28} {'wall s':>7} {'cpu s':>6} {'RSS MiB':>8} {'time/2s':>8} "
           f"{'RSS/150':>8}")
     for label, args in runs:

@@ -164,7 +164,6 @@ class Aggregates:
     total: Tally
     groups: list[Tally]
     agents: list[Tally]
-    marketplaces: list[Tally]
     turnaround: Spread
     execution: Spread
     lead: Spread

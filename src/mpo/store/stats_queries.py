@@ -1,9 +1,10 @@
-"""The store's `mpo.core.ports.StatsQueries`: runs the stats SQL in the unit of work's
-transaction (one snapshot for the whole report) and hands back plain aggregates.
+"""The store's `mpo.core.ports.StatsQueries`: runs the stats SQL of `stats_sql` on one
+snapshot of the database and hands back plain aggregates.
 
 SQLite has no `percentile_cont`: it walks an index ordered by the value to the offsets
 the counts give, and interpolates like `percentile_cont` does, so both databases report
-the same numbers.
+the same numbers. On SQLite a long window's big scans also run on a second connection,
+on the other core, checked to read the same snapshot as the unit of work.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, literal_column, select, text
@@ -21,6 +23,7 @@ from mpo.core.models import SQLITE_ORDERED, UTCDateTime
 from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.vocabulary import Status
 from mpo.store import stats_sql as sql
+from mpo.store import stats_sqlite as sqlite
 
 #: A window shorter than this share of the data's age reads only the rows it touches.
 SHORT_WINDOW = 0.2
@@ -81,13 +84,13 @@ class SqlStatsQueries:
                 kinds.setdefault(str(kind), []).append(_tally(row))
             groups = ([_day(row) for row in days()] if days is not None
                       else kinds.get(q.by.value, []))
-        marketplaces = kinds.get(By.MARKETPLACE.value, [])
-        active = [t.key for t in marketplaces if t.created and t.key is not None]
+        active = [t.key for t in kinds.get(By.MARKETPLACE.value, [])
+                  if t.created and t.key is not None]
         volume = [(_date(d), str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
                   ] if active else []
         return Aggregates(
             statuses=statuses, total=kinds["total"][0], groups=_ordered(groups),
-            agents=_ordered(kinds.get(By.AGENT.value, [])), marketplaces=_ordered(marketplaces),
+            agents=_ordered(kinds.get(By.AGENT.value, [])),
             turnaround=spreads[0], execution=spreads[1], lead=spreads[2], ratio=spreads[3],
             volume=volume, reason_codes=codes, reasons=reasons,
             oldest_awaiting=awaiting[0], oldest_in_progress=in_progress[0],
@@ -125,9 +128,10 @@ class SqlStatsQueries:
             return sql.any_in_window(q)
         first = self.session.execute(
             select(func.min(sql.c.created_at)).where(sql.chosen(q))).scalar()
-        age = q.window.until - first if first is not None else None
-        if not age or age.total_seconds() <= 0 or q.window.length_days * 86400 < (
-                self.short_window * age.total_seconds()):
+        if first is None or first >= q.window.until:
+            return sql.in_window_ids(q, literal_column("rowid"))
+        window = (q.window.until - q.window.since).total_seconds()
+        if window < self.short_window * (q.window.until - first).total_seconds():
             return sql.in_window_ids(q, literal_column("rowid"))
         return None
 
@@ -155,7 +159,7 @@ class SqlStatsQueries:
                 high = min(low + 1, n - 1)
                 # Walk from the nearer end: the p90 is a tenth of the way from the top.
                 descending = p > 0.5
-                stmt = text(sql.sqlite_walk(q, index, value, stamp, descending,
+                stmt = text(sqlite.walk(q, index, value, stamp, descending,
                                             short=n <= self.sort_at_most)).bindparams(*binds)
                 found.append(self.session.execute(stmt, params | {
                     "frac": position - low, "limit": high - low + 1,
@@ -175,8 +179,8 @@ class SqlStatsQueries:
         if self._sqlite:
             binds, params = self._params(q)
             mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
-            codes = text(sql.SQLITE_CODES.format(mine=mine)).bindparams(*binds)
-            reasons = text(sql.SQLITE_REASONS.format(mine=mine)).bindparams(*binds)
+            codes = text(sqlite.CODES.format(mine=mine)).bindparams(*binds)
+            reasons = text(sqlite.REASONS.format(mine=mine)).bindparams(*binds)
             params["top"] = q.top_reasons
         else:
             codes, reasons, params = sql.reason_codes(q), sql.reasons(q), {}
@@ -205,7 +209,6 @@ def _ordered(tallies: list[Tally]) -> list[Tally]:
     return sorted(tallies, key=lambda t: (t.key is None, t.key or ""))
 
 
-def _date(value: Any) -> Any:
-    from datetime import date
-
+def _date(value: Any) -> date:
+    """A day as SQLite (text) or PostgreSQL (text from VALUES) returns it."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import BindParameter, ColumnClause, TextualSelect
 from sqlmodel import SQLModel
 
-from mpo.core.models import DECIDED_AT, UTCDateTime
+from mpo.core.models import UTCDateTime
 from mpo.core.stats import By, StatsQuery
 from mpo.core.vocabulary import Status
 
@@ -122,7 +122,8 @@ def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]
     agent and per `--by` column. Rows: (kind, key, counts..., sums...)."""
     # Group by a prefix of the covering index, as long as the --by column needs: the cells
     # then arrive in index order and stream through the aggregates without a sort.
-    needed = CUBE_KEYS.index(GROUP_COLUMNS[q.by]) + 1 if q.by in GROUP_COLUMNS else 0
+    names = [key.name for key in CUBE_KEYS]
+    needed = names.index(GROUP_COLUMNS[q.by].name) + 1 if q.by in GROUP_COLUMNS else 0
     keys = CUBE_KEYS[:max(2, needed)]
     cube = (select(*keys, *measures(q))
             .where(chosen(q), prefilter if prefilter is not None else true())
@@ -265,46 +266,3 @@ def pg_spreads(q: StatsQuery) -> Select[Any]:
                     func.percentile_cont(0.9).within_group(value).filter(when),
                     func.count(value).filter(when)]
     return select(*columns).where(chosen(q), or_(within(decided_at(), q), done))
-
-
-def sqlite_walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool,
-                short: bool) -> str:
-    """SQLite: interpolate between the (up to) two values at an offset, `:frac` weighing the
-    second. A long window walks `index` in order without a sort (`value` and `stamp` are
-    spelt as in the index, so the walk never touches the table); a short one sorts the few
-    rows its stamps' indexes find instead of walking past everyone else's."""
-    mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
-    order = "DESC" if descending else "ASC"
-    source = f"task INDEXED BY {index}"
-    if short:
-        stamps = STAMP_TERMS.get(stamp, [stamp])
-        source = ("task WHERE rowid IN (" + " UNION ALL ".join(
-            f"SELECT rowid FROM task WHERE {s} >= :since AND {s} < :until" for s in stamps)
-            + ") AND")
-    else:
-        source += " WHERE"
-    return (f"SELECT min(v) + :frac * (max(v) - min(v)) FROM ("
-            f"SELECT {value} AS v FROM {source} "
-            f"{value} IS NOT NULL AND {stamp} >= :since AND {stamp} < :until {mine} "
-            f"ORDER BY {value} {order} LIMIT :limit OFFSET :offset)")
-
-
-#: The stamps an expression stamp is made of: a decision is an approval or a rejection.
-STAMP_TERMS = {DECIDED_AT: ["approved_at", "rejected_at"]}
-
-
-#: SQLite: rejections per code, and per free-text reason, streamed in the order of their
-#: own index (code, reason, when) with no sort of the rows; the reasons are counted per
-#: (code, reason) first and added up across codes.
-SQLITE_REJECTIONS = (
-    "FROM task INDEXED BY ix_task_rejections WHERE rejected_at IS NOT NULL "
-    "AND rejected_at >= :since AND rejected_at < :until {mine}"
-)
-SQLITE_CODES = ("SELECT rejection_code, count(*) AS n " + SQLITE_REJECTIONS
-                + " GROUP BY rejection_code ORDER BY n DESC, rejection_code")
-SQLITE_REASONS = (
-    "SELECT rejection_reason, sum(n) AS total FROM (SELECT rejection_reason, count(*) AS n "
-    + SQLITE_REJECTIONS + " AND rejection_reason IS NOT NULL "
-    "GROUP BY rejection_code, rejection_reason) "
-    "GROUP BY rejection_reason ORDER BY total DESC, rejection_reason LIMIT :top"
-)
