@@ -12,9 +12,13 @@ from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Output, choose_mode, message
 from mpo.core.errors import ValidationError
+from mpo.core.stats import DEFAULT_BACKLOG_AGE, By
 
 app = typer.Typer()
-BY = "marketplace, agent, category, priority, day or assignee"
+
+
+def _groupings(incomplete: str) -> list[str]:
+    return [b.value for b in By if b.value.startswith(incomplete)]
 
 
 @app.command(rich_help_panel="Reports")
@@ -33,10 +37,12 @@ def stats(
     marketplace: Annotated[list[str] | None, typer.Option(
         "--marketplace", "-m", help="Only these marketplaces; repeatable or comma-separated.",
         autocompletion=values.marketplaces)] = None,
-    by: Annotated[str, typer.Option("--by", help=f"Group rows by {BY}.")] = "marketplace",
-    backlog_age: Annotated[str, typer.Option(
-        "--backlog-age", metavar="AGE", help="Waiting longer than this counts as backlog "
-        "(Nh, Nd, Nw).")] = "3d",
+    by: Annotated[str | None, typer.Option(
+        "--by", metavar="KEY", help=f"Group rows by {', '.join(By)} "
+        f"(default: {By.MARKETPLACE}).", show_default=False, autocompletion=_groupings)] = None,
+    backlog_age: Annotated[str | None, typer.Option(
+        "--backlog-age", metavar="AGE", help="Waiting longer than this counts as backlog: "
+        f"Nh, Nd or Nw (default: {DEFAULT_BACKLOG_AGE}).", show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Output the JSON document "
                                         "(docs/stats.md).")] = False,
     csv_: Annotated[bool, typer.Option("--csv", help="Output CSV, one row per group.")] = False,

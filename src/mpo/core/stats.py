@@ -1,5 +1,7 @@
 """`mpo stats`: which window and tasks a report covers, and what the store must aggregate.
 
+Light at import (no database libraries), so the command line can offer `By` in --help.
+
 The numbers are computed by SQL in the store (`mpo.store.stats_queries`); this module
 decides the window (half-open, [since, until), in UTC, with calendar days in the reader's
 zone), asks for the aggregates, and `mpo.core.stats_report` turns them into the report.
@@ -17,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mpo.core import permissions, timeparse, validation
 from mpo.core.errors import UsageError, ValidationError
-from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Verb
 
 if TYPE_CHECKING:
@@ -190,19 +191,20 @@ def stats(
     day: str | None = None,
     zone: str = "UTC",
     marketplaces: Sequence[str] = (),
-    by: str = By.MARKETPLACE.value,
-    backlog_age: str = DEFAULT_BACKLOG_AGE,
-    clock: Callable[[], datetime] = utcnow,
+    by: str | None = None,
+    backlog_age: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Report:
     """The report for a window, computed by the database in one read transaction."""
+    from mpo.core.models import utcnow
     from mpo.core.stats_report import Report
 
     permissions.require(actor, Verb.STATS)
-    grouping = By(validation.one_of("by", by, [b.value for b in By]))
+    grouping = By(validation.one_of("by", by or By.MARKETPLACE.value, [b.value for b in By]))
     for marketplace in marketplaces:
         validation.one_of("marketplace", marketplace, list(rules.marketplaces))
-    age = timeparse.parse_duration("backlog-age", backlog_age)
-    now = clock()
+    age = timeparse.parse_duration("backlog-age", backlog_age or DEFAULT_BACKLOG_AGE)
+    now = (clock or utcnow)()
     window = resolve_window(since=since, until=until, day=day, zone=zone, now=now)
     query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
     with db.read() as uow:
