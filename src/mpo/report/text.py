@@ -92,7 +92,8 @@ def headline(doc: Doc) -> list[tuple[str, str]]:
         e["approved_to_completed_hours"]
     return [
         ("window", f"{local(w['since'], w['timezone'])} .. {local(w['until'], w['timezone'])} "
-                   f"{w['timezone']} ({w['days']:g} days, end excluded)"),
+                   f"{w['timezone']} ({w['days']:g} day{'' if w['days'] == 1 else 's'}, "
+                   "end excluded)"),
         ("marketplaces", ", ".join(doc["marketplaces"]) or "all"),
         ("now", ", ".join(f"{k} {n:,}" for k, n in p["now"].items())),
         ("in window", ", ".join(f"{k} {n:,}" for k, n in p["window"].items())),
