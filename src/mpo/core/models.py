@@ -10,20 +10,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    CheckConstraint,
-    Column,
-    DateTime,
-    Dialect,
-    Index,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Dialect, Index, String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from mpo.core.stats_indexes import stats_indexes
 from mpo.core.vocabulary import Category, Priority, Status, values
 
 
@@ -60,55 +51,6 @@ def _in(column: str, allowed: list[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in allowed)})"
 
 
-#: When a task was approved or rejected (it never is both).
-DECIDED_AT = "coalesce(approved_at, rejected_at)"
-
-
-def sqlite_hours(start: str, end: str) -> str:
-    """SQLite's hours from `start` to `end`, exactly as the stats indexes spell it."""
-    return f"(julianday({end}) - julianday({start})) * 24"
-
-
-#: SQLite expression indexes the stats percentiles walk in order: (value, stamp, marketplace).
-SQLITE_ORDERED = {
-    "turnaround": ("ix_task_turnaround_hours", sqlite_hours("submitted_at", DECIDED_AT),
-                   DECIDED_AT),
-    "execution": ("ix_task_execution_hours", sqlite_hours("started_at", "completed_at"),
-                  "completed_at"),
-    "lead": ("ix_task_lead_hours", sqlite_hours("approved_at", "completed_at"), "completed_at"),
-    "ratio": ("ix_task_estimate_ratio", "actual_hours / estimated_hours", "completed_at"),
-}
-STATS_CUBE = ("marketplace", "created_by", "category", "priority", "assigned_to", "status",
-              "created_at", "submitted_at", "approved_at", "rejected_at", "started_at",
-              "completed_at", "estimated_hours", "actual_hours")
-
-
-def _stats_indexes() -> list[Index]:
-    """The indexes of migration 0003, which says what each one serves."""
-    def stamped(name: str, stamp: str, *more: str, where: str | None = None) -> Index:
-        clause = text(where or f"{stamp} IS NOT NULL")
-        return Index(name, stamp, *more, sqlite_where=clause, postgresql_where=clause)
-
-    return [
-        Index("ix_task_created_at_stats", "created_at", "marketplace", "estimated_hours"),
-        stamped("ix_task_submitted_at", "submitted_at", "marketplace"),
-        stamped("ix_task_approved_at", "approved_at", "marketplace"),
-        stamped("ix_task_rejected_at", "rejected_at", "marketplace", "rejection_code"),
-        stamped("ix_task_started_at", "started_at", "marketplace"),
-        stamped("ix_task_completed_at", "completed_at", "marketplace", "estimated_hours",
-                "actual_hours"),
-        stamped("ix_task_awaiting_since", "submitted_at", "marketplace",
-                where="status = 'awaiting_approval'"),
-        stamped("ix_task_in_progress_since", "started_at", "marketplace",
-                where="status = 'in_progress'"),
-        Index("ix_task_stats_cube", *STATS_CUBE).ddl_if(dialect="sqlite"),
-        *(Index(name, text(value), text(stamp), "marketplace").ddl_if(dialect="sqlite")
-          for name, value, stamp in SQLITE_ORDERED.values()),
-        Index("ix_task_rejections", "rejection_code", "rejection_reason", "rejected_at",
-              "marketplace", sqlite_where=text("rejected_at IS NOT NULL")).ddl_if(dialect="sqlite"),
-    ]
-
-
 class Task(SQLModel, table=True):
     """One proposed piece of work and where it stands."""
 
@@ -122,7 +64,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_assigned_to", "assigned_to"),
         Index("ix_task_created_by", "created_by"),
         Index("ix_task_idempotency_key", "idempotency_key", unique=True),
-        *_stats_indexes(),
+        *stats_indexes(),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

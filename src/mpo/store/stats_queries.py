@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, literal_column, select, text
 from sqlmodel import Session
 
-from mpo.core.models import SQLITE_ORDERED, UTCDateTime
+from mpo.core.models import UTCDateTime
 from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
+from mpo.core.stats_indexes import SQLITE_ORDERED
 from mpo.core.vocabulary import Status
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
