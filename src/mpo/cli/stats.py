@@ -68,12 +68,21 @@ def stats(
     if html is not None:
         from mpo.report.html import page
 
-        try:
-            html.write_text(page(document), encoding="utf-8")
-        except OSError as exc:
-            raise ValidationError("html", f"cannot write {html}: {exc.strerror}") from None
+        _write(html, page(document))
         message(f"wrote {html}")
     Output(mode, result.csv_fields).report(
         document, result.csv_rows(),
         people=lambda console: people(document, console),
         plain=lambda stream: plain(document, stream))
+
+
+def _write(path: Path, content: str) -> None:
+    """Replace `path` whole (a temporary file renamed over it): a web server or a reader
+    never sees half a report, even when cron writes it while someone looks."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(content, encoding="utf-8")
+        partial.replace(path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ValidationError("html", f"cannot write {path}: {exc.strerror}") from None
