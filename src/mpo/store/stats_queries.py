@@ -72,11 +72,7 @@ class SqlStatsQueries:
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
                     if q.by is By.DAY else None)
             statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
-            decided, completed = self._rows(sql.spread_counts(q))[0]
-            if self._sqlite:
-                spreads = self._spreads_sqlite(q, int(decided), int(completed))
-            else:
-                spreads = self._spreads_pg(q)
+            spreads = self._spreads_sqlite(q) if self._sqlite else self._spreads_pg(q)
             awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
             in_progress = self._waiting(q, Status.IN_PROGRESS)
             codes, reasons = self._rejections(q)
@@ -144,7 +140,8 @@ class SqlStatsQueries:
             params["marketplaces"] = list(q.marketplaces)
         return binds, params
 
-    def _spreads_sqlite(self, q: StatsQuery, decided: int, completed: int) -> list[Spread]:
+    def _spreads_sqlite(self, q: StatsQuery) -> list[Spread]:
+        decided, completed = (int(n) for n in self._rows(sql.spread_counts(q))[0])
         binds, params = self._params(q)
         spreads = []
         for name in SPREADS:
@@ -170,7 +167,11 @@ class SqlStatsQueries:
 
     def _spreads_pg(self, q: StatsQuery) -> list[Spread]:
         row = self._rows(sql.pg_spreads(q))[0]
-        return [Spread(int(row[i + 2]), row[i], row[i + 1]) for i in range(0, 12, 3)]
+        spreads = []
+        for i in range(0, 8, 2):
+            median, p90 = row[i] or (None, None)
+            spreads.append(Spread(int(row[i + 1]), median, p90))
+        return spreads
 
     def _rejections(self, q: StatsQuery) -> tuple[list[tuple[str, int]],
                                                    list[tuple[str, int]]]:
