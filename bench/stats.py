@@ -40,11 +40,10 @@ CHUNK = 20_000
 Row = dict[str, Any]
 
 
-def _task(rng: random.Random, now: datetime, span: timedelta) -> tuple[Row, list[Row]]:
-    """One task and its events: a lifecycle cut off at `now`."""
+def _task(rng: random.Random, now: datetime, created: datetime) -> tuple[Row, list[Row]]:
+    """One task created at `created`, and its events: a lifecycle cut off at `now`."""
     marketplace = rng.choices(DEFAULT_MARKETPLACES, MARKETPLACE_WEIGHTS)[0]
     agent = MASTER_AGENT if rng.random() < 0.1 else agent_name(marketplace)
-    created = now - span * rng.random() ** 0.8  # more work lately: growth over the year
     estimated = round(min(200.0, max(0.5, rng.lognormvariate(1.3, 0.8))) * 2) / 2
     task: dict[str, Any] = {
         "id": uuid.UUID(int=rng.getrandbits(128), version=4),
@@ -114,14 +113,16 @@ def _event(task: dict[str, Any], actor: str, action: str, source: str | None, ta
             "payload": payload or {}}
 
 
-def _chunks(n: int, seed: int, now: datetime) -> Iterator[tuple[list[dict[str, Any]],
-                                                                list[dict[str, Any]]]]:
+def _chunks(n: int, seed: int, now: datetime) -> Iterator[tuple[list[Row], list[Row]]]:
+    """The tasks in the order they were created, as a live database holds them; more work
+    lately (the agents' output grows over the year)."""
     rng = random.Random(seed)
     span = timedelta(days=365)
+    ages = sorted((rng.random() ** 0.8 for _ in range(n)), reverse=True)
     for start in range(0, n, CHUNK):
         tasks, events = [], []
-        for _ in range(min(CHUNK, n - start)):
-            task, evs = _task(rng, now, span)
+        for age in ages[start:start + CHUNK]:
+            task, evs = _task(rng, now, now - span * age)
             tasks.append(task)
             events.extend(evs)
         yield tasks, events
@@ -171,7 +172,7 @@ def generate(url: str, n: int, seed: int) -> None:
             rate = done / (time.perf_counter() - started)
             print(f"\r  {done:,} tasks ({rate:,.0f}/s)", end="", flush=True)
     print()
-    if not url.startswith("sqlite"):
+    if db.engine.dialect.name == "postgresql":
         # What autovacuum does to a table this size sooner or later: statistics for the
         # planner, and a visibility map so index-only scans skip the heap.
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
