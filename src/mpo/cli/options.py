@@ -29,7 +29,10 @@ def _inject(
     """Add `params` to a command's signature; pass `build(their values)` as `name`."""
 
     def decorate(fn: F) -> F:
-        signature = inspect.signature(fn)
+        # Command modules use `from __future__ import annotations`: resolve the string
+        # annotations here, or typer would never see their `Annotated[..., Option(...)]`
+        # (option names, short flags and help would silently fall back to defaults).
+        signature = inspect.signature(fn, eval_str=True)
         own = [p for p in signature.parameters.values() if p.name != name]
 
         @functools.wraps(fn)
