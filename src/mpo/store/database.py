@@ -54,7 +54,9 @@ def translated(url: str) -> Iterator[None]:
                 "database is busy: another writer held the lock for more than "
                 f"{BUSY_TIMEOUT_MS // 1000} s; try again"
             ) from exc
-        if "no such table" in message or "does not exist" in message:
+        # Only a missing table means "no schema"; PostgreSQL also says "does not exist"
+        # of a missing database, which `mpo init` cannot create.
+        if "no such table" in message or message.startswith("relation "):
             raise DatabaseError(
                 f"database {urls.redact(url)} has no mpo schema; run `mpo init`"
             ) from exc
@@ -95,6 +97,7 @@ class SqlDatabase:
         return self._unit(write=False)
 
     def _check_schema(self, session: Session) -> None:
+        session.connection()  # a failure to connect is "unavailable", not "no schema"
         try:
             version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except sa_exc.DatabaseError:
