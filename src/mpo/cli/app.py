@@ -53,6 +53,11 @@ class MpoGroup(TyperGroup):
         except MpoError as exc:
             _error(exc.message)
             return int(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # Bare `mpo`: the help is the message (rich has already printed it, leaving "").
+            if exc.format_message():
+                sys.stderr.write(exc.format_message() + "\n")
+            return int(ExitCode.USAGE)
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             _error(f"{exc.format_message()}{hint}")
