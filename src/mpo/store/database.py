@@ -63,6 +63,12 @@ def translated(url: str) -> Iterator[None]:
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {message}") from exc
     except sa_exc.InterfaceError as exc:
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
+    except sa_exc.DatabaseError as exc:
+        # The DB-API base class itself (its subclasses, such as ProgrammingError, are bugs):
+        # SQLite's "file is not a database", "database disk image is malformed".
+        if type(exc) is not sa_exc.DatabaseError:
+            raise
+        raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
 
 
 class SqlDatabase:
