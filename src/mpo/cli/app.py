@@ -71,7 +71,8 @@ class MpoGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get(env.DEBUG):
                 raise
-            _error(f"unexpected {type(exc).__name__}: {exc} (set MPO_DEBUG=1 for a traceback)")
+            first = next(iter(str(exc).strip().splitlines()), "")  # errors are one line
+            _error(f"unexpected {type(exc).__name__}: {first} (set MPO_DEBUG=1 for a traceback)")
             return int(ExitCode.UNEXPECTED)
         return result if isinstance(result, int) else 0
 
