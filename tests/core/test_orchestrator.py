@@ -95,8 +95,27 @@ def test_a_key_repeated_within_one_bulk_create_makes_one_task(
     assert [c.created for c in result.tasks] == [True, False]
     assert result.tasks[0].task.id == result.tasks[1].task.id
     assert len(readback.tasks(database_url)) == 1
-    with pytest.raises(IdempotencyConflict):
+    with pytest.raises(BatchRejected) as caught:
         create(db, draft(idempotency_key="j"), draft(idempotency_key="j", priority="low"))
+    assert caught.value.exit_code is ExitCode.CONFLICT
+    assert [p.item for p in caught.value.problems] == ["line 2"]
+
+
+def test_a_batch_with_one_bad_item_still_names_it_and_says_nothing_changed(
+    db: SqlDatabase, database_url: str
+) -> None:
+    with pytest.raises(BatchRejected) as caught:
+        create(db, draft(), draft(title=""))
+    assert caught.value.message.startswith("create: 1 invalid item, nothing changed")
+    assert "line 2: title: " in caught.value.message
+    task = task_in(db, Status.AWAITING_APPROVAL)
+    with pytest.raises(BatchRejected) as moved:
+        orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),
+                                "0000")), PARAMS, RULES)
+    assert moved.value.message.startswith("approve: 1 invalid item, nothing changed")
+    assert [p.item for p in moved.value.problems] == ["0000"]
+    assert moved.value.exit_code is ExitCode.NOT_FOUND
+    assert readback.statuses(database_url) == {str(task.id): "awaiting_approval"}
 
 
 def test_one_batch_id_on_every_event_of_a_transition(db: SqlDatabase, database_url: str) -> None:

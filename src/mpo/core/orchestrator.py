@@ -85,9 +85,13 @@ class BatchResult:
         return frozenset(i.task.id for i in self.items if i.outcome != "skipped")
 
 
-def _fail(action: str, problems: list[ItemProblem], errors: list[MpoError]) -> None:
-    """Raise the one error of a single item as itself, or all of a batch's at once."""
-    if len(errors) == 1 and len(problems) == 1:
+def _fail(action: str, problems: list[ItemProblem], errors: list[MpoError], items: int) -> None:
+    """Raise the error of a one-item request as itself, or all of a batch's at once.
+
+    A batch keeps its labels (`line 3`, the id typed) and says that nothing changed, even
+    when only one of its items is bad.
+    """
+    if items == 1 and len(errors) == 1 and len(problems) == 1:
         raise errors[0]
     raise BatchRejected(action, problems)
 
@@ -129,7 +133,7 @@ def create_tasks(
     if not items:
         raise UsageError("create: no tasks given")
     if problems and not skip_invalid:
-        _fail("create", problems, errors)
+        _fail("create", problems, errors, len(items))
     # A concurrent create with the same idempotency key can win between our lookup and our
     # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
     for attempt in (1, 2):
@@ -213,7 +217,7 @@ def _insert(
         )
         created.append(Created(task, created=True))
     if problems and not skip_invalid:
-        _fail("create", problems, errors)
+        _fail("create", problems, errors, len(drafts))
     uow.tasks.add_events(events)
     return CreateResult(batch_id, created, problems)
 
@@ -315,7 +319,7 @@ def transition(
     with (db.read() if dry_run else db.write()) as uow:
         usable, problems, errors = _select(uow, actor, action, selection)
         if problems and not skip_invalid:
-            _fail(action.value, problems, errors)
+            _fail(action.value, problems, errors, len(usable) + len(problems))
         batch_id = uuid.uuid4()
         if dry_run:
             items = [ItemResult(task, t.source, t.target, "would_change") for _, task in usable]
