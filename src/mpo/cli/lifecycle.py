@@ -111,7 +111,7 @@ def reject(
 def assign(
     to: Annotated[str | None, typer.Option("--to", metavar="NAME",
                                             help="Required: the team member.")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,
@@ -127,7 +127,7 @@ def assign(
 @output_options(fields.RESULT)
 @selection_options
 def start(
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,
@@ -145,7 +145,7 @@ def start(
 def complete(
     actual_hours: Annotated[float | None, typer.Option(
         "--actual-hours", metavar="HOURS", help="Required: hours actually spent.")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,
