@@ -8,6 +8,8 @@ writers queue behind each other (up to busy_timeout) while WAL readers carry on.
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -138,3 +140,20 @@ def test_a_writer_kept_waiting_past_busy_timeout_gets_database_busy(path: Path) 
     holder.execute("ROLLBACK")
     assert caught.value.exit_code is ExitCode.DATABASE
     assert caught.value.message.startswith("database is busy")
+
+
+def test_a_postgresql_url_without_the_driver_says_which_extra_to_install() -> None:
+    # A Python without psycopg (the `postgres` extra not installed), in its own process.
+    probe = (
+        "import sys\n"
+        "sys.modules['psycopg'] = None\n"
+        "from mpo.store.engine import make_engine\n"
+        "from mpo.core.errors import DatabaseError\n"
+        "try:\n"
+        "    make_engine('postgresql+psycopg://mpo@127.0.0.1/mpo')\n"
+        "except DatabaseError as exc:\n"
+        "    print(int(exc.exit_code), exc.message)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout == "6 PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'\n"

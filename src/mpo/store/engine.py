@@ -30,6 +30,12 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     from sqlalchemy.pool import NullPool
 
     if not urls.is_sqlite(url):
+        try:
+            import psycopg  # noqa: F401  (SQLAlchemy would fail later, with a traceback)
+        except ImportError:
+            raise DatabaseError(
+                "PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'"
+            ) from None
         return create_engine(
             url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
         )
