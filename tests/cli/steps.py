@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 import pytest
+import typer
 
+from mpo.cli.app import app
 from tests.conftest import MpoRunner
 
 #: Run a test on SQLite only (for behaviour of the command line, not of the database).
@@ -40,3 +43,18 @@ def task_in(runner: MpoRunner, status: str, title: str = "t", *extra: str,
         result = runner(*verb, task_id)
         assert result.exit_code == 0, result.stderr
     return task_id
+
+
+def commands() -> list[tuple[str, click.Command]]:
+    """Every runnable command, by its path (`mpo db upgrade`)."""
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(path: str, command: click.Command) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{path} {name}", sub)
+        else:
+            found.append((path, command))
+
+    walk("mpo", typer.main.get_command(app))
+    return found

@@ -10,13 +10,11 @@ import sys
 
 import click
 import pytest
-import typer
 
 import mpo
-from mpo.cli.app import app
 from mpo.core.errors import ExitCode
 from tests import readback
-from tests.cli.steps import SQLITE_ONLY, create, task_in
+from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
 from tests.conftest import MpoRunner
 
 HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic")
@@ -134,21 +132,6 @@ def test_help_and_version_import_no_database_or_keyring_code(args: list[str]) ->
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, check=True)
     assert json.loads(result.stderr) == []
-
-
-def commands() -> list[tuple[str, click.Command]]:
-    """Every runnable command, by its path (`mpo db upgrade`)."""
-    found: list[tuple[str, click.Command]] = []
-
-    def walk(path: str, command: click.Command) -> None:
-        if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
-                walk(f"{path} {name}", sub)
-        else:
-            found.append((path, command))
-
-    walk("mpo", typer.main.get_command(app))
-    return found
 
 
 def test_the_app_has_the_foundation_commands() -> None:
