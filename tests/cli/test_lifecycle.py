@@ -255,23 +255,16 @@ def three_pending(runner: MpoRunner, initialised: str, monkeypatch: pytest.Monke
 
 @SQLITE_ONLY
 @pytest.mark.e2e
-def test_on_a_terminal_a_batch_over_the_limit_asks_and_no_changes_nothing(
-    three_pending: list[str], initialised: str
+@pytest.mark.parametrize(("answer", "code", "status"), [
+    ("n", 1, "pending"), ("y", 0, "awaiting_approval")])
+def test_on_a_terminal_a_batch_over_the_limit_asks_first(
+    three_pending: list[str], initialised: str, answer: str, code: int, status: str
 ) -> None:
-    code, seen = on_terminal(["submit", "--all"], answer="n")
+    exit_code, seen = on_terminal(["submit", "--all"], answer=answer)
     assert "submit 3 tasks? [y/N]" in seen
-    assert (code, "error: aborted" in seen) == (1, True), seen
-    assert set(readback.statuses(initialised).values()) == {"pending"}
-
-
-@SQLITE_ONLY
-@pytest.mark.e2e
-def test_on_a_terminal_yes_applies_the_confirmed_batch(
-    three_pending: list[str], initialised: str
-) -> None:
-    code, seen = on_terminal(["submit", "--all"], answer="y")
-    assert (code, "submit 3 tasks?" in seen) == (0, True), seen
-    assert set(readback.statuses(initialised).values()) == {"awaiting_approval"}
+    assert exit_code == code, seen
+    assert ("error: aborted" in seen) is (answer == "n")
+    assert set(readback.statuses(initialised).values()) == {status}
 
 
 @SQLITE_ONLY
