@@ -123,8 +123,9 @@ def _detect() -> Backend:
 
 
 def service(database_url: str) -> str:
-    """The keyring service name for one database: credentials are per database."""
-    return f"mpo:{urls.redact(database_url)}"
+    """The keyring service name for one database: credentials are per database, whatever
+    login role reaches it (a token belongs to mpo's principals, not to a database user)."""
+    return f"mpo:{urls.without_credentials(database_url)}"
 
 
 def _file() -> Path:
