@@ -1,4 +1,4 @@
-"""The permission matrix, through the CLI: every role × every verb, allowed and denied.
+"""The permission matrix, through the CLI: every role by every verb, allowed and denied.
 
 Each principal acts with its own token (MPO_TOKEN); a denied call exits 4, changes nothing,
 and leaves a record in access_denial.
