@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import auth, db, lifecycle, log, principal, tasks
+from mpo.cli import auth, config, db, lifecycle, log, principal, profile, tasks
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
@@ -117,7 +117,7 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile):
     app.add_typer(group.app)
 
 
