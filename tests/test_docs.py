@@ -48,7 +48,7 @@ def test_the_readme_and_help_list_the_same_exit_codes() -> None:
 
 
 KINDS = {"task": fields.TASK, "event": fields.EVENT, "result": fields.RESULT,
-         "setup": db.SETUP}
+         "setup": db.SETUP, "init": db.INIT}
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

@@ -16,6 +16,7 @@ from mpo.core.errors import ExitCode
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
 from tests.conftest import MpoRunner
+from tests.schema import downgrade, previous_revision
 
 HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic")
 
@@ -30,11 +31,18 @@ def corrupt_a_task(runner: MpoRunner, url: str) -> None:
     readback.execute(url, "UPDATE task SET tags = 'not json'")
 
 
+def behind(url: str) -> list[str]:
+    downgrade(url, previous_revision())  # the schema an older mpo left
+    return ["list"]
+
+
 def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
     """The arguments of a command that really ends with `code` (after any set-up)."""
     if code is ExitCode.UNEXPECTED:
         corrupt_a_task(runner, url)
         return ["list"]
+    if code is ExitCode.DATABASE:
+        return behind(url)
     if code is ExitCode.AUTH:  # nobody may approve a task they created themselves
         own = runner.json("create", "-m", "amazon", "-t", "mine", "-c", "scaling", "-e", "1")
         assert runner("submit", own["id"]).exit_code == 0
@@ -44,7 +52,6 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         ExitCode.USAGE: ["list", "--status", "done"],
         ExitCode.NOT_FOUND: ["show", "0000"],
         ExitCode.CONFLICT: ["approve", task_in(runner, "pending")],
-        ExitCode.DATABASE: ["--db", f"{url}.missing", "list"],
     }[code]
 
 
@@ -146,6 +153,10 @@ def test_every_command_has_a_sentence_of_help_and_an_example(
     path: str, command: click.Command
 ) -> None:
     assert command.help and command.help.strip()
-    assert f"Example: {path}" in command.help
+    examples = [line.split()[1:] for line in command.help.splitlines()
+                if line.startswith("Example: mpo ")]
+    assert examples, f"{path}: no 'Example: mpo ...' line"
+    words = iter(examples[0])
+    assert all(word in words for word in path.split()), f"{path}: {examples[0]}"
     undocumented = [p.name for p in command.params if not getattr(p, "help", None)]
     assert undocumented == [], f"{path}: options and arguments without help"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import stat
 import tomllib
@@ -10,6 +11,7 @@ from pathlib import Path
 from mpo.store.migrations import HEAD
 from tests import readback
 from tests.conftest import MpoRunner
+from tests.schema import downgrade, previous_revision
 
 
 def record(stdout: str) -> dict[str, str]:
@@ -25,8 +27,9 @@ def test_init_creates_the_database_and_config_and_prints_where_they_live(
     shown = record(result.stdout)
     database = isolation / ".local" / "share" / "mpo" / "mpo.db"
     config = isolation / ".config" / "mpo" / "config.toml"
-    assert shown == {"database": f"sqlite:///{database}", "config": str(config),
-                     "revision": HEAD}
+    assert (shown["database"], shown["config"], shown["revision"]) == (
+        f"sqlite:///{database}", str(config), HEAD)
+    assert shown["admin"] == getpass.getuser()
     assert database.is_file() and config.is_file()
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     saved = tomllib.loads(config.read_text())
@@ -71,7 +74,8 @@ def test_db_upgrade_and_current_on_an_empty_database(runner: MpoRunner, pg_url: 
 def test_before_init_commands_say_to_run_it(runner: MpoRunner, tmp_path: Path) -> None:
     missing = tmp_path / "mpo.db"
     for args in (["list"], ["db", "current"], ["log"]):
-        result = runner("--db", str(missing), *args)
+        # With a token at hand, so that the database is what is missing.
+        result = runner("--db", str(missing), *args, env={"MPO_TOKEN": "mpo_x"})
         assert result.exit_code == 6, args
         assert result.stderr == f"error: no mpo database at {missing}; run `mpo init` to " \
             "create it\n"
@@ -79,11 +83,9 @@ def test_before_init_commands_say_to_run_it(runner: MpoRunner, tmp_path: Path) -
 
 
 def test_a_database_behind_the_code_says_to_upgrade(runner: MpoRunner, initialised: str) -> None:
-    for statement in ("DROP TABLE access_denial", "DROP TABLE principal",
-                      "UPDATE alembic_version SET version_num = '0001'"):
-        readback.execute(initialised, statement)  # as revision 0001 left it
+    downgrade(initialised, previous_revision())
     result = runner("list")
     assert result.exit_code == 6
     assert "run `mpo db upgrade`" in result.stderr
-    assert runner.json("db", "upgrade")["previous_revision"] == "0001"
+    assert runner.json("db", "upgrade")["previous_revision"] == previous_revision()
     assert runner("list").exit_code == 0

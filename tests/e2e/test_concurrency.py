@@ -1,5 +1,8 @@
 """Many real processes writing one database at once: BEGIN IMMEDIATE makes SQLite writers
-queue instead of failing, and idempotency keys hold across processes on both databases."""
+queue instead of failing, and idempotency keys hold across processes on both databases.
+
+The databases are set up with `mpo init`, so every writer finds the admin's token in the
+(file) keyring of the test's home, as a real user's processes would."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from mpo.store.migrate import upgrade
 from tests import readback
+from tests.cli.steps import SQLITE_ONLY
 
 CREATOR = Path(__file__).with_name("creator.py")
 PROCESSES = 8
@@ -36,12 +39,12 @@ def run_writers(url: str, tmp_path: Path, count: int, key: str | None = None
     return [json.loads(line) for out in outs for line in out.read_text().splitlines()]
 
 
+@SQLITE_ONLY
 @pytest.mark.e2e
 def test_8_processes_creating_25_tasks_each_on_one_sqlite_file_make_exactly_200(
-    tmp_path: Path,
+    initialised: str, tmp_path: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'mpo.db'}"
-    upgrade(url)
+    url = initialised
     results = run_writers(url, tmp_path, count=25)
     failures = [r for r in results if r["code"] != 0]
     assert failures == []
@@ -57,9 +60,9 @@ def test_8_processes_creating_25_tasks_each_on_one_sqlite_file_make_exactly_200(
 
 @pytest.mark.e2e
 def test_concurrent_creates_with_one_idempotency_key_make_exactly_one_task(
-    database_url: str, tmp_path: Path
+    initialised: str, tmp_path: Path
 ) -> None:
-    upgrade(database_url)
+    database_url = initialised
     results = run_writers(database_url, tmp_path, count=3, key="the-same-key")
     assert [r for r in results if r["code"] != 0] == []
     created = [json.loads(r["output"]) for r in results]

@@ -20,8 +20,16 @@ from mpo.store.migrate import MIGRATIONS, current, upgrade
 from mpo.store.migrations import HEAD
 from tests import readback
 from tests.builders import task_in
+from tests.schema import downgrade, previous_revision
 
 TABLES = {"task", "task_event", "principal", "access_denial", "alembic_version"}
+#: Made by hand in migrations, outside the models: row-level security's session table.
+UNMODELLED = {"postgresql": {"mpo_session"}, "sqlite": set()}
+
+
+def tables(url: str) -> set[str]:
+    """The tables a migrated database at `url` should have."""
+    return TABLES | UNMODELLED["sqlite" if urls.is_sqlite(urls.normalise(url)) else "postgresql"]
 
 
 def table_names(url: str) -> set[str]:
@@ -36,7 +44,7 @@ def table_names(url: str) -> set[str]:
 
 def test_an_empty_database_is_upgraded_to_head(database_url: str) -> None:
     assert upgrade(database_url) == (None, HEAD)
-    assert table_names(database_url) == TABLES
+    assert table_names(database_url) == tables(database_url)
     assert current(database_url) == HEAD
 
 
@@ -50,10 +58,8 @@ def test_upgrading_again_changes_nothing(database_url: str) -> None:
 def test_an_upgrade_from_the_previous_revision_keeps_the_data(database_url: str) -> None:
     upgrade(database_url)
     task = task_in(SqlDatabase(database_url), Status.APPROVED)
-    readback.execute(database_url, "DROP TABLE access_denial")
-    readback.execute(database_url, "DROP TABLE principal")
-    readback.execute(database_url, "UPDATE alembic_version SET version_num = '0001'")
-    assert upgrade(database_url) == ("0001", HEAD)
+    downgrade(database_url, previous_revision())
+    assert upgrade(database_url) == (previous_revision(), HEAD)
     assert readback.statuses(database_url) == {str(task.id): "approved"}
 
 
@@ -84,7 +90,12 @@ def test_the_models_match_the_migrated_schema(database_url: str) -> None:
     engine = make_engine(urls.normalise(database_url))
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            unmodelled = UNMODELLED[conn.dialect.name]
+            context = MigrationContext.configure(conn, opts={
+                "compare_type": True,
+                "include_name": lambda name, kind, _parent: kind != "table"
+                or name not in unmodelled,
+            })
             drift = compare_metadata(context, SQLModel.metadata)
     finally:
         engine.dispose()
@@ -112,6 +123,6 @@ def test_concurrent_upgrades_of_one_database_all_succeed(database_url: str) -> N
     outcomes = [(run.wait(timeout=120), run.stderr.read() if run.stderr else "")
                 for run in runs]
     assert [code for code, _ in outcomes] == [0, 0, 0, 0], outcomes
-    assert table_names(database_url) == TABLES
+    assert table_names(database_url) == tables(database_url)
     assert readback.fetch(database_url, "SELECT version_num FROM alembic_version") == [
         {"version_num": HEAD}]

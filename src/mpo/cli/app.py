@@ -14,7 +14,18 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import db, lifecycle, log, tasks
+from mpo.cli import (
+    auth,
+    completion,
+    completion_values,
+    config,
+    db,
+    lifecycle,
+    log,
+    principal,
+    profile,
+    tasks,
+)
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
@@ -45,6 +56,11 @@ class MpoGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str,
+                               complete_var: str | None = None) -> None:
+        # click's protocol (`_MPO_COMPLETE=bash_complete`), not typer's older one.
+        completion.respond(self, ctx_args, prog_name)
 
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
@@ -105,16 +121,26 @@ def root(
         "(env: MPO_DATABASE_URL; default: the profile's, else the platform data dir)")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", metavar="NAME", show_default=False,
+        autocompletion=completion_values.profile_names,
         help="Config profile to use (env: MPO_PROFILE; default: the default_profile key)")] = None,
+    as_role: Annotated[str | None, typer.Option(
+        "--as", metavar="ROLE", show_default=False,
+        help="Act with the stored credential of this role: agent, master, admin, member, "
+        "viewer (env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
+    token_file: Annotated[str | None, typer.Option(
+        "--token-file", metavar="PATH|-", show_default=False,
+        help="Read the token from a file or stdin; tokens never go on the command line "
+        "(env: MPO_TOKEN holds one directly)")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Marketplace orchestration: the ledger and workflow between agents and people."""
-    ctx.obj = AppContext(database_flag=database, profile_flag=profile)
+    ctx.obj = AppContext(database_flag=database, profile_flag=profile, role_flag=as_role,
+                         token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion):
     app.add_typer(group.app)
 
 

@@ -19,6 +19,7 @@ from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
+from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session)
+        self.principals = SqlPrincipalRepository(session)
         self.committed = False
 
     def commit(self) -> None:
@@ -72,11 +74,16 @@ def translated(url: str) -> Iterator[None]:
 
 
 class SqlDatabase:
-    """The store's `mpo.core.ports.Database`: opens units of work on one engine."""
+    """The store's `mpo.core.ports.Database`: opens units of work on one engine.
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    With a `token`, every PostgreSQL transaction first authenticates it inside the database,
+    which is what the row-level-security policies read (see docs/security.md).
+    """
+
+    def __init__(self, url: str, engine: Engine | None = None, token: str | None = None) -> None:
         self.url = urls.normalise(url)
         self.engine = engine if engine is not None else make_engine(self.url)
+        self.token = token
         self._schema_checked = False
 
     @contextmanager
@@ -87,6 +94,8 @@ class SqlDatabase:
                 if not self._schema_checked:
                     self._check_schema(session)
                 uow = SqlUnitOfWork(session)
+                if self.token is not None and uow.principals.postgres:
+                    uow.principals.authenticate(self.token)
                 try:
                     yield uow
                 finally:

@@ -1,0 +1,32 @@
+"""Fixtures for driving the installed `mpo` console script in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+#: The venv's bin directory, where the `mpo` console script lives.
+BIN = Path(sys.executable).parent
+
+Run = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """The test's (isolated) environment with the venv first on PATH, plus `extra`."""
+    return os.environ | {"PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"} | extra
+
+
+@pytest.fixture
+def mpo_process() -> Run:
+    """Runs `mpo ARGS...` as a process; keyword arguments become environment variables."""
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "mpo"), *args], capture_output=True, text=True,
+                              env=environment(**env), timeout=60, check=False)
+
+    return run
