@@ -1,5 +1,8 @@
 """The README's five-minute tour, command by command, through the installed `mpo` console
-script in a subprocess, on SQLite (the default location) and on PostgreSQL."""
+script in a subprocess, on SQLite (in its default location) and on PostgreSQL: piped (TSV)
+output parsed as a script would, and the database read back at the end.
+
+tests/e2e/test_authenticated_tour.py runs the same tour in JSON with the focus on tokens."""
 
 from __future__ import annotations
 
@@ -18,10 +21,12 @@ from tests import readback
 MPO = shutil.which("mpo", path=str(Path(sys.executable).parent))
 
 
-def mpo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def mpo(*args: str, env: dict[str, str], token: str | None = None
+        ) -> subprocess.CompletedProcess[str]:
     assert MPO is not None, "the mpo console script is not installed in this environment"
-    result = subprocess.run([MPO, *args], capture_output=True, text=True, env=env, timeout=120,
-                            check=False)
+    run_env = env | ({"MPO_TOKEN": token} if token else {})
+    result = subprocess.run([MPO, *args], capture_output=True, text=True, env=run_env,
+                            timeout=120, check=False)
     assert result.returncode == 0, f"mpo {' '.join(args)}: {result.stderr}"
     return result
 
@@ -52,15 +57,17 @@ def test_the_readme_tour_runs_as_written(tour_env: dict[str, str], isolation: Pa
     if "MPO_DATABASE_URL" not in tour_env:
         assert url == f"sqlite:///{isolation / '.local' / 'share' / 'mpo' / 'mpo.db'}"
 
+    agent = json.loads(mpo("principal", "add", "marketplace-amazon", "--role", "agent",
+                           "--marketplace", "amazon", "--json", env=tour_env).stdout)["token"]
     made = []
     for title in ("Rewrite GEO titles for top 50 SKUs", "A+ content for the top 10",
                   "Rewrite GEO titles (again)"):
         created = json.loads(mpo(
             "create", "--marketplace", "amazon", "--title", title, "--description", "...",
             "--category", "optimization", "--priority", "high", "--estimated-hours", "4",
-            "--created-by", "marketplace-amazon", "--tag", "geo", "--json", env=tour_env).stdout)
-        assert (created["created"], created["status"], created["tags"]) == (
-            True, "pending", ["geo"])
+            "--tag", "geo", "--json", env=tour_env, token=agent).stdout)
+        assert (created["created"], created["status"], created["tags"], created["created_by"]) \
+            == (True, "pending", ["geo"], "marketplace-amazon")
         made.append(created["id"])
     first, second, third = made
 
