@@ -1,9 +1,10 @@
 """How long `mpo` takes to start, next to the bare cost of importing its heavy libraries.
 
 Prints the median wall-clock and CPU (user + system) time of whole processes:
-`mpo --help`, `mpo --version`, `mpo create ...` against a temporary initialised SQLite
-database, and `python -c "import typer, sqlmodel"`; then their ratios. No assertions: run
-it before and after a change and compare.
+`mpo --help`, `mpo --version`, `mpo create ...` (an agent with its token in MPO_TOKEN, as
+agents run it) against a temporary initialised SQLite database, and
+`python -c "import typer, sqlmodel"`; then their ratios. No assertions: run it before and
+after a change and compare.
 
     python bench/startup.py [--runs N]
 """
@@ -11,6 +12,7 @@ it before and after a change and compare.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -22,9 +24,17 @@ import time
 from pathlib import Path
 
 
+def run(command: list[str], env: dict[str, str]) -> str:
+    """Run `command`; its stdout, or exit with its stderr."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command[:3])}: {done.stderr.strip()}")
+    return done.stdout
+
+
 def measure(command: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
     """Median (wall, cpu) seconds of `runs` runs of `command`, after one warm-up run."""
-    subprocess.run(command, env=env, check=True, capture_output=True)
+    run(command, env)
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -48,9 +58,13 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MPO_")}
         env |= {"HOME": home, "XDG_CONFIG_HOME": f"{home}/config",
                 "XDG_DATA_HOME": f"{home}/data", "MPO_DATABASE_URL": f"sqlite:///{home}/mpo.db"}
-        subprocess.run([mpo, "init"], env=env, check=True, capture_output=True)
+        init = json.loads(run([mpo, "init", "--json"], env))
+        admin = env | ({"MPO_TOKEN": init["admin_token"]} if init.get("admin_token") else {})
+        agent = json.loads(run([mpo, "principal", "add", "marketplace-amazon", "--role",
+                                "agent", "--marketplace", "amazon", "--json"], admin))
+        env["MPO_TOKEN"] = agent["token"]
         create = [mpo, "create", "-m", "amazon", "-t", "Rewrite GEO titles", "-c",
-                  "optimization", "-e", "4", "--created-by", "marketplace-amazon", "--json"]
+                  "optimization", "-e", "4", "--json"]
         cases = {
             "mpo --help": [mpo, "--help"],
             "mpo --version": [mpo, "--version"],
