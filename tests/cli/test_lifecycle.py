@@ -161,7 +161,8 @@ def test_an_ambiguous_prefix_is_refused_naming_the_candidates(
         uow.commit()
     result = runner("submit", "abcd")
     assert result.exit_code == 2
-    assert "id prefix abcd matches several tasks (abcd1000-0000, abcd2000-0000" in result.stderr
+    assert ("id prefix abcd matches several tasks (abcd1000-0000-4000-8000-000000000000, "
+            "abcd2000-0000-4000-8000-000000000000)") in result.stderr
     assert runner("submit", "abcd1").exit_code == 0
 
 

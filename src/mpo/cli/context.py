@@ -38,7 +38,10 @@ class AppContext:
     def credential(self) -> Credential:
         """--token-file, MPO_TOKEN, then the stored token for the role (--as or default)."""
         from mpo.auth.credentials import find
+        from mpo.store.engine import require_database
 
+        # A missing SQLite file is the first thing to fix, whatever else is missing.
+        require_database(self.settings.database_url)
         return find(self.settings.database_url, self.settings.default_role,
                     token_file=self.token_file)
 

@@ -49,7 +49,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
     out.rows(fields.result_rows(result))
     moved = len(result.task_ids)
     verb = f"would {action}" if result.dry_run else _DONE[action]
-    tail = "" if result.dry_run else f" (batch {result.batch_id})"
+    tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
     message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
             + (f", skipped {len(result.skipped)}" if result.skipped else ""))
 

@@ -236,10 +236,8 @@ def _resolve(uow: UnitOfWork, ref: str) -> Task:
     if not matches:
         raise NotFound(f"no task with id {ref}")
     if len(matches) > 1:
-        shown = ", ".join(str(t.id)[:13] for t in matches[:2])
-        raise AmbiguousId(
-            f"id prefix {ref} matches several tasks ({shown}, ...); give more characters"
-        )
+        shown = ", ".join(str(t.id) for t in matches[:2]) + (", ..." if len(matches) > 2 else "")
+        raise AmbiguousId(f"id prefix {ref} matches several tasks ({shown}); give more characters")
     return matches[0]
 
 
