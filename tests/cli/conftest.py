@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MpoRunner
+
 #: The venv's bin directory, where the `mpo` console script lives.
 BIN = Path(sys.executable).parent
 
@@ -30,3 +32,12 @@ def mpo_process() -> Run:
                               env=environment(**env), timeout=60, check=False)
 
     return run
+
+
+@pytest.fixture
+def db(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An SQLite database initialised by `mpo init --admin root` (its token in the keyring)."""
+    path = tmp_path / "mpo.db"
+    monkeypatch.setenv("MPO_DATABASE_URL", str(path))
+    assert runner("init", "--admin", "root").exit_code == 0
+    return path

@@ -9,14 +9,6 @@ import pytest
 from tests.conftest import MpoRunner
 
 
-@pytest.fixture
-def db(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "mpo.db"
-    monkeypatch.setenv("MPO_DATABASE_URL", str(path))
-    assert runner("init", "--admin", "root").exit_code == 0
-    return path
-
-
 def test_init_keeps_the_admin_token_in_the_keyring(runner: MpoRunner, db: Path) -> None:
     status = runner.json("auth", "status")
     assert status[0]["role"] == "admin" and status[0]["principal"] == "root"

@@ -11,14 +11,6 @@ import pytest
 from tests.conftest import MpoRunner
 
 
-@pytest.fixture
-def db(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "mpo.db"
-    monkeypatch.setenv("MPO_DATABASE_URL", str(path))
-    assert runner("init", "--admin", "root").exit_code == 0
-    return path
-
-
 def test_agent_tokens_keep_the_seed_shape_and_carry_256_bits(runner: MpoRunner,
                                                             db: Path) -> None:
     added = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import permissions, validation
+from mpo.core import fields, permissions, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -151,17 +151,9 @@ def create_tasks(
 
 
 def _content(task: Task) -> dict[str, Any]:
-    return {
-        "marketplace": task.marketplace,
-        "title": task.title,
-        "description": task.description,
-        "category": task.category,
-        "priority": task.priority,
-        "estimated_hours": task.estimated_hours,
-        "created_by": task.created_by,
-        "tags": list(task.tags or []),
-        "metadata": dict(task.meta or {}),
-    }
+    """A stored task's content, in the shape `TaskDraft.content()` compares against."""
+    row = fields.task_row(task)
+    return {key: row[key] for key in validation.CONTENT_KEYS}
 
 
 def _insert(
