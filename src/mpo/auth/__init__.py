@@ -1,0 +1,1 @@
+"""Identity plumbing: token minting and hashing, and where credentials are kept."""

@@ -14,7 +14,19 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import db, lifecycle, log, stats, tasks
+from mpo.cli import (
+    auth,
+    completion,
+    completion_values,
+    config,
+    db,
+    lifecycle,
+    log,
+    principal,
+    profile,
+    stats,
+    tasks,
+)
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
@@ -46,6 +58,11 @@ class MpoGroup(TyperGroup):
             sys.exit(code)
         return code
 
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str,
+                               complete_var: str | None = None) -> None:
+        # click's protocol (`_MPO_COMPLETE=bash_complete`), not typer's older one.
+        completion.respond(self, ctx_args, prog_name)
+
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
         try:
@@ -53,6 +70,11 @@ class MpoGroup(TyperGroup):
         except MpoError as exc:
             _error(exc.message)
             return int(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # Bare `mpo`: the help is the message (rich has already printed it, leaving "").
+            if exc.format_message():
+                sys.stderr.write(exc.format_message() + "\n")
+            return int(ExitCode.USAGE)
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
             _error(f"{exc.format_message()}{hint}")
@@ -66,7 +88,8 @@ class MpoGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get(env.DEBUG):
                 raise
-            _error(f"unexpected {type(exc).__name__}: {exc} (set MPO_DEBUG=1 for a traceback)")
+            first = next(iter(str(exc).strip().splitlines()), "")  # errors are one line
+            _error(f"unexpected {type(exc).__name__}: {first} (set MPO_DEBUG=1 for a traceback)")
             return int(ExitCode.UNEXPECTED)
         return result if isinstance(result, int) else 0
 
@@ -99,16 +122,26 @@ def root(
         "(env: MPO_DATABASE_URL; default: the profile's, else the platform data dir)")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", metavar="NAME", show_default=False,
+        autocompletion=completion_values.profile_names,
         help="Config profile to use (env: MPO_PROFILE; default: the default_profile key)")] = None,
+    as_role: Annotated[str | None, typer.Option(
+        "--as", metavar="ROLE", show_default=False,
+        help="Act with the stored credential of this role: agent, master, admin, member, "
+        "viewer (env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
+    token_file: Annotated[str | None, typer.Option(
+        "--token-file", metavar="PATH|-", show_default=False,
+        help="Read the token from a file or stdin; tokens never go on the command line "
+        "(env: MPO_TOKEN holds one directly)")] = None,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Marketplace orchestration: the ledger and workflow between agents and people."""
-    ctx.obj = AppContext(database_flag=database, profile_flag=profile)
+    ctx.obj = AppContext(database_flag=database, profile_flag=profile, role_flag=as_role,
+                         token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, stats, db):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
     app.add_typer(group.app)
 
 

@@ -1,11 +1,18 @@
 """Dynamic values for shell completion. A completion never writes, never prompts and never
 prints an error into the shell: any failure completes nothing.
+
+Completion parses the command line without running the root callback, so the values that
+depend on settings read `--db` and `--profile` from the root context's parsed parameters.
+Nothing here imports SQLAlchemy: see `mpo.store.quick`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import click
+
+from mpo.cli.context import AppContext
 from mpo.core.fields import FieldSet
 from mpo.core.vocabulary import Category, Priority, Status, values
 
@@ -14,12 +21,16 @@ def _matching(candidates: list[str], incomplete: str) -> list[str]:
     return [c for c in candidates if c.startswith(incomplete)]
 
 
-def marketplaces(incomplete: str) -> list[str]:
+def _app(ctx: click.Context) -> AppContext:
+    """The settings the command line being completed would run with."""
+    root = ctx.find_root().params
+    return AppContext(database_flag=root.get("database"), profile_flag=root.get("profile"))
+
+
+def marketplaces(ctx: click.Context, incomplete: str) -> list[str]:
     """The configured marketplaces."""
     try:
-        from mpo.cli.context import current
-
-        names = list(current().settings.marketplaces)
+        names = list(_app(ctx).settings.marketplaces)
     except Exception:
         from mpo.core.vocabulary import DEFAULT_MARKETPLACES
 
@@ -53,12 +64,29 @@ def field_names(field_set: FieldSet) -> Callable[[str], list[str]]:
     return complete
 
 
-def task_ids(incomplete: str) -> list[str]:
-    """Task ids from the database, by prefix (4+ characters), through one indexed query."""
+def config_keys(incomplete: str) -> list[str]:
+    """The keys a profile may hold."""
+    from mpo.config.settings import KEYS
+
+    return _matching(list(KEYS), incomplete)
+
+
+def profile_names(incomplete: str) -> list[str]:
+    """The profiles in the config file (and `default`, which always exists)."""
     try:
-        from mpo.cli.context import current
+        from mpo.config import file, paths
+        from mpo.config.edit import names
+
+        return _matching(names(file.load(paths.config_file())), incomplete)
+    except Exception:
+        return []
+
+
+def task_ids(ctx: click.Context, incomplete: str) -> list[str]:
+    """Task ids from the database, by prefix (1+ hex characters), through one indexed query."""
+    try:
         from mpo.store.quick import task_ids as lookup
 
-        return lookup(current().settings.database_url, incomplete)
+        return lookup(_app(ctx).settings.database_url, incomplete)
     except Exception:
         return []

@@ -1,5 +1,5 @@
 """The one context object of an invocation: built by the root callback, expensive parts
-(settings, database, the acting principal) resolved on first use.
+(settings, credential, database, the acting principal) resolved on first use.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from mpo.auth.credentials import Credential
     from mpo.config.settings import Settings
     from mpo.core.permissions import Actor
     from mpo.store.database import SqlDatabase
@@ -23,6 +24,7 @@ class AppContext:
     database_flag: str | None = None
     profile_flag: str | None = None
     role_flag: str | None = None
+    token_file: str | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -33,20 +35,33 @@ class AppContext:
                        role=self.role_flag)
 
     @cached_property
-    def database(self) -> SqlDatabase:
-        """The database the settings name (opened lazily; SQLite must exist)."""
-        from mpo.store.database import SqlDatabase
+    def credential(self) -> Credential:
+        """--token-file, MPO_TOKEN, then the stored token for the role (--as or default)."""
+        from mpo.auth.credentials import find
+        from mpo.store.engine import require_database
 
-        return SqlDatabase(self.settings.database_url)
+        # A missing SQLite file is the first thing to fix, whatever else is missing.
+        require_database(self.settings.database_url)
+        return find(self.settings.database_url, self.settings.default_role,
+                    token_file=self.token_file)
+
+    @cached_property
+    def database(self) -> SqlDatabase:
+        """The database, acting with the credential (PostgreSQL binds it per transaction)."""
+        return self.open_database(self.credential.token)
 
     @cached_property
     def actor(self) -> Actor:
-        """The principal commands act for: the local user, as admin."""
-        import getpass
+        """The authenticated principal commands act for."""
+        from mpo.core.identity import authenticate
 
-        from mpo.core.permissions import Actor, Role
+        return authenticate(self.database, self.credential.token)
 
-        return Actor(name=getpass.getuser(), role=Role.ADMIN)
+    def open_database(self, token: str | None = None) -> SqlDatabase:
+        """The database named by the settings, optionally acting with `token`."""
+        from mpo.store.database import SqlDatabase
+
+        return SqlDatabase(self.settings.database_url, token=token)
 
 
 def current() -> AppContext:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mpo.cli.context import current
 from mpo.cli.options import output_options
-from mpo.cli.output import Output
+from mpo.cli.output import Output, message
 from mpo.core.fields import FieldSet
 
 if TYPE_CHECKING:
@@ -20,29 +20,47 @@ app.add_typer(db_app, name="db", rich_help_panel="Setup")
 
 SETUP = FieldSet("setup", all=("database", "config", "revision", "previous_revision"),
                  default=("database", "config", "revision"))
+INIT = FieldSet("init", all=(*SETUP.all, "admin", "credential", "admin_token"),
+                default=("database", "config", "revision", "admin", "credential"))
 
 
-def _report(out: Output, settings: Settings, revision: str | None,
-            previous: str | None = None) -> None:
+def _setup_row(settings: Settings, revision: str | None,
+               previous: str | None = None) -> dict[str, object]:
     from mpo.store import urls
 
-    out.record({"database": urls.redact(settings.database_url),
-                "config": str(settings.config_path), "revision": revision,
-                "previous_revision": previous})
+    return {"database": urls.redact(settings.database_url),
+            "config": str(settings.config_path), "revision": revision,
+            "previous_revision": previous}
 
 
 @app.command(rich_help_panel="Setup")
-@output_options(SETUP)
-def init(*, out: Output) -> None:
-    """Create (or upgrade) the database and the config file, and print where they live.
+@output_options(INIT)
+def init(
+    admin: Annotated[str | None, typer.Option(
+        "--admin", metavar="NAME", help="Name of the first admin (default: your user name).")
+    ] = None,
+    insecure_storage: Annotated[bool, typer.Option(
+        "--insecure-storage", help="Keep the admin token in a 0600 plain-text file when "
+        "there is no OS keyring.")] = False,
+    *,
+    out: Output,
+) -> None:
+    """Create (or upgrade) the database and config, create the first admin and keep its
+    token in the keyring; print where everything lives.
 
     Example: mpo init
     """
+    import getpass
+
+    from mpo.auth.credentials import save
     from mpo.config import file
+    from mpo.core.errors import AuthError
+    from mpo.core.identity import bootstrap_admin
     from mpo.store import urls
     from mpo.store.migrate import upgrade
 
-    settings = current().settings
+    app_ctx = current()
+    settings = app_ctx.settings
     before, after = upgrade(settings.database_url)
     if not settings.config_path.exists():
         profile: dict[str, object] = {}
@@ -50,7 +68,21 @@ def init(*, out: Output) -> None:
             profile["database_url"] = settings.database_url
         file.save(settings.config_path, {"default_profile": settings.profile,
                                          "profiles": {settings.profile: profile}})
-    _report(out, settings, after, before)
+    name = admin or getpass.getuser()
+    token = bootstrap_admin(app_ctx.open_database(), name)
+    row = _setup_row(settings, after, before) | {"admin": name if token else None}
+    if token is None:
+        row["credential"] = "unchanged (principals already exist)"
+    else:
+        try:
+            row["credential"] = save(settings.database_url, "admin", token,
+                                     insecure_storage=insecure_storage)
+        except AuthError as exc:
+            message(f"{exc.message}. The admin token is printed below, this once.")
+            row["credential"] = "not stored"
+            row["admin_token"] = token
+            out = Output(out.mode, (*out.fields, "admin_token"))
+    out.record(row)
 
 
 @db_app.command("upgrade")
@@ -64,7 +96,7 @@ def upgrade_(*, out: Output) -> None:
 
     settings = current().settings
     before, after = upgrade(settings.database_url)
-    _report(out, settings, after, before)
+    out.record(_setup_row(settings, after, before))
 
 
 @db_app.command("current")
@@ -77,5 +109,5 @@ def current_(*, out: Output) -> None:
     from mpo.store.migrate import current as revision
 
     settings = current().settings
-    _report(out, settings, revision(settings.database_url))
+    out.record(_setup_row(settings, revision(settings.database_url)))
 

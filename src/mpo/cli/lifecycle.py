@@ -49,7 +49,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
     out.rows(fields.result_rows(result))
     moved = len(result.task_ids)
     verb = f"would {action}" if result.dry_run else _DONE[action]
-    tail = "" if result.dry_run else f" (batch {result.batch_id})"
+    tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
     message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
             + (f", skipped {len(result.skipped)}" if result.skipped else ""))
 
@@ -111,7 +111,7 @@ def reject(
 def assign(
     to: Annotated[str | None, typer.Option("--to", metavar="NAME",
                                             help="Required: the team member.")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,
@@ -127,7 +127,7 @@ def assign(
 @output_options(fields.RESULT)
 @selection_options
 def start(
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,
@@ -145,7 +145,7 @@ def start(
 def complete(
     actual_hours: Annotated[float | None, typer.Option(
         "--actual-hours", metavar="HOURS", help="Required: hours actually spent.")] = None,
-    note: Annotated[str | None, typer.Option("--note")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
     *,
     batch: BatchFlags,
     out: Output,

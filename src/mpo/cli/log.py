@@ -26,9 +26,12 @@ def log(
                      ] = None,
     action: Annotated[list[str] | None, typer.Option(
         "--action", help="create, submit, approve, reject, assign, start, complete.")] = None,
-    batch: Annotated[str | None, typer.Option("--batch", metavar="BATCH_ID")] = None,
+    batch: Annotated[str | None, typer.Option(
+        "--batch", metavar="BATCH_ID", help="Only the events of this batch (a full id).")
+    ] = None,
     marketplace: Annotated[str | None, typer.Option(
-        "--marketplace", "-m", autocompletion=values.marketplaces)] = None,
+        "--marketplace", "-m", help="Only events of this marketplace's tasks.",
+        autocompletion=values.marketplaces)] = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date/time, today, -7d ...")
                      ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sys
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -29,8 +30,12 @@ def _inject(
     """Add `params` to a command's signature; pass `build(their values)` as `name`."""
 
     def decorate(fn: F) -> F:
-        signature = inspect.signature(fn, eval_str=True)  # string annotations (PEP 563)
-        own = [p for p in signature.parameters.values() if p.name != name]
+        # Resolve the command's string annotations (PEP 563) in its own module now: typer
+        # would otherwise evaluate them in this module and lose their typer.Option info.
+        hints = typing.get_type_hints(fn, include_extras=True)
+        signature = inspect.signature(fn)
+        own = [p.replace(annotation=hints.get(p.name, p.annotation))
+               for p in signature.parameters.values() if p.name != name]
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -78,7 +78,9 @@ def _human(value: Any) -> str:
     return str(value)
 
 
-#: Free text gets the spare width and wraps; every other column stays on one line.
+#: Free text folds long words; other cells wrap at spaces or end in an ellipsis. Every
+#: column may shrink except ids: a no-wrap "spare width" text column was squeezed to
+#: nothing by rich below ~140 columns, hiding the title.
 _WRAPPING = frozenset({"title", "description", "reason", "detail", "rejection_reason"})
 #: Tables show ids the way people type them: an 8-character prefix, like git.
 _IDS = frozenset({"id", "task_id", "batch_id"})
@@ -192,8 +194,7 @@ class Output:
         table = Table(title=title, title_justify="left", header_style="bold")
         for f in self.fields:
             wraps = f in _WRAPPING
-            table.add_column(f, overflow="fold" if wraps else "ellipsis", no_wrap=not wraps,
-                             ratio=1 if wraps else None)
+            table.add_column(f, overflow="fold" if wraps else "ellipsis", no_wrap=f in _IDS)
         for row in rows:
             table.add_row(*(Text(_cell(f, row.get(f))) for f in self.fields))
         self.console().print(table)

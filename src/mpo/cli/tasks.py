@@ -101,18 +101,25 @@ def list_(
         "--status", "-s", help="Repeatable or comma-separated.",
         autocompletion=values.statuses)] = None,
     marketplace: Annotated[list[str] | None, typer.Option(
-        "--marketplace", "-m", autocompletion=values.marketplaces)] = None,
+        "--marketplace", "-m", help="Repeatable or comma-separated.",
+        autocompletion=values.marketplaces)] = None,
     priority: Annotated[list[str] | None, typer.Option(
-        "--priority", "-p", autocompletion=values.priorities)] = None,
+        "--priority", "-p", help="high, medium, low; repeatable or comma-separated.",
+        autocompletion=values.priorities)] = None,
     category: Annotated[list[str] | None, typer.Option(
-        "--category", "-c", autocompletion=values.categories)] = None,
-    created_by: Annotated[list[str] | None, typer.Option("--created-by")] = None,
-    assigned_to: Annotated[list[str] | None, typer.Option("--assigned-to")] = None,
+        "--category", "-c", help="Repeatable or comma-separated.",
+        autocompletion=values.categories)] = None,
+    created_by: Annotated[list[str] | None, typer.Option(
+        "--created-by", help="Creator (agent) name; repeatable or comma-separated.")] = None,
+    assigned_to: Annotated[list[str] | None, typer.Option(
+        "--assigned-to", help="Assignee name; repeatable or comma-separated.")] = None,
     since: Annotated[str | None, typer.Option(
         "--since", help="Created at or after: ISO date/time, today, yesterday, -7d ...")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Created before.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1)] = None,
-    oldest_first: Annotated[bool, typer.Option("--oldest-first")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,
+                                              help="At most N tasks.")] = None,
+    oldest_first: Annotated[bool, typer.Option("--oldest-first",
+                                               help="Oldest first instead.")] = False,
     *,
     out: Output,
 ) -> None:

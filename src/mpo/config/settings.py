@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
 from mpo.core.errors import ConfigError
@@ -29,7 +30,15 @@ def _text(key: str, value: Any) -> str:
 
 
 def _url(key: str, value: Any) -> str:
-    return urls.normalise(_text(key, value))
+    url = urls.normalise(_text(key, value))
+    try:
+        _ = urlsplit(url).port  # reading it checks it
+    except ValueError:
+        raise ConfigError(
+            f"{key}: {urls.redact(url)!r} has a bad port; use sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/DBNAME"
+        ) from None
+    return url
 
 
 def _role(key: str, value: Any) -> str:
@@ -145,6 +154,20 @@ def profile_table(data: Mapping[str, Any], name: str, path: Path) -> dict[str, A
     return table
 
 
+def selected_profile(
+    data: Mapping[str, Any], flag: str | None, environ: Mapping[str, str]
+) -> tuple[str, str]:
+    """The profile this run uses, and what chose it: `--profile`, `MPO_PROFILE`, the
+    file's `default_profile`, or the built-in `default`."""
+    if flag:
+        return flag, "flag"
+    if environ.get(env.PROFILE):
+        return environ[env.PROFILE], env.PROFILE
+    if "default_profile" in data:
+        return _text("default_profile", data["default_profile"]), "default_profile"
+    return DEFAULT_PROFILE, "default"
+
+
 def resolve(
     *,
     database_url: str | None = None,
@@ -156,12 +179,11 @@ def resolve(
     environ = os.environ if environ is None else environ
     path = paths.config_file()
     data = file.load(path)
-    default_profile = data.get("default_profile", DEFAULT_PROFILE)
-    name = profile or environ.get(env.PROFILE) or default_profile
+    name, chosen_by = selected_profile(data, profile, environ)
     table = profile_table(data, name, path)
     flags = {"database_url": database_url, "default_role": role}
     values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
+    sources: dict[str, str] = {"profile": chosen_by}
     for key in KEYS.values():
         if flags.get(key.name) is not None:
             values[key.name], sources[key.name] = key.check(key.name, flags[key.name]), "flag"

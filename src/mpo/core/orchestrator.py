@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import permissions, validation
+from mpo.core import fields, permissions, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -25,6 +25,7 @@ from mpo.core.errors import (
     PermissionDenied,
     UsageError,
 )
+from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
 from mpo.core.models import Task, TaskEvent, utcnow
 from mpo.core.permissions import Actor, Verb
@@ -85,9 +86,13 @@ class BatchResult:
         return frozenset(i.task.id for i in self.items if i.outcome != "skipped")
 
 
-def _fail(action: str, problems: list[ItemProblem], errors: list[MpoError]) -> None:
-    """Raise the one error of a single item as itself, or all of a batch's at once."""
-    if len(errors) == 1 and len(problems) == 1:
+def _fail(action: str, problems: list[ItemProblem], errors: list[MpoError], items: int) -> None:
+    """Raise the error of a one-item request as itself, or all of a batch's at once.
+
+    A batch keeps its labels (`line 3`, the id typed) and says that nothing changed, even
+    when only one of its items is bad.
+    """
+    if items == 1 and len(errors) == 1 and len(problems) == 1:
         raise errors[0]
     raise BatchRejected(action, problems)
 
@@ -113,49 +118,42 @@ def create_tasks(
     clock: Clock = utcnow,
 ) -> CreateResult:
     """Create tasks in one transaction; a retried idempotency key returns the existing task."""
-    permissions.require(actor, Verb.CREATE)
-    drafts: list[tuple[str, TaskDraft, str | None]] = []
-    problems: list[ItemProblem] = []
-    errors: list[MpoError] = []
-    for label, raw in items:
-        try:
-            if isinstance(raw, MpoError):
-                raise raw
-            data, on_behalf_of = permissions.creation(actor, raw)
-            drafts.append((label, validation.draft(data, rules), on_behalf_of))
-        except MpoError as exc:
-            problems.append(_problem(label, exc))
-            errors.append(exc)
-    if not items:
-        raise UsageError("create: no tasks given")
-    if problems and not skip_invalid:
-        _fail("create", problems, errors)
-    # A concurrent create with the same idempotency key can win between our lookup and our
-    # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
-    for attempt in (1, 2):
-        try:
-            with db.write() as uow:
-                result = _insert(uow, actor, drafts, skip_invalid, clock)
-                uow.commit()
-            return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
-        except DuplicateKey:
-            if attempt == 2:
-                raise Conflict("create: idempotency key taken concurrently; retry") from None
-    raise AssertionError("unreachable")
+    with refusals_recorded(db, actor, Verb.CREATE):
+        permissions.require(actor, Verb.CREATE)
+        drafts: list[tuple[str, TaskDraft, str | None]] = []
+        problems: list[ItemProblem] = []
+        errors: list[MpoError] = []
+        for label, raw in items:
+            try:
+                if isinstance(raw, MpoError):
+                    raise raw
+                data, on_behalf_of = permissions.creation(actor, raw)
+                drafts.append((label, validation.draft(data, rules), on_behalf_of))
+            except MpoError as exc:
+                problems.append(_problem(label, exc))
+                errors.append(exc)
+        if not items:
+            raise UsageError("create: no tasks given")
+        if problems and not skip_invalid:
+            _fail("create", problems, errors, len(items))
+        # A concurrent create with the same idempotency key can win between our lookup and our
+        # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
+        for attempt in (1, 2):
+            try:
+                with db.write() as uow:
+                    result = _insert(uow, actor, drafts, skip_invalid, clock)
+                    uow.commit()
+                return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
+            except DuplicateKey:
+                if attempt == 2:
+                    raise Conflict("create: idempotency key taken concurrently; retry") from None
+        raise AssertionError("unreachable")
 
 
 def _content(task: Task) -> dict[str, Any]:
-    return {
-        "marketplace": task.marketplace,
-        "title": task.title,
-        "description": task.description,
-        "category": task.category,
-        "priority": task.priority,
-        "estimated_hours": task.estimated_hours,
-        "created_by": task.created_by,
-        "tags": list(task.tags or []),
-        "metadata": dict(task.meta or {}),
-    }
+    """A stored task's content, in the shape `TaskDraft.content()` compares against."""
+    row = fields.task_row(task)
+    return {key: row[key] for key in validation.CONTENT_KEYS}
 
 
 def _insert(
@@ -213,7 +211,7 @@ def _insert(
         )
         created.append(Created(task, created=True))
     if problems and not skip_invalid:
-        _fail("create", problems, errors)
+        _fail("create", problems, errors, len(drafts))
     uow.tasks.add_events(events)
     return CreateResult(batch_id, created, problems)
 
@@ -230,10 +228,8 @@ def _resolve(uow: UnitOfWork, ref: str) -> Task:
     if not matches:
         raise NotFound(f"no task with id {ref}")
     if len(matches) > 1:
-        shown = ", ".join(str(t.id)[:13] for t in matches[:2])
-        raise AmbiguousId(
-            f"id prefix {ref} matches several tasks ({shown}, ...); give more characters"
-        )
+        shown = ", ".join(str(t.id) for t in matches[:2]) + (", ..." if len(matches) > 2 else "")
+        raise AmbiguousId(f"id prefix {ref} matches several tasks ({shown}); give more characters")
     return matches[0]
 
 
@@ -307,49 +303,52 @@ def transition(
     `expect` pins the exact set of tasks a person confirmed: if the selection now names
     another set, nothing changes.
     """
-    permissions.require(actor, Verb(action.value))
-    params.require(action)
-    selection.check()
-    validation.filters(selection, rules)
-    t = transition_for(action)
-    with (db.read() if dry_run else db.write()) as uow:
-        usable, problems, errors = _select(uow, actor, action, selection)
-        if problems and not skip_invalid:
-            _fail(action.value, problems, errors)
-        batch_id = uuid.uuid4()
-        if dry_run:
-            items = [ItemResult(task, t.source, t.target, "would_change") for _, task in usable]
-            return BatchResult(action, batch_id, True, items, problems)
-        if expect is not None and {task.id for _, task in usable} != expect:
-            raise Conflict(f"{action}: the selection changed since it was confirmed; run it again")
-        now = clock()
-        items = []
-        events: list[TaskEvent] = []
-        for done, (label, task) in enumerate(usable, start=1):
-            values = stamps(action, actor=actor.name, now=now, params=params,
-                            assigned_to=task.assigned_to)
-            if not uow.tasks.move(task.id, t.source.value, t.target.value, values):
-                # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
-                current = uow.tasks.status_of(task.id)
-                lost = (NotFound(f"no task with id {label}") if current is None
-                        else _blocker(actor, action, task, current))
-                assert lost is not None
-                if not skip_invalid:
-                    raise BatchRejected(action.value, [_problem(label, lost)])
-                problems.append(_problem(label, lost))
-                continue
-            events.append(
-                TaskEvent(task_id=task.id, batch_id=batch_id, actor=actor.name,
-                          action=action.value, from_status=t.source.value,
-                          to_status=t.target.value, reason=params.event_reason(action),
-                          at=now, payload=_payload(action, params))
-            )
-            items.append(ItemResult(task, t.source, t.target, "changed"))
-            if progress is not None:
-                progress(done, len(usable))
-        uow.tasks.add_events(events)
-        uow.commit()
-    return BatchResult(action, batch_id, False, items, problems)
+    with refusals_recorded(db, actor, action.value):
+        permissions.require(actor, Verb(action.value))
+        params.require(action)
+        selection.check()
+        validation.filters(selection, rules)
+        t = transition_for(action)
+        with (db.read() if dry_run else db.write()) as uow:
+            usable, problems, errors = _select(uow, actor, action, selection)
+            if problems and not skip_invalid:
+                _fail(action.value, problems, errors, len(usable) + len(problems))
+            batch_id = uuid.uuid4()
+            if dry_run:
+                items = [ItemResult(task, t.source, t.target, "would_change") for _, task in usable]
+                return BatchResult(action, batch_id, True, items, problems)
+            if expect is not None and {task.id for _, task in usable} != expect:
+                raise Conflict(
+                    f"{action}: the selection changed since it was confirmed; run it again"
+                )
+            now = clock()
+            items = []
+            events: list[TaskEvent] = []
+            for done, (label, task) in enumerate(usable, start=1):
+                values = stamps(action, actor=actor.name, now=now, params=params,
+                                assigned_to=task.assigned_to)
+                if not uow.tasks.move(task.id, t.source.value, t.target.value, values):
+                    # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
+                    current = uow.tasks.status_of(task.id)
+                    lost = (NotFound(f"no task with id {label}") if current is None
+                            else _blocker(actor, action, task, current))
+                    assert lost is not None
+                    if not skip_invalid:
+                        raise BatchRejected(action.value, [_problem(label, lost)])
+                    problems.append(_problem(label, lost))
+                    continue
+                events.append(
+                    TaskEvent(task_id=task.id, batch_id=batch_id, actor=actor.name,
+                              action=action.value, from_status=t.source.value,
+                              to_status=t.target.value, reason=params.event_reason(action),
+                              at=now, payload=_payload(action, params))
+                )
+                items.append(ItemResult(task, t.source, t.target, "changed"))
+                if progress is not None:
+                    progress(done, len(usable))
+            uow.tasks.add_events(events)
+            uow.commit()
+        return BatchResult(action, batch_id, False, items, problems)
 
 
 def _payload(action: Action, params: TransitionParams) -> dict[str, Any]:
@@ -367,19 +366,21 @@ def _payload(action: Action, params: TransitionParams) -> dict[str, Any]:
 
 def list_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> list[Task]:
     """The tasks a query matches, as far as the actor may see."""
-    permissions.require(actor, Verb.LIST)
-    validation.filters(query, rules, query.statuses)
-    scoped = permissions.scope(actor, query)
-    with db.read() as uow:
-        return uow.tasks.find(scoped)
+    with refusals_recorded(db, actor, Verb.LIST):
+        permissions.require(actor, Verb.LIST)
+        validation.filters(query, rules, query.statuses)
+        scoped = permissions.scope(actor, query)
+        with db.read() as uow:
+            return uow.tasks.find(scoped)
 
 
 def show_task(db: Database, actor: Actor, ref: str) -> tuple[Task, list[TaskEvent]]:
     """One task and its history, oldest event first."""
-    permissions.require(actor, Verb.SHOW)
-    with db.read() as uow:
-        task = _visible(uow, actor, ref)
-        return task, uow.tasks.events(task_id=task.id)
+    with refusals_recorded(db, actor, Verb.SHOW):
+        permissions.require(actor, Verb.SHOW)
+        with db.read() as uow:
+            task = _visible(uow, actor, ref)
+            return task, uow.tasks.events(task_id=task.id)
 
 
 def list_events(
@@ -395,18 +396,19 @@ def list_events(
     limit: int | None = None,
 ) -> list[TaskEvent]:
     """The audit trail, oldest first, filtered by task, actor, action, batch or time."""
-    permissions.require(actor, Verb.LOG)
-    for a in actions:
-        validation.one_of("action", a, [x.value for x in Action])
-    batch_id = None
-    if batch is not None:
-        try:
-            batch_id = uuid.UUID(batch)
-        except ValueError:
-            raise UsageError(f"batch: {batch!r} is not a batch id (a full UUID)") from None
-    with db.read() as uow:
-        task_id = _visible(uow, actor, task_ref).id if task_ref else None
-        return uow.tasks.events(task_id=task_id, actor=by, actions=tuple(actions),
-                                batch_id=batch_id, since=since, marketplace=marketplace,
-                                limit=limit)
+    with refusals_recorded(db, actor, Verb.LOG):
+        permissions.require(actor, Verb.LOG)
+        for a in actions:
+            validation.one_of("action", a, [x.value for x in Action])
+        batch_id = None
+        if batch is not None:
+            try:
+                batch_id = uuid.UUID(batch)
+            except ValueError:
+                raise UsageError(f"batch: {batch!r} is not a batch id (a full UUID)") from None
+        with db.read() as uow:
+            task_id = _visible(uow, actor, task_ref).id if task_ref else None
+            return uow.tasks.events(task_id=task_id, actor=by, actions=tuple(actions),
+                                    batch_id=batch_id, since=since, marketplace=marketplace,
+                                    limit=limit)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task, TaskEvent
+    from mpo.core.models import Principal, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
 
@@ -63,11 +63,37 @@ class StatsQueries(Protocol):
     def aggregate(self, query: StatsQuery) -> Aggregates: ...
 
 
+class PrincipalRepository(Protocol):
+    """Principals, token checks, and the record of refused requests."""
+
+    def authenticate(self, token: str) -> Principal | None:
+        """The active principal holding `token`; on PostgreSQL this also binds the
+        transaction's row-level-security context. None if unknown or revoked."""
+        ...
+
+    def bootstrap(self, principal: Principal) -> bool:
+        """Insert the first principal; False (and nothing written) if any exists."""
+        ...
+
+    def add(self, principal: Principal) -> None: ...
+
+    def by_name(self, name: str) -> Principal | None: ...
+
+    def all(self) -> list[Principal]: ...
+
+    def count_active_admins(self) -> int: ...
+
+    def record_denial(self, principal: str | None, verb: str, reason: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
     @property
     def tasks(self) -> TaskRepository: ...
+
+    @property
+    def principals(self) -> PrincipalRepository: ...
 
     @property
     def stats(self) -> StatsQueries: ...

@@ -13,14 +13,17 @@ MIN_PREFIX = 4
 _HEX = re.compile(r"^[0-9a-f]+$")
 
 
-def prefix_bounds(ref: str) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The lowest and highest UUID an id prefix can name, or None if `ref` is no id prefix.
+def prefix_bounds(
+    ref: str, minimum: int = MIN_PREFIX
+) -> tuple[uuid.UUID, uuid.UUID] | None:
+    """The lowest and highest UUID an id prefix can name, or None if `ref` is no id prefix
+    (of at least `minimum` hex digits: shell completion starts from one).
 
     A range scan on the primary key serves prefixes on both databases: SQLite stores UUIDs
     as 32 hex characters, PostgreSQL compares its native uuid byte-wise, in the same order.
     """
     hex_ = ref.strip().lower().replace("-", "")
-    if len(hex_) < MIN_PREFIX or len(hex_) > 32 or not _HEX.match(hex_):
+    if len(hex_) < max(minimum, 1) or len(hex_) > 32 or not _HEX.match(hex_):
         return None
     return uuid.UUID(hex_.ljust(32, "0")), uuid.UUID(hex_.ljust(32, "f"))
 

@@ -196,10 +196,12 @@ def stats(
     clock: Callable[[], datetime] | None = None,
 ) -> Report:
     """The report for a window, computed by the database in one read transaction."""
+    from mpo.core.identity import refusals_recorded
     from mpo.core.models import utcnow
     from mpo.core.stats_report import Report
 
-    permissions.require(actor, Verb.STATS)
+    with refusals_recorded(db, actor, Verb.STATS):
+        permissions.require(actor, Verb.STATS)
     grouping = By(validation.one_of("by", by or By.MARKETPLACE.value, [b.value for b in By]))
     for marketplace in marketplaces:
         validation.one_of("marketplace", marketplace, list(rules.marketplaces))

@@ -1,4 +1,4 @@
-"""The task indexes `mpo stats` reads (migration 0003 says which query each one serves),
+"""The task indexes `mpo stats` reads (migration 0004 says which query each one serves),
 declared here once for the models, and the SQLite expressions the queries must spell the
 same way for SQLite to read them from an index.
 """
@@ -30,8 +30,20 @@ STATS_CUBE = ("marketplace", "created_by", "category", "priority", "assigned_to"
               "completed_at", "estimated_hours", "actual_hours")
 
 
+def sqlite_only(index: Index) -> Index:
+    """An index only SQLite gets: `ddl_if` for the DDL, and `info` so that schema
+    comparisons (which do not read `ddl_if`) know it too."""
+    index.info["dialects"] = ("sqlite",)
+    return index.ddl_if(dialect="sqlite")
+
+
+def applies(index: Index, dialect: str) -> bool:
+    """Whether the models create `index` on `dialect`."""
+    return dialect in index.info.get("dialects", (dialect,))
+
+
 def stats_indexes() -> list[Index]:
-    """The indexes of migration 0003, which says what each one serves."""
+    """The indexes of migration 0004, which says what each one serves."""
     def stamped(name: str, stamp: str, *more: str, where: str | None = None) -> Index:
         clause = text(where or f"{stamp} IS NOT NULL")
         return Index(name, stamp, *more, sqlite_where=clause, postgresql_where=clause)
@@ -48,9 +60,10 @@ def stats_indexes() -> list[Index]:
                 where="status = 'awaiting_approval'"),
         stamped("ix_task_in_progress_since", "started_at", "marketplace",
                 where="status = 'in_progress'"),
-        Index("ix_task_stats_cube", *STATS_CUBE).ddl_if(dialect="sqlite"),
-        *(Index(name, text(value), text(stamp), "marketplace").ddl_if(dialect="sqlite")
+        sqlite_only(Index("ix_task_stats_cube", *STATS_CUBE)),
+        *(sqlite_only(Index(name, text(value), text(stamp), "marketplace"))
           for name, value, stamp in SQLITE_ORDERED.values()),
-        Index("ix_task_rejections", "rejection_code", "rejection_reason", "rejected_at",
-              "marketplace", sqlite_where=text("rejected_at IS NOT NULL")).ddl_if(dialect="sqlite"),
+        sqlite_only(Index("ix_task_rejections", "rejection_code", "rejection_reason",
+                          "rejected_at", "marketplace",
+                          sqlite_where=text("rejected_at IS NOT NULL"))),
     ]

@@ -49,6 +49,8 @@ DRAFT_KEYS: tuple[str, ...] = (
     "metadata",
     "idempotency_key",
 )
+#: What an idempotent retry must repeat exactly: every draft key but the key itself.
+CONTENT_KEYS: tuple[str, ...] = tuple(k for k in DRAFT_KEYS if k != "idempotency_key")
 #: The seed's camelCase spellings, accepted from agents written against it.
 _ALIASES = {"estimatedHours": "estimated_hours", "createdBy": "created_by",
             "idempotencyKey": "idempotency_key"}

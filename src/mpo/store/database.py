@@ -19,6 +19,7 @@ from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
+from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
 
@@ -32,6 +33,7 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session)
+        self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
         self.committed = False
 
@@ -56,21 +58,34 @@ def translated(url: str) -> Iterator[None]:
                 "database is busy: another writer held the lock for more than "
                 f"{BUSY_TIMEOUT_MS // 1000} s; try again"
             ) from exc
-        if "no such table" in message or "does not exist" in message:
+        # Only a missing table means "no schema"; PostgreSQL also says "does not exist"
+        # of a missing database, which `mpo init` cannot create.
+        if "no such table" in message or message.startswith("relation "):
             raise DatabaseError(
                 f"database {urls.redact(url)} has no mpo schema; run `mpo init`"
             ) from exc
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {message}") from exc
     except sa_exc.InterfaceError as exc:
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
+    except sa_exc.DatabaseError as exc:
+        # The DB-API base class itself (its subclasses, such as ProgrammingError, are bugs):
+        # SQLite's "file is not a database", "database disk image is malformed".
+        if type(exc) is not sa_exc.DatabaseError:
+            raise
+        raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
 
 
 class SqlDatabase:
-    """The store's `mpo.core.ports.Database`: opens units of work on one engine."""
+    """The store's `mpo.core.ports.Database`: opens units of work on one engine.
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    With a `token`, every PostgreSQL transaction first authenticates it inside the database,
+    which is what the row-level-security policies read (see docs/security.md).
+    """
+
+    def __init__(self, url: str, engine: Engine | None = None, token: str | None = None) -> None:
         self.url = urls.normalise(url)
         self.engine = engine if engine is not None else make_engine(self.url)
+        self.token = token
         self._schema_checked = False
 
     @contextmanager
@@ -81,6 +96,8 @@ class SqlDatabase:
                 if not self._schema_checked:
                     self._check_schema(session)
                 uow = SqlUnitOfWork(session)
+                if self.token is not None and uow.principals.postgres:
+                    uow.principals.authenticate(self.token)
                 try:
                     yield uow
                 finally:
@@ -97,6 +114,7 @@ class SqlDatabase:
         return self._unit(write=False)
 
     def _check_schema(self, session: Session) -> None:
+        session.connection()  # a failure to connect is "unavailable", not "no schema"
         try:
             version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except sa_exc.DatabaseError:

@@ -24,21 +24,33 @@ CONNECT_TIMEOUT_S = 10
 WRITE = "mpo_write"
 
 
+def require_database(url: str) -> None:
+    """Refuse an SQLite URL whose file does not exist (connecting would create it empty)."""
+    path = urls.sqlite_path(url) if urls.is_sqlite(url) else None
+    if path is not None and not path.exists():
+        raise DatabaseError(f"no mpo database at {path}; run `mpo init` to create it")
+
+
 def make_engine(url: str, *, create: bool = False) -> Engine:
     """An engine for a normalised URL; an SQLite file must exist unless `create`."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool
 
     if not urls.is_sqlite(url):
+        try:
+            import psycopg  # noqa: F401  (SQLAlchemy would fail later, with a traceback)
+        except ImportError:
+            raise DatabaseError(
+                "PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'"
+            ) from None
         return create_engine(
             url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
         )
     path = urls.sqlite_path(url)
-    if path is not None:
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        elif not path.exists():
-            raise DatabaseError(f"no mpo database at {path}; run `mpo init` to create it")
+    if create and path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not create:
+        require_database(url)
     engine = create_engine(
         url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
     )

@@ -15,8 +15,8 @@ from mpo.store import urls
 
 
 def task_ids(url: str, prefix: str, limit: int = 50) -> list[str]:
-    """Up to `limit` task ids starting with `prefix` (at least 4 hex characters)."""
-    bounds = prefix_bounds(prefix)
+    """Up to `limit` task ids starting with `prefix` (one hex character or more)."""
+    bounds = prefix_bounds(prefix, minimum=1)
     if bounds is None:
         return []
     low, high = bounds

@@ -59,3 +59,12 @@ def redact(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def without_credentials(url: str) -> str:
+    """The URL with user name and password removed: the identity of the database itself."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=host))

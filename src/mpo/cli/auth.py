@@ -1,0 +1,132 @@
+"""Credentials on this machine: `mpo auth login | logout | status`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mpo.cli.context import current
+from mpo.cli.options import output_options
+from mpo.cli.output import Output, message
+from mpo.core.errors import MpoError, UsageError
+from mpo.core.fields import FieldSet
+
+if TYPE_CHECKING:
+    from mpo.auth.credentials import Credential
+
+app = typer.Typer()
+auth_app = typer.Typer(help="Credentials for this database: log in with a token, log out, "
+                       "show what is stored.", no_args_is_help=True)
+app.add_typer(auth_app, name="auth", rich_help_panel="Access")
+
+LOGIN = FieldSet("login", all=("principal", "role", "marketplace", "stored_in"),
+                 default=("principal", "role", "marketplace", "stored_in"))
+CREDENTIALS = FieldSet(
+    "credential",
+    all=("role", "principal", "marketplace", "valid", "source", "in_use", "backend"),
+    default=("role", "principal", "valid", "source", "in_use"),
+)
+ROLES = ["agent", "master", "admin", "member", "viewer"]
+
+
+@auth_app.command()
+@output_options(LOGIN)
+def login(
+    role: Annotated[str | None, typer.Option(
+        "--role", help="Expect the token to be of this role (checked against the database).")
+    ] = None,
+    with_token: Annotated[bool, typer.Option(
+        "--with-token", help="Read the token from stdin (required: never put it on argv).")
+    ] = False,
+    insecure_storage: Annotated[bool, typer.Option(
+        "--insecure-storage", help="Keep the token in a 0600 plain-text file instead of the "
+        "OS keyring (for servers with no keyring).")] = False,
+    *,
+    out: Output,
+) -> None:
+    """Check a token against the database and keep it for its role.
+
+    Example: mpo auth login --role admin --with-token < admin.token
+    """
+    from mpo.auth.credentials import read_token_file, save
+    from mpo.core.identity import authenticate
+
+    if not with_token:
+        raise UsageError("auth login reads the token from stdin: "
+                         "`mpo auth login --with-token < FILE` (never pass it as an argument)")
+    app_ctx = current()
+    token = read_token_file("-")
+    actor = authenticate(app_ctx.open_database(token), token)
+    if role is not None and role != actor.role:
+        raise UsageError(f"role: the token belongs to {actor.name}, whose role is {actor.role}, "
+                         f"not {role}")
+    where = save(app_ctx.settings.database_url, actor.role, token,
+                 insecure_storage=insecure_storage)
+    out.record({"principal": actor.name, "role": actor.role, "marketplace": actor.marketplace,
+                "stored_in": where})
+
+
+@auth_app.command()
+def logout(
+    role: Annotated[str | None, typer.Option(
+        "--role", help="The role to forget (default: --as, else the default role).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Forget every role's token.")] = False,
+) -> None:
+    """Forget the stored token of a role (or all roles) for this database.
+
+    Example: mpo auth logout --role admin
+    """
+    from mpo.auth.credentials import forget
+
+    settings = current().settings
+    for chosen in ROLES if all_ else [role or settings.default_role]:
+        places = forget(settings.database_url, chosen)
+        message(f"{chosen}: " + (f"removed from {', '.join(places)}" if places
+                                 else "nothing stored"))
+
+
+@auth_app.command()
+@output_options(CREDENTIALS)
+def status(*, out: Output) -> None:
+    """Show every stored role for this database, where each came from, and the keyring.
+
+    Example: mpo auth status
+    """
+    from mpo.auth import credentials
+    from mpo.store import urls
+
+    app_ctx = current()
+    settings = app_ctx.settings
+    chosen = credentials.backend()
+    rows = []
+    found = [(r, c) for r, c in zip(ROLES, credentials.stored(settings.database_url, ROLES),
+                                    strict=True) if c is not None]
+    try:
+        active = app_ctx.credential
+        found.insert(0, ("(active)", active))
+    except MpoError:
+        active = None
+    for label, credential in found:
+        rows.append(_describe(label, credential, active, chosen.describe()))
+    message(f"database: {urls.redact(settings.database_url)}")
+    message(f"keyring backend: {chosen.describe()}")
+    if not rows:
+        message("no credentials stored; run `mpo auth login --with-token`")
+    out.rows(rows)
+
+
+def _describe(label: str, credential: Credential, active: Credential | None,
+              backend: str) -> dict[str, Any]:
+    from mpo.core.identity import authenticate
+
+    row: dict[str, Any] = {"role": label, "source": credential.source, "backend": backend,
+                           "in_use": active is not None and credential.token == active.token}
+    try:
+        actor = authenticate(current().open_database(credential.token), credential.token)
+        row |= {"principal": actor.name, "marketplace": actor.marketplace, "valid": True}
+        if label == "(active)":
+            row["role"] = actor.role
+    except MpoError:
+        row["valid"] = False
+    return row

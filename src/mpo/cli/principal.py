@@ -1,0 +1,114 @@
+"""Principals (admins only): `mpo principal add | list | revoke | rotate`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from mpo.cli import completion_values as values
+from mpo.cli.context import current
+from mpo.cli.options import output_options
+from mpo.cli.output import Output, message
+from mpo.core.fields import FieldSet
+
+if TYPE_CHECKING:
+    from mpo.core.models import Principal
+
+app = typer.Typer()
+principal_app = typer.Typer(help="Principals and their tokens: agents, master, admins, "
+                            "members, viewers (admin only).", no_args_is_help=True)
+app.add_typer(principal_app, name="principal", rich_help_panel="Access")
+
+PRINCIPAL = FieldSet(
+    "principal",
+    all=("name", "role", "marketplace", "active", "created_at", "created_by",
+         "token_rotated_at", "revoked_at"),
+    default=("name", "role", "marketplace", "active", "created_at", "revoked_at"),
+)
+#: A minting command's output: the principal and its token, shown this once.
+MINTED = FieldSet("minted", all=(*PRINCIPAL.all, "token"),
+                  default=("name", "role", "marketplace", "token"))
+
+
+def _row(principal: Principal) -> dict[str, Any]:
+    return {
+        "name": principal.name, "role": principal.role, "marketplace": principal.marketplace,
+        "active": principal.revoked_at is None, "created_at": principal.created_at,
+        "created_by": principal.created_by, "token_rotated_at": principal.token_rotated_at,
+        "revoked_at": principal.revoked_at,
+    }
+
+
+@principal_app.command()
+@output_options(MINTED)
+def add(
+    name: Annotated[str, typer.Argument(help="Unique name, e.g. marketplace-amazon or ana.")],
+    role: Annotated[str, typer.Option(
+        "--role", help="agent, master, admin, member or viewer.")],
+    marketplace: Annotated[str | None, typer.Option(
+        "--marketplace", "-m", help="Required for agents: the one marketplace they act for.",
+        autocompletion=values.marketplaces)] = None,
+    *,
+    out: Output,
+) -> None:
+    """Add a principal and print its token, once.
+
+    Example: mpo principal add marketplace-amazon --role agent --marketplace amazon
+    """
+    from mpo.core.identity import add_principal
+
+    app_ctx = current()
+    minted = add_principal(app_ctx.database, app_ctx.actor, name, role, marketplace,
+                           app_ctx.settings.rules)
+    out.record(_row(minted.principal) | {"token": minted.token})
+    message("the token is shown only now: hand it over securely (MPO_TOKEN, or "
+            "`mpo auth login --with-token`)")
+
+
+@principal_app.command("list")
+@output_options(PRINCIPAL)
+def list_(*, out: Output) -> None:
+    """List principals (never their tokens).
+
+    Example: mpo principal list
+    """
+    from mpo.core.identity import list_principals
+
+    app_ctx = current()
+    out.rows(_row(p) for p in list_principals(app_ctx.database, app_ctx.actor))
+
+
+@principal_app.command()
+@output_options(PRINCIPAL)
+def revoke(
+    name: Annotated[str, typer.Argument(help="The principal whose token stops working.")],
+    *,
+    out: Output,
+) -> None:
+    """Revoke a principal: its token stops working at once.
+
+    Example: mpo principal revoke marketplace-shein
+    """
+    from mpo.core.identity import revoke_principal
+
+    app_ctx = current()
+    out.record(_row(revoke_principal(app_ctx.database, app_ctx.actor, name)))
+
+
+@principal_app.command()
+@output_options(MINTED)
+def rotate(
+    name: Annotated[str, typer.Argument(help="The principal (admins: anyone; others: self).")],
+    *,
+    out: Output,
+) -> None:
+    """Replace a principal's token; the old one stops working. Prints the new one, once.
+
+    Example: mpo principal rotate marketplace-amazon
+    """
+    from mpo.core.identity import rotate_token
+
+    app_ctx = current()
+    minted = rotate_token(app_ctx.database, app_ctx.actor, name)
+    out.record(_row(minted.principal) | {"token": minted.token})

@@ -1,0 +1,70 @@
+"""Principals in the database. On PostgreSQL, token checks go through SECURITY DEFINER
+functions (migration 0003) that also bind the transaction's row-level-security context;
+on SQLite, which has no RLS, the table is read directly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session, col
+
+from mpo.auth.tokens import digest, matches
+from mpo.core.models import AccessDenial, Principal, utcnow
+from mpo.core.permissions import Role
+
+
+class SqlPrincipalRepository:
+    """The store's implementation of `mpo.core.ports.PrincipalRepository`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def authenticate(self, token: str) -> Principal | None:
+        if self.postgres:
+            row = self.session.execute(
+                text("SELECT id, name, role, marketplace FROM mpo_authenticate(:token)"),
+                {"token": token},
+            ).first()
+            if row is None:
+                return None
+            return Principal(id=row.id, name=row.name, role=row.role,
+                             marketplace=row.marketplace, token_hash="")
+        stmt = select(Principal).where(col(Principal.token_hash) == digest(token),
+                                       col(Principal.revoked_at).is_(None))
+        found = self.session.scalars(stmt).first()
+        return found if found is not None and matches(token, found.token_hash) else None
+
+    def bootstrap(self, principal: Principal) -> bool:
+        if self.postgres:
+            created = self.session.execute(
+                text("SELECT mpo_bootstrap_admin(:id, :name, :hash)"),
+                {"id": principal.id, "name": principal.name, "hash": principal.token_hash},
+            ).scalar()
+            return bool(created)
+        if self.session.scalars(select(col(Principal.id)).limit(1)).first() is not None:
+            return False
+        self.session.add(principal)
+        return True
+
+    def add(self, principal: Principal) -> None:
+        self.session.add(principal)
+
+    def by_name(self, name: str) -> Principal | None:
+        return self.session.scalars(
+            select(Principal).where(col(Principal.name) == name)
+        ).first()
+
+    def all(self) -> list[Principal]:
+        return list(self.session.scalars(select(Principal).order_by(col(Principal.name))))
+
+    def count_active_admins(self) -> int:
+        stmt = select(func.count()).select_from(Principal).where(
+            col(Principal.role) == Role.ADMIN.value, col(Principal.revoked_at).is_(None)
+        )
+        return int(self.session.execute(stmt).scalar_one())
+
+    def record_denial(self, principal: str | None, verb: str, reason: str) -> None:
+        self.session.add(AccessDenial(at=utcnow(), principal=principal, verb=verb,
+                                      reason=reason))
+

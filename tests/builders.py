@@ -1,0 +1,70 @@
+"""Tasks in any lifecycle state, made through the real use cases on a migrated database.
+
+The `db` fixture is re-exported by the conftest of tests/core and tests/store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mpo.core import orchestrator
+from mpo.core.lifecycle import TransitionParams
+from mpo.core.models import Task
+from mpo.core.permissions import Actor, Role
+from mpo.core.selection import Selection
+from mpo.core.validation import Rules
+from mpo.core.vocabulary import Action, Status
+from mpo.store.database import SqlDatabase
+from mpo.store.migrate import upgrade
+
+ADMIN = Actor("ana", Role.ADMIN)
+RULES = Rules()
+
+#: The actions that lead from a new (pending) task to each status.
+PATH: dict[Status, tuple[Action, ...]] = {
+    Status.PENDING: (),
+    Status.AWAITING_APPROVAL: (Action.SUBMIT,),
+    Status.APPROVED: (Action.SUBMIT, Action.APPROVE),
+    Status.REJECTED: (Action.SUBMIT, Action.REJECT),
+    Status.IN_PROGRESS: (Action.SUBMIT, Action.APPROVE, Action.ASSIGN),
+    Status.COMPLETED: (Action.SUBMIT, Action.APPROVE, Action.ASSIGN, Action.COMPLETE),
+}
+
+#: Values that satisfy every action's requirements.
+PARAMS = TransitionParams(note="n", reason_code="duplicate", reason="same as another",
+                          assignee="bea", actual_hours=3.0)
+
+
+@pytest.fixture
+def db(database_url: str) -> SqlDatabase:
+    """A migrated database on each backend, opened the way the CLI opens it."""
+    upgrade(database_url)
+    return SqlDatabase(database_url)
+
+
+def draft(**overrides: Any) -> dict[str, Any]:
+    """A valid task request; created for the amazon agent so the admin may approve it."""
+    return {"marketplace": "amazon", "title": "Rewrite GEO titles", "category": "optimization",
+            "estimated_hours": 4, "created_by": "marketplace-amazon", **overrides}
+
+
+def make_task(db: SqlDatabase, **overrides: Any) -> Task:
+    """One new pending task."""
+    result = orchestrator.create_tasks(db, ADMIN, [("task", draft(**overrides))], RULES)
+    return result.tasks[0].task
+
+
+def move(db: SqlDatabase, task: Task, action: Action, **flags: Any) -> orchestrator.BatchResult:
+    """Apply one action to one task, by its full id."""
+    return orchestrator.transition(db, ADMIN, action, Selection(refs=(str(task.id),)), PARAMS,
+                                   RULES, **flags)
+
+
+def task_in(db: SqlDatabase, status: Status, **overrides: Any) -> Task:
+    """A task brought to `status` through the lifecycle, as the database now holds it."""
+    task = make_task(db, **overrides)
+    for action in PATH[status]:
+        move(db, task, action)
+    return orchestrator.show_task(db, ADMIN, str(task.id))[0]

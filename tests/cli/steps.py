@@ -1,0 +1,60 @@
+"""Steps CLI tests share: making tasks through the real app and bringing them to a status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import pytest
+import typer
+
+from mpo.cli.app import app
+from tests.conftest import MpoRunner
+
+#: Run a test on SQLite only (for behaviour of the command line, not of the database).
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+#: The verbs (and their required flags) that lead from pending to each status.
+PATH: dict[str, list[list[str]]] = {
+    "pending": [],
+    "awaiting_approval": [["submit"]],
+    "approved": [["submit"], ["approve"]],
+    "rejected": [["submit"], ["reject", "--reason-code", "duplicate"]],
+    "in_progress": [["submit"], ["approve"], ["assign", "--to", "bea"]],
+    "completed": [["submit"], ["approve"], ["assign", "--to", "bea"],
+                  ["complete", "--actual-hours", "3"]],
+}
+
+
+def create(runner: MpoRunner, title: str = "Rewrite GEO titles", *extra: str,
+           marketplace: str = "amazon") -> dict[str, Any]:
+    """A new pending task, created for the marketplace's agent (so the user may approve it)."""
+    task: dict[str, Any] = runner.json(
+        "create", "--marketplace", marketplace, "--title", title, "--category", "optimization",
+        "--estimated-hours", "4", "--created-by", f"marketplace-{marketplace}", *extra)
+    return task
+
+
+def task_in(runner: MpoRunner, status: str, title: str = "t", *extra: str,
+            marketplace: str = "amazon") -> str:
+    """The id of a new task brought to `status` through the lifecycle verbs."""
+    task_id = str(create(runner, title, *extra, marketplace=marketplace)["id"])
+    for verb in PATH[status]:
+        result = runner(*verb, task_id)
+        assert result.exit_code == 0, result.stderr
+    return task_id
+
+
+def commands() -> list[tuple[str, click.Command]]:
+    """Every runnable command, by its path (`mpo db upgrade`)."""
+    found: list[tuple[str, click.Command]] = []
+
+    def walk(path: str, command: click.Command) -> None:
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(f"{path} {name}", sub)
+        else:
+            found.append((path, command))
+
+    walk("mpo", typer.main.get_command(app))
+    return found

@@ -1,0 +1,162 @@
+"""The root of `mpo`: exit codes provoked for real, one-line errors, tracebacks only on
+request, `python -m mpo`, `--version`, a light `--help`, and help on every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import click
+import pytest
+
+import mpo
+from mpo.core.errors import ExitCode
+from tests import readback
+from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
+from tests.conftest import MpoRunner
+from tests.schema import downgrade, previous_revision
+
+HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic")
+
+
+def mpo_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mpo", *args], capture_output=True, text=True,
+                          env=os.environ | (env or {}), timeout=120, check=False)
+
+
+def corrupt_a_task(runner: MpoRunner, url: str) -> None:
+    create(runner)
+    readback.execute(url, "UPDATE task SET tags = 'not json'")
+
+
+def behind(url: str) -> list[str]:
+    downgrade(url, previous_revision())  # the schema an older mpo left
+    return ["list"]
+
+
+def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
+    """The arguments of a command that really ends with `code` (after any set-up)."""
+    if code is ExitCode.UNEXPECTED:
+        corrupt_a_task(runner, url)
+        return ["list"]
+    if code is ExitCode.DATABASE:
+        return behind(url)
+    if code is ExitCode.AUTH:  # nobody may approve a task they created themselves
+        own = runner.json("create", "-m", "amazon", "-t", "mine", "-c", "scaling", "-e", "1")
+        assert runner("submit", own["id"]).exit_code == 0
+        return ["approve", own["id"]]
+    return {
+        ExitCode.OK: ["list"],
+        ExitCode.USAGE: ["list", "--status", "done"],
+        ExitCode.NOT_FOUND: ["show", "0000"],
+        ExitCode.CONFLICT: ["approve", task_in(runner, "pending")],
+    }[code]
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("code", list(ExitCode))
+def test_every_exit_code_is_provoked_for_real_with_a_one_line_error(
+    runner: MpoRunner, initialised: str, code: ExitCode
+) -> None:
+    args = provoke(code, runner, initialised)
+    result = runner(*args, env={"MPO_DEBUG": ""})
+    assert result.exit_code == code, result.stderr
+    if code is ExitCode.OK:
+        assert result.stderr == ""
+    else:
+        assert result.stderr.startswith("error: ")
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@SQLITE_ONLY
+def test_usage_errors_from_the_parser_are_one_line_too(runner: MpoRunner, initialised: str
+                                                       ) -> None:
+    for args in (["list", "--bogus"], ["frobnicate"], ["create", "-e", "many"]):
+        result = runner(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+        assert "--help`)" in result.stderr
+
+
+@SQLITE_ONLY
+def test_an_unexpected_error_shows_a_traceback_only_with_mpo_debug(
+    runner: MpoRunner, initialised: str
+) -> None:
+    corrupt_a_task(runner, initialised)
+    quiet = mpo_process("list", env={"MPO_DEBUG": ""})
+    assert quiet.returncode == 1
+    assert quiet.stderr.startswith("error: unexpected JSONDecodeError: ")
+    assert quiet.stderr.endswith("(set MPO_DEBUG=1 for a traceback)\n")
+    loud = mpo_process("list", env={"MPO_DEBUG": "1"})
+    assert loud.returncode == 1
+    assert "Traceback (most recent call last)" in loud.stderr
+
+
+@SQLITE_ONLY
+def test_mpo_debug_does_not_turn_expected_errors_into_tracebacks(
+    runner: MpoRunner, initialised: str
+) -> None:
+    shown = mpo_process("show", "0000", env={"MPO_DEBUG": "1"})
+    assert (shown.returncode, shown.stderr) == (3, "error: no task with id 0000\n")
+
+
+def test_python_dash_m_mpo_runs_the_cli() -> None:
+    result = mpo_process("--help")
+    assert result.returncode == 0
+    assert "Usage: mpo" in result.stdout
+    assert "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error" in \
+        " ".join(result.stdout.replace("│", " ").split())
+
+
+def test_version_prints_the_package_version(runner: MpoRunner) -> None:
+    result = runner("--version")
+    assert (result.exit_code, result.stdout) == (0, f"mpo {mpo.__version__}\n")
+
+
+def test_bare_mpo_prints_the_help_without_an_error_line(runner: MpoRunner) -> None:
+    result = runner()
+    assert result.exit_code == 2
+    assert "Usage: mpo" in result.stdout
+    assert "error:" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["create", "--help"],
+                                  ["approve", "--help"]])
+def test_help_and_version_import_no_database_or_keyring_code(args: list[str]) -> None:
+    probe = (
+        "import json, sys\n"
+        "from mpo.cli.app import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "sys.stderr.write(json.dumps(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert json.loads(result.stderr) == []
+
+
+def test_the_app_has_the_foundation_commands() -> None:
+    paths = {path for path, _ in commands()}
+    assert {"mpo create", "mpo list", "mpo show", "mpo submit", "mpo approve", "mpo reject",
+            "mpo assign", "mpo start", "mpo complete", "mpo log", "mpo init",
+            "mpo db upgrade", "mpo db current"} <= paths
+
+
+@pytest.mark.parametrize(("path", "command"), commands(), ids=[p for p, _ in commands()])
+def test_every_command_has_a_sentence_of_help_and_an_example(
+    path: str, command: click.Command
+) -> None:
+    assert command.help and command.help.strip()
+    examples = [line.split()[1:] for line in command.help.splitlines()
+                if line.startswith("Example: mpo ")]
+    assert examples, f"{path}: no 'Example: mpo ...' line"
+    words = iter(examples[0])
+    assert all(word in words for word in path.split()), f"{path}: {examples[0]}"
+    undocumented = [p.name for p in command.params if not getattr(p, "help", None)]
+    assert undocumented == [], f"{path}: options and arguments without help"

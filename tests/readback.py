@@ -1,0 +1,71 @@
+"""Reading a database back through a fresh connection, as a test's independent witness.
+
+Tests drive the app, then look at what actually landed in the tables rather than trusting
+the command's own output. Ids come back as canonical UUID strings on both databases.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from mpo.store import urls
+
+
+def fetch(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    """Rows of `sql`, read on a new connection that shares nothing with the app."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(urls.normalise(url), poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def execute(url: str, sql: str, **params: Any) -> None:
+    """Run and commit `sql` on a new connection: a rival writer, or a tamperer."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(urls.normalise(url), poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def uid(value: Any) -> str | None:
+    """A stored id (32 hex characters on SQLite, a uuid on PostgreSQL) as a UUID string."""
+    return None if value is None else str(uuid.UUID(str(value)))
+
+
+def _json(value: Any) -> Any:
+    # SQLite hands JSON columns back as text, PostgreSQL as parsed values.
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def tasks(url: str) -> dict[str, dict[str, Any]]:
+    """Every task row, by id, JSON columns parsed."""
+    rows = fetch(url, "SELECT * FROM task")
+    for row in rows:
+        row["tags"], row["metadata"] = _json(row["tags"]), _json(row["metadata"])
+    return {str(uid(r["id"])): r for r in rows}
+
+
+def events(url: str) -> list[dict[str, Any]]:
+    """Every audit event, oldest first, with ids as UUID strings and the payload parsed."""
+    rows = fetch(url, "SELECT * FROM task_event ORDER BY id")
+    for row in rows:
+        row["task_id"], row["batch_id"] = uid(row["task_id"]), uid(row["batch_id"])
+        row["payload"] = _json(row["payload"])
+    return rows
+
+
+def statuses(url: str) -> dict[str, str]:
+    """Each task's status, by id."""
+    return {task_id: row["status"] for task_id, row in tasks(url).items()}

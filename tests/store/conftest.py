@@ -1,0 +1,1 @@
+from tests.builders import db as db  # re-export the fixture
