@@ -3,8 +3,8 @@ snapshot of the database and hands back plain aggregates.
 
 SQLite has no `percentile_cont`: it walks an index ordered by the value to the offsets
 the counts give, and interpolates like `percentile_cont` does, so both databases report
-the same numbers. On SQLite a long window's big scans also run on a second connection,
-on the other core, checked to read the same snapshot as the unit of work.
+the same numbers. On SQLite the biggest scans also run on a second connection, on the
+other core, checked to read the same snapshot as the unit of work.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, literal_column, select, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from mpo.core.models import UTCDateTime
@@ -61,13 +62,21 @@ class SqlStatsQueries:
     def _sqlite(self) -> bool:
         return self.session.get_bind().dialect.name == "sqlite"
 
+    @property
+    def _own_connections(self) -> bool:
+        """Whether another connection is a connection of its own to the same file (mpo's
+        engines never pool; an in-memory or single-connection pool would hand out the
+        same database connection to two threads, or a different, empty database)."""
+        bind = self.session.get_bind()
+        return isinstance(bind, Engine) and isinstance(bind.pool, NullPool)
+
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
         prefilter = self._prefilter(q)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            # On SQLite the long scans (the cube, the days) run on their own connections
+            # On SQLite the biggest scans (the cube, the days) run on their own connections
             # while this one answers the rest: two cores, one snapshot (checked below).
-            overlap = self.overlap and self._sqlite and prefilter is None
+            overlap = self.overlap and self._sqlite and self._own_connections
             cube = self._meanwhile(pool, sql.tallies(q, prefilter), overlap)
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
                     if q.by is By.DAY else None)
