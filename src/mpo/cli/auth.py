@@ -57,10 +57,7 @@ def login(
                          "`mpo auth login --with-token < FILE` (never pass it as an argument)")
     app_ctx = current()
     token = read_token_file("-")
-    actor = authenticate(app_ctx.open_database(token), token)
-    if role is not None and role != actor.role:
-        raise UsageError(f"role: the token belongs to {actor.name}, whose role is {actor.role}, "
-                         f"not {role}")
+    actor = authenticate(app_ctx.open_database(token), token, expect_role=role)
     where = save(app_ctx.settings.database_url, actor.role, token,
                  insecure_storage=insecure_storage)
     out.record({"principal": actor.name, "role": actor.role, "marketplace": actor.marketplace,

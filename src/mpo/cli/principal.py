@@ -13,6 +13,7 @@ from mpo.cli.output import Output, message
 from mpo.core.fields import FieldSet
 
 if TYPE_CHECKING:
+    from mpo.core.identity import Minted
     from mpo.core.models import Principal
 
 app = typer.Typer()
@@ -40,6 +41,12 @@ def _row(principal: Principal) -> dict[str, Any]:
     }
 
 
+def _show_minted(out: Output, minted: Minted) -> None:
+    out.record(_row(minted.principal) | {"token": minted.token})
+    message("the token is shown only now: hand it over securely (MPO_TOKEN, or "
+            "`mpo auth login --with-token`)")
+
+
 @principal_app.command()
 @output_options(MINTED)
 def add(
@@ -59,11 +66,8 @@ def add(
     from mpo.core.identity import add_principal
 
     app_ctx = current()
-    minted = add_principal(app_ctx.database, app_ctx.actor, name, role, marketplace,
-                           app_ctx.settings.rules)
-    out.record(_row(minted.principal) | {"token": minted.token})
-    message("the token is shown only now: hand it over securely (MPO_TOKEN, or "
-            "`mpo auth login --with-token`)")
+    _show_minted(out, add_principal(app_ctx.database, app_ctx.actor, name, role,
+                                    marketplace, app_ctx.settings.rules))
 
 
 @principal_app.command("list")
@@ -110,5 +114,4 @@ def rotate(
     from mpo.core.identity import rotate_token
 
     app_ctx = current()
-    minted = rotate_token(app_ctx.database, app_ctx.actor, name)
-    out.record(_row(minted.principal) | {"token": minted.token})
+    _show_minted(out, rotate_token(app_ctx.database, app_ctx.actor, name))

@@ -55,14 +55,19 @@ def refusals_recorded(db: Database, actor: Actor, verb: str) -> Iterator[None]:
         raise
 
 
-def authenticate(db: Database, token: str) -> Actor:
-    """The principal a token belongs to; a wrong or revoked token is refused and recorded."""
+def authenticate(db: Database, token: str, *, expect_role: str | None = None) -> Actor:
+    """The principal a token belongs to; a wrong or revoked token is refused and recorded,
+    and so is a token of another role than `expect_role` (when given)."""
     with db.read() as uow:
         principal = uow.principals.authenticate(token)
     if principal is None:
         _record(db, None, "authenticate", INVALID_TOKEN)
         raise AuthError(INVALID_TOKEN)
-    return actor_of(principal)
+    actor = actor_of(principal)
+    if expect_role is not None and expect_role != actor.role:
+        raise ValidationError("role", f"the token belongs to {actor.name}, whose role is "
+                                      f"{actor.role}, not {expect_role}")
+    return actor
 
 
 def actor_of(principal: Principal) -> Actor:

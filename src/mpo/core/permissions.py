@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import PermissionDenied
+from mpo.core.validation import normalised
 from mpo.core.vocabulary import Action
 
 if TYPE_CHECKING:
@@ -112,8 +113,8 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
 
     `created_by` comes from the principal; only master and admin may name another creator.
     """
-    data = dict(raw)
-    claimed = data.get("created_by") or data.get("createdBy")
+    data = normalised(raw)
+    claimed = data.get("created_by")
     if actor.role is Role.AGENT:
         if data.get("marketplace") not in (None, actor.marketplace):
             raise PermissionDenied(
@@ -124,6 +125,5 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
         data["marketplace"] = actor.marketplace
     elif claimed not in (None, actor.name) and actor.role not in (Role.MASTER, Role.ADMIN):
         raise PermissionDenied("only master or admin may create tasks for another agent")
-    data.pop("createdBy", None)
     data["created_by"] = claimed or actor.name
     return data, (claimed if claimed not in (None, actor.name) else None)

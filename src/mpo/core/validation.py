@@ -183,9 +183,14 @@ def metadata(value: object) -> dict[str, Any]:
     return value
 
 
+def normalised(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A task request with the seed's camelCase keys spelled the snake_case way."""
+    return {_ALIASES.get(k, k): v for k, v in raw.items()}
+
+
 def draft(raw: Mapping[str, Any], rules: Rules) -> TaskDraft:
     """Validate one task request; unknown keys are refused, camelCase seed keys accepted."""
-    data = {_ALIASES.get(k, k): v for k, v in raw.items()}
+    data = normalised(raw)
     unknown = sorted(set(data) - set(DRAFT_KEYS))
     if unknown:
         raise ValidationError(

@@ -19,8 +19,16 @@ class SqlPrincipalRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        # On PostgreSQL the unit of work authenticates its token when it begins; the use
+        # case asking again in the same transaction gets that answer, not a second call.
+        self._known: dict[str, Principal | None] = {}
 
     def authenticate(self, token: str) -> Principal | None:
+        if token not in self._known:
+            self._known[token] = self._authenticate(token)
+        return self._known[token]
+
+    def _authenticate(self, token: str) -> Principal | None:
         if self.postgres:
             row = self.session.execute(
                 text("SELECT id, name, role, marketplace FROM mpo_authenticate(:token)"),
