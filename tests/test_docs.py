@@ -42,9 +42,9 @@ def test_the_readme_and_help_list_the_same_exit_codes() -> None:
     from mpo.cli.app import EXIT_CODES
 
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
-    codes = [int(c) for c in re.findall(r"^\| (\d) \|", readme, re.MULTILINE)]
+    codes = [int(c) for c in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)]
     assert codes == [c.value for c in ExitCode]
-    assert [int(c) for c in re.findall(r"(\d) [a-z]", EXIT_CODES)] == [c.value for c in ExitCode]
+    assert [int(c) for c in re.findall(r"(\d+) [a-z]", EXIT_CODES)] == [c.value for c in ExitCode]
 
 
 KINDS = {"task": fields.TASK, "event": fields.EVENT, "result": fields.RESULT,

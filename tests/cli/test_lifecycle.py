@@ -257,14 +257,14 @@ def three_pending(runner: MpoRunner, initialised: str, monkeypatch: pytest.Monke
 @SQLITE_ONLY
 @pytest.mark.e2e
 @pytest.mark.parametrize(("answer", "code", "status"), [
-    ("n", 1, "pending"), ("y", 0, "awaiting_approval")])
+    ("n", 7, "pending"), ("y", 0, "awaiting_approval")])
 def test_on_a_terminal_a_batch_over_the_limit_asks_first(
     three_pending: list[str], initialised: str, answer: str, code: int, status: str
 ) -> None:
     exit_code, seen = on_terminal(["submit", "--all"], answer=answer)
     assert "submit 3 tasks? [y/N]" in seen
     assert exit_code == code, seen
-    assert ("error: aborted" in seen) is (answer == "n")
+    assert ("error: cancelled; nothing changed" in seen) is (answer == "n")
     assert set(readback.statuses(initialised).values()) == {status}
 
 

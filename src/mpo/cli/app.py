@@ -34,7 +34,8 @@ from mpo.core.errors import ExitCode, MpoError
 EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
     "4 authentication or permission, 5 conflict or invalid transition, "
-    "6 database busy or unavailable. See docs/exit-codes.md."
+    "6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or "
+    "cancelled), 10 alert fired. See docs/exit-codes.md."
 )
 
 
@@ -83,8 +84,8 @@ class MpoGroup(TyperGroup):
             _error(exc.format_message())
             return exc.exit_code
         except click.Abort:
-            _error("aborted")
-            return int(ExitCode.UNEXPECTED)
+            _error("cancelled; nothing changed")
+            return int(ExitCode.CANCELLED)
         except Exception as exc:
             if os.environ.get(env.DEBUG):
                 raise

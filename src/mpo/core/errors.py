@@ -19,6 +19,10 @@ class ExitCode(IntEnum):
     AUTH = 4
     CONFLICT = 5
     DATABASE = 6
+    CANCELLED = 7
+    TIMEOUT = 8
+    DECLINED = 9
+    ALERT = 10
 
 
 class MpoError(Exception):
@@ -89,6 +93,30 @@ class DatabaseError(MpoError):
     """The database is busy, unreachable or not initialised."""
 
     exit_code = ExitCode.DATABASE
+
+
+class Cancelled(MpoError):
+    """The person at the terminal said no, or interrupted the command: nothing changed."""
+
+    exit_code = ExitCode.CANCELLED
+
+
+class TimedOut(MpoError):
+    """A wait ran out of time before the tasks reached the state waited for."""
+
+    exit_code = ExitCode.TIMEOUT
+
+
+class Declined(MpoError):
+    """A wait ended with a task rejected or cancelled, not in the state waited for."""
+
+    exit_code = ExitCode.DECLINED
+
+
+class AlertFired(MpoError):
+    """A check found at least one alert (for cron and monitors that page)."""
+
+    exit_code = ExitCode.ALERT
 
 
 class ConfigError(MpoError):
