@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
@@ -19,6 +19,9 @@ from mpo.core.permissions import Role
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
 from mpo.store import urls
+
+if TYPE_CHECKING:
+    from mpo.core.ratelimit import RateLimits
 
 DEFAULT_PROFILE = "default"
 
@@ -80,6 +83,35 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _rate_limits(key: str, value: Any) -> str:
+    from mpo.core import ratelimit
+    from mpo.core.errors import ValidationError
+
+    if not isinstance(value, str | dict):
+        raise ConfigError(f"{key}: must be NAME=N/PERIOD, ... or a table of them")
+    try:
+        return str(ratelimit.parse(value))
+    except ValidationError as exc:
+        raise ConfigError(exc.message) from None
+
+
+def _bytes(key: str, value: Any) -> int:
+    size = _count(key, value)
+    if size < 1024:
+        raise ConfigError(f"{key}: must be at least 1024 bytes, got {size}")
+    return size
+
+
+def _origins(key: str, value: Any) -> tuple[str, ...]:
+    if value in ("", [], ()):
+        return ()
+    origins = _names(key, value)
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ConfigError(f"{key}: {origin!r} is not an origin like https://dash.example")
+    return origins
+
+
 @dataclass(frozen=True)
 class Key:
     """One profile key: its type (as a checker), default, environment variable and meaning."""
@@ -107,6 +139,17 @@ KEYS: Mapping[str, Key] = {
             env.REJECTION_CODES, "the reason codes `reject --reason-code` accepts"),
         Key("confirm_over", _count, "integer", 10, env.CONFIRM_OVER,
             "batches larger than this ask for confirmation on a terminal"),
+        Key("rate_limits", _rate_limits, "string (NAME=N/PERIOD, ...)", "", env.RATE_LIMITS,
+            "most tasks a role or principal may create per second/minute/hour/day, "
+            "counted from the audit log (e.g. agent=100/hour)"),
+        Key("http_body_limit", _bytes, "integer (bytes)", 1_048_576, env.HTTP_BODY_LIMIT,
+            "largest request body `mpo serve` accepts"),
+        Key("http_bulk_body_limit", _bytes, "integer (bytes)", 16_777_216,
+            env.HTTP_BULK_BODY_LIMIT, "largest NDJSON body of a bulk create over HTTP"),
+        Key("http_cors_origins", _origins, "list of strings", (), env.HTTP_CORS_ORIGINS,
+            "origins browsers may call `mpo serve` from; none (CORS off) by default"),
+        Key("http_access_log", _text, "string (path or -)", "-", env.HTTP_ACCESS_LOG,
+            "where `mpo serve` writes its JSON-lines access log; - is stderr"),
     )
 }
 
@@ -123,12 +166,24 @@ class Settings:
     marketplaces: tuple[str, ...]
     rejection_codes: tuple[str, ...]
     confirm_over: int
+    rate_limits: str = ""
+    http_body_limit: int = 1_048_576
+    http_bulk_body_limit: int = 16_777_216
+    http_cors_origins: tuple[str, ...] = ()
+    http_access_log: str = "-"
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def rules(self) -> Rules:
         """The validation rules these settings configure."""
         return Rules(marketplaces=self.marketplaces, rejection_codes=self.rejection_codes)
+
+    @property
+    def limits(self) -> RateLimits | None:
+        """The configured rate limits, or None when there are none."""
+        from mpo.core.ratelimit import parse
+
+        return parse(self.rate_limits) if self.rate_limits else None
 
 
 def profile_table(data: Mapping[str, Any], name: str, path: Path) -> dict[str, Any]:

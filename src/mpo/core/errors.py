@@ -1,4 +1,5 @@
-"""One error hierarchy; each class carries its exit code, translated once at the CLI root.
+"""One error hierarchy; each class carries its exit code, translated once at the CLI root,
+and next to it the HTTP status `mpo serve` answers with: one table for both surfaces.
 
 `docs/exit-codes.md` mirrors `ExitCode`; a test keeps the two in step.
 """
@@ -29,6 +30,7 @@ class MpoError(Exception):
     """Base of every error mpo reports to a user: a one-line message and an exit code."""
 
     exit_code: ExitCode = ExitCode.UNEXPECTED
+    http_status: int = 500
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -39,6 +41,7 @@ class ValidationError(MpoError):
     """Input that breaks a rule: names the field and what is allowed."""
 
     exit_code = ExitCode.USAGE
+    http_status = 422
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -49,36 +52,42 @@ class UsageError(MpoError):
     """A command line that cannot be carried out as given."""
 
     exit_code = ExitCode.USAGE
+    http_status = 422
 
 
 class NotFound(MpoError):
     """No task, event or principal matches what was asked for."""
 
     exit_code = ExitCode.NOT_FOUND
+    http_status = 404
 
 
 class AmbiguousId(MpoError):
     """An id prefix that matches more than one task."""
 
     exit_code = ExitCode.USAGE
+    http_status = 422
 
 
 class AuthError(MpoError):
     """Missing, wrong or revoked credentials."""
 
     exit_code = ExitCode.AUTH
+    http_status = 401
 
 
 class PermissionDenied(MpoError):
     """The principal is known but may not do this."""
 
     exit_code = ExitCode.AUTH
+    http_status = 403
 
 
 class Conflict(MpoError):
     """The request contradicts what the database holds (state, idempotency key, ...)."""
 
     exit_code = ExitCode.CONFLICT
+    http_status = 409
 
 
 class InvalidTransition(Conflict):
@@ -89,10 +98,21 @@ class IdempotencyConflict(Conflict):
     """An idempotency key reused with different content."""
 
 
+class RateLimited(Conflict):
+    """A principal asked for more than its configured rate allows; says when to retry."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class DatabaseError(MpoError):
     """The database is busy, unreachable or not initialised."""
 
     exit_code = ExitCode.DATABASE
+    http_status = 503
 
 
 class Cancelled(MpoError):
@@ -150,3 +170,9 @@ class BatchRejected(MpoError):
         self.problems = problems
         codes = {p.exit_code for p in problems}
         self.exit_code = codes.pop() if len(codes) == 1 else ExitCode.CONFLICT
+        self.http_status = _BATCH_STATUS.get(self.exit_code, 409)
+
+
+#: A rejected batch's HTTP status, from the exit code its problems share.
+_BATCH_STATUS = {ExitCode.USAGE: 422, ExitCode.NOT_FOUND: 404, ExitCode.AUTH: 403,
+                 ExitCode.CONFLICT: 409, ExitCode.DATABASE: 503}

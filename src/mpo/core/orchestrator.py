@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import fields, permissions, validation
+from mpo.core import fields, permissions, ratelimit, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -30,6 +30,7 @@ from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
 from mpo.core.models import Task, TaskEvent, utcnow
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, DuplicateKey, UnitOfWork
+from mpo.core.ratelimit import RateLimits
 from mpo.core.selection import Selection, TaskQuery, prefix_bounds
 from mpo.core.validation import Rules, TaskDraft
 from mpo.core.vocabulary import Action, Status
@@ -116,8 +117,12 @@ def create_tasks(
     *,
     skip_invalid: bool = False,
     clock: Clock = utcnow,
+    limits: RateLimits | None = None,
 ) -> CreateResult:
-    """Create tasks in one transaction; a retried idempotency key returns the existing task."""
+    """Create tasks in one transaction; a retried idempotency key returns the existing task.
+
+    With `limits`, a principal over its configured rate is refused (`RateLimited`).
+    """
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)
         drafts: list[tuple[str, TaskDraft, str | None]] = []
@@ -141,6 +146,8 @@ def create_tasks(
         for attempt in (1, 2):
             try:
                 with db.write() as uow:
+                    if limits is not None:
+                        ratelimit.check(uow, actor, limits, len(drafts), clock())
                     result = _insert(uow, actor, drafts, skip_invalid, clock)
                     uow.commit()
                 return CreateResult(result.batch_id, result.tasks, problems + result.skipped)

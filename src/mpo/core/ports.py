@@ -34,6 +34,10 @@ class TaskRepository(Protocol):
 
     def find(self, query: TaskQuery) -> list[Task]: ...
 
+    def count(self, query: TaskQuery) -> int:
+        """How many tasks the query's filters match, ignoring its page (limit, offset, after)."""
+        ...
+
     def status_of(self, task_id: uuid.UUID) -> str | None: ...
 
     def move(
@@ -55,6 +59,15 @@ class TaskRepository(Protocol):
         marketplace: str | None = None,
         limit: int | None = None,
     ) -> list[TaskEvent]: ...
+
+    def count_events(self, *, actor: str, action: str, since: datetime) -> int:
+        """How many `action` events `actor` recorded at or after `since` (rate limits)."""
+        ...
+
+    def event_at(self, *, actor: str, action: str, since: datetime, offset: int
+                 ) -> datetime | None:
+        """The time of the `offset`-th oldest such event (0 is the oldest), if any."""
+        ...
 
 
 class StatsQueries(Protocol):

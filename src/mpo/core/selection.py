@@ -42,6 +42,10 @@ class TaskQuery:
     until: datetime | None = None
     limit: int | None = None
     newest_first: bool = True
+    #: Skip this many matches (the seed's offset pagination).
+    offset: int = 0
+    #: Only tasks after this (created_at, id) in the query's order (cursor pagination).
+    after: tuple[datetime, uuid.UUID] | None = None
 
 
 @dataclass(frozen=True)

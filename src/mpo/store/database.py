@@ -6,8 +6,9 @@ Driver errors become `mpo.core.errors` here, once, so no command handles them it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
@@ -87,10 +88,31 @@ class SqlDatabase:
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
         self._schema_checked = False
+        self._write_lock: AbstractContextManager[object] = nullcontext()
+
+    @classmethod
+    def shared(cls, url: str) -> SqlDatabase:
+        """A database for a long-lived server: pooled connections, the schema checked now,
+        and on SQLite one writer at a time inside the process, so the server's threads
+        queue on a lock instead of polling SQLite's busy handler."""
+        url = urls.normalise(url)
+        database = cls(url, make_engine(url, pooled=True))
+        if urls.is_sqlite(url):
+            database._write_lock = threading.Lock()
+        with database.read():
+            pass
+        return database
+
+    def acting(self, token: str) -> SqlDatabase:
+        """This database, on the same engine, acting with `token` (one request's)."""
+        database = SqlDatabase(self.url, self.engine, token)
+        database._schema_checked = self._schema_checked
+        database._write_lock = self._write_lock
+        return database
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[SqlUnitOfWork]:
-        with translated(self.url):
+        with self._write_lock if write else nullcontext(), translated(self.url):
             bind = self.engine.execution_options(**{WRITE: write})
             with Session(bind, expire_on_commit=False, autoflush=True) as session:
                 if not self._schema_checked:
@@ -104,6 +126,11 @@ class SqlDatabase:
                     # close() rolls back what was not committed and detaches the objects
                     # read, keeping their loaded values (rollback() would expire them).
                     session.close()
+
+    def ready(self) -> None:
+        """Raise `DatabaseError` unless the database answers and its schema is current."""
+        with translated(self.url), Session(self.engine) as session:
+            self._check_schema(session)
 
     def write(self) -> AbstractContextManager[SqlUnitOfWork]:
         """A unit of work that takes the write lock at BEGIN (SQLite: BEGIN IMMEDIATE)."""

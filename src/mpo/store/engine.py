@@ -4,8 +4,9 @@ SQLite: WAL, busy_timeout, synchronous=FULL, foreign keys; pysqlite's implicit B
 disabled so every write transaction starts with `BEGIN IMMEDIATE`. With a plain (deferred)
 BEGIN two writers both read, then both try to upgrade to the write lock and one fails at once
 with "database is locked" whatever busy_timeout says; IMMEDIATE makes them queue instead.
-NullPool everywhere: a CLI process runs one or two transactions, and a pooled SQLite
-connection across fork or threads is a hazard, not a saving.
+NullPool for the CLI: a process runs one or two transactions, and a pooled SQLite
+connection across fork is a hazard, not a saving. `mpo serve` asks for a pool (`pooled`):
+one long-lived process answering many requests from its threads.
 """
 
 from __future__ import annotations
@@ -31,10 +32,16 @@ def require_database(url: str) -> None:
         raise DatabaseError(f"no mpo database at {path}; run `mpo init` to create it")
 
 
-def make_engine(url: str, *, create: bool = False) -> Engine:
-    """An engine for a normalised URL; an SQLite file must exist unless `create`."""
+def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engine:
+    """An engine for a normalised URL; an SQLite file must exist unless `create`.
+    `pooled` keeps connections open between transactions (a server, not the CLI)."""
     from sqlalchemy import create_engine, event
-    from sqlalchemy.pool import NullPool
+    from sqlalchemy.pool import NullPool, QueuePool
+
+    pool: dict[str, Any] = (
+        {"poolclass": QueuePool, "pool_size": 8, "max_overflow": 24, "pool_pre_ping": False}
+        if pooled else {"poolclass": NullPool}
+    )
 
     if not urls.is_sqlite(url):
         try:
@@ -44,7 +51,7 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
                 "PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'"
             ) from None
         return create_engine(
-            url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
+            url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, **pool
         )
     path = urls.sqlite_path(url)
     if create and path is not None:
@@ -52,7 +59,8 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
     elif not create:
         require_database(url)
     engine = create_engine(
-        url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": not pooled},
+        **pool,
     )
 
     @event.listens_for(engine, "connect")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
@@ -35,27 +35,37 @@ class SqlTaskRepository:
         return self.session.scalars(stmt).first()
 
     def find(self, query: TaskQuery) -> list[Task]:
-        stmt = select(Task)
-        for column, allowed in (
-            (Task.status, query.statuses),
-            (Task.marketplace, query.marketplaces),
-            (Task.priority, query.priorities),
-            (Task.category, query.categories),
-            (Task.created_by, query.created_by),
-            (Task.assigned_to, query.assigned_to),
-        ):
-            if allowed:
-                stmt = stmt.where(col(column).in_(allowed))
-        if query.since is not None:
-            stmt = stmt.where(col(Task.created_at) >= query.since)
-        if query.until is not None:
-            stmt = stmt.where(col(Task.created_at) < query.until)
+        stmt = _filtered(select(Task), query)
         created = col(Task.created_at)
+        if query.after is not None:
+            at, after_id = query.after
+            beyond = created < at if query.newest_first else created > at
+            stmt = stmt.where(or_(beyond, and_(created == at, col(Task.id) > after_id)))
         stmt = stmt.order_by(created.desc() if query.newest_first else created.asc(),
                              col(Task.id))
+        if query.offset:
+            stmt = stmt.offset(query.offset)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
         return list(self.session.scalars(stmt))
+
+    def count(self, query: TaskQuery) -> int:
+        stmt = _filtered(select(func.count()).select_from(Task), query)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def count_events(self, *, actor: str, action: str, since: datetime) -> int:
+        stmt = select(func.count()).select_from(TaskEvent).where(
+            col(TaskEvent.actor) == actor, col(TaskEvent.action) == action,
+            col(TaskEvent.at) >= since)
+        return int(self.session.execute(stmt).scalar_one())
+
+    def event_at(self, *, actor: str, action: str, since: datetime, offset: int
+                 ) -> datetime | None:
+        stmt = (select(col(TaskEvent.at))
+                .where(col(TaskEvent.actor) == actor, col(TaskEvent.action) == action,
+                       col(TaskEvent.at) >= since)
+                .order_by(col(TaskEvent.at)).offset(offset).limit(1))
+        return self.session.scalars(stmt).first()
 
     def status_of(self, task_id: uuid.UUID) -> str | None:
         stmt = select(col(Task.status)).where(col(Task.id) == task_id)
@@ -108,3 +118,25 @@ class SqlTaskRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(reversed(list(self.session.scalars(stmt))))
+
+
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _filtered(stmt: _S, query: TaskQuery) -> _S:
+    """`stmt` narrowed by the query's filters (not its order or page)."""
+    for column, allowed in (
+        (Task.status, query.statuses),
+        (Task.marketplace, query.marketplaces),
+        (Task.priority, query.priorities),
+        (Task.category, query.categories),
+        (Task.created_by, query.created_by),
+        (Task.assigned_to, query.assigned_to),
+    ):
+        if allowed:
+            stmt = stmt.where(col(column).in_(allowed))
+    if query.since is not None:
+        stmt = stmt.where(col(Task.created_at) >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(col(Task.created_at) < query.until)
+    return stmt

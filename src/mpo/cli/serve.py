@@ -1,0 +1,66 @@
+"""`mpo serve`: the HTTP API (docs/api.md). FastAPI and uvicorn are imported only here, when
+the command runs, so the rest of mpo neither needs nor loads them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from mpo.cli.context import current
+from mpo.core.errors import UsageError
+
+app = typer.Typer()
+#: Without the extra, `mpo serve` stops with this (exit 2: the command cannot run as given).
+MISSING_EXTRA = "mpo serve needs the serve extra: pip install 'mpo[serve]'"
+
+
+@app.command(rich_help_panel="Server")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; loopback unless "
+                                      "told otherwise (0.0.0.0 for every interface).")
+                    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8765,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    ssl_keyfile: Annotated[str | None, typer.Option(
+        "--ssl-keyfile", metavar="PATH", help="TLS private key (with --ssl-certfile).")] = None,
+    ssl_certfile: Annotated[str | None, typer.Option(
+        "--ssl-certfile", metavar="PATH", help="TLS certificate chain.")] = None,
+) -> None:
+    """Serve the HTTP API: the seed's /api/orchestration and mpo's /api/v1 (docs/api.md).
+
+    Example: mpo serve --port 8765   (then: curl -H "Authorization: Bearer $TOKEN"
+    http://127.0.0.1:8765/api/v1/tasks)
+    """
+    if (ssl_keyfile is None) != (ssl_certfile is None):
+        raise UsageError("give --ssl-keyfile and --ssl-certfile together")
+    try:
+        import uvicorn
+
+        import mpo.http.app  # noqa: F401  (fails without fastapi / prometheus-client)
+    except ImportError:
+        raise UsageError(MISSING_EXTRA) from None
+    from mpo.store.engine import require_database
+
+    settings = current().settings
+    require_database(settings.database_url)
+    from mpo.store.database import SqlDatabase
+
+    SqlDatabase(settings.database_url).ready()  # fail before binding, with one line
+    options = {"host": host, "port": port, "workers": workers, "access_log": False,
+               "ssl_keyfile": ssl_keyfile, "ssl_certfile": ssl_certfile,
+               "timeout_graceful_shutdown": 30, "log_level": "warning"}
+    if workers > 1:
+        # Each worker process builds its own app and connection pool from the environment,
+        # which carries what the flags chose.
+        import os
+
+        from mpo.config import env
+
+        os.environ[env.DATABASE_URL] = settings.database_url
+        os.environ[env.PROFILE] = settings.profile
+        uvicorn.run("mpo.http.worker:app", factory=True, **options)  # type: ignore[arg-type]
+    else:
+        from mpo.http.app import create_app
+
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]

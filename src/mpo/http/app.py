@@ -1,0 +1,55 @@
+"""The application factory: one FastAPI app over one shared database, its routers, the error
+translation, the request middleware and (only when origins are configured) CORS."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+from fastapi import FastAPI
+
+from mpo import __version__
+from mpo.config.settings import Settings
+from mpo.http import problems
+from mpo.http.deps import Server
+from mpo.http.metrics import Metrics
+from mpo.http.middleware import Observed
+from mpo.http.render import JSON
+from mpo.http.routers import health, lifecycle, log, seed, stats, tasks
+from mpo.store.database import SqlDatabase
+
+OPENAPI_URL = "/api/v1/openapi.json"
+
+
+def create_app(settings: Settings, database: SqlDatabase | None = None,
+               access_log: IO[str] | None = None) -> FastAPI:
+    """The `mpo serve` application for these settings (and this database, if given)."""
+    app = FastAPI(
+        title="mpo", version=__version__, openapi_url=OPENAPI_URL, docs_url="/api/v1/docs",
+        redoc_url=None, default_response_class=JSON,
+        description="Marketplace orchestration over HTTP: the seed's /api/orchestration "
+        "contract and mpo's own /api/v1. See docs/api.md.",
+    )
+    metrics = Metrics()
+    db = database if database is not None else SqlDatabase.shared(settings.database_url)
+    app.state.mpo = Server(settings, db, metrics, settings.limits)
+    problems.install(app)
+    for module in (seed, tasks, lifecycle, log, stats, health):
+        app.include_router(module.router)
+    if settings.http_cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.http_cors_origins),
+                           allow_methods=["GET", "POST", "PATCH"],
+                           allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                           allow_credentials=True)
+    app.add_middleware(Observed, metrics=metrics, log=access_log or _log(settings),
+                       body_limit=settings.http_body_limit,
+                       bulk_body_limit=settings.http_bulk_body_limit)
+    return app
+
+
+def _log(settings: Settings) -> IO[str]:
+    if settings.http_access_log == "-":
+        return sys.stderr
+    return open(settings.http_access_log, "a", encoding="utf-8")

@@ -1,0 +1,92 @@
+"""The cross-cutting parts every route shares, declared once as FastAPI dependencies:
+the server's state, who is calling (and the database acting for them), rate limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from mpo.config.settings import Settings
+from mpo.core.errors import AuthError
+from mpo.core.identity import authenticate
+from mpo.core.permissions import Actor
+from mpo.core.ratelimit import RateLimits
+from mpo.core.validation import Rules
+from mpo.http.metrics import Metrics
+from mpo.store.database import SqlDatabase
+
+#: The seed's dashboard authenticates with NextAuth's session cookie; it may carry a token.
+SESSION_COOKIE = "next-auth.session-token"
+MISSING = ("no credentials: send Authorization: Bearer TOKEN "
+           f"(or the {SESSION_COOKIE} cookie)")
+
+
+@dataclass(frozen=True)
+class Server:
+    """What one server process holds for all requests."""
+
+    settings: Settings
+    database: SqlDatabase
+    metrics: Metrics
+    limits: RateLimits | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated request: who is acting, and the database acting with their token
+    (on PostgreSQL row-level security applies to each of its transactions)."""
+
+    actor: Actor
+    db: SqlDatabase
+
+
+async def server(request: Request) -> Server:
+    """The server state `create_app` stored."""
+    state: Server = request.app.state.mpo
+    return state
+
+
+async def token(request: Request) -> str:
+    """The bearer token, or the session cookie's value; never logged."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return cookie
+    request.app.state.mpo.metrics.auth_failures.inc()
+    raise AuthError(MISSING)
+
+
+def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
+    """Authenticate the token the way the CLI does (refusals recorded)."""
+    state: Server = request.app.state.mpo
+    db = state.database.acting(given)
+    try:
+        actor = authenticate(db, given)
+    except AuthError:
+        state.metrics.auth_failures.inc()
+        raise
+    request.scope.setdefault("state", {})["principal"] = actor.name
+    return Caller(actor, db)
+
+
+async def rules(request: Request) -> Rules:
+    """The validation rules the server's settings configure."""
+    state: Server = request.app.state.mpo
+    return state.settings.rules
+
+
+async def limits(request: Request) -> RateLimits | None:
+    """The configured rate limits (checked by the create use case, in its transaction)."""
+    state: Server = request.app.state.mpo
+    return state.limits
+
+
+Auth = Annotated[Caller, Depends(caller)]
+State = Annotated[Server, Depends(server)]
+RulesDep = Annotated[Rules, Depends(rules)]
+Limits = Annotated[RateLimits | None, Depends(limits)]

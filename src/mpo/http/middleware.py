@@ -1,0 +1,117 @@
+"""One ASGI middleware around every request: the body size limit, the JSON-lines access log
+(never a header: no Authorization, no cookie) and the Prometheus observations.
+
+Plain ASGI rather than Starlette's BaseHTTPMiddleware, which costs a task per request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from mpo.http.metrics import Metrics
+from mpo.http.problems import PROBLEM, BodyTooLarge
+from mpo.http.render import dumps
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+BULK_TYPE = "application/x-ndjson"
+
+
+class Observed:
+    """Limits, logs and measures each HTTP request passing to `app`."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, log: IO[str],
+                 body_limit: int, bulk_body_limit: int) -> None:
+        self.app, self.metrics, self.log = app, metrics, log
+        self.body_limit, self.bulk_body_limit = body_limit, bulk_body_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500, "bytes": 0}
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            elif message["type"] == "http.response.body":
+                status["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            limit = self._limit(scope)
+            declared = _header(scope, b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                await _too_large(scope, sending, limit)
+            else:
+                await self.app(scope, _capped(receive, limit), sending)
+        except BodyTooLarge:
+            await _too_large(scope, sending, self._limit(scope))
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self.metrics.observe(scope["method"], route, status["code"], elapsed)
+            self._write(scope, status, elapsed)
+
+    def _limit(self, scope: Scope) -> int:
+        kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        return self.bulk_body_limit if kind == BULK_TYPE else self.body_limit
+
+    def _write(self, scope: Scope, status: dict[str, int], elapsed: float) -> None:
+        client = scope.get("client")
+        line = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "client": client[0] if client else None,
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1") or None,
+            "status": status["code"],
+            "bytes": status["bytes"],
+            "ms": round(elapsed * 1000, 2),
+            "principal": scope.get("state", {}).get("principal"),
+        }
+        self.log.write(json.dumps(line) + "\n")
+        self.log.flush()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise BodyTooLarge(f"request body larger than {limit} bytes")
+        return message
+
+    return wrapped
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    seed = scope["path"].startswith("/api/orchestration")
+    detail = f"request body larger than {limit} bytes (http_body_limit)"
+    body = (dumps({"error": detail}) if seed else
+            dumps({"type": "urn:mpo:problem:body-too-large", "title": "Request body too large",
+                   "status": 413, "detail": detail, "instance": scope["path"]}))
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json" if seed else PROBLEM.encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,126 @@
+"""Errors become responses here, once: the status comes from the core's error class (next to
+its exit code, in `mpo.core.errors`); the body is RFC 9457 problem+json on `/api/v1` and
+the seed's `{"error": ...}` on `/api/orchestration`, where bad input is 400 as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from mpo.core.errors import BatchRejected, DatabaseError, MpoError, RateLimited, ValidationError
+from mpo.http.render import dumps
+
+SEED_PREFIX = "/api/orchestration"
+PROBLEM = "application/problem+json"
+#: Seconds a client should wait when the database is busy or unavailable.
+BUSY_RETRY_AFTER = 1
+
+
+_STATUSES = (
+    (400, "Malformed JSON, or (seed) bad input"), (401, "No, unknown or revoked token"),
+    (403, "Not allowed"), (404, "No such task"), (409, "Conflict: state or idempotency key"),
+    (413, "Body too large"), (422, "Invalid input"), (429, "Rate limit; see Retry-After"),
+    (503, "Database busy or unavailable; see Retry-After"))
+#: The error responses routes declare in the OpenAPI document, per surface.
+V1_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": text, "content": {PROBLEM: {}}} for code, text in _STATUSES}
+SEED_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": text} for code, text in _STATUSES if code != 422}
+
+
+def problem_type(error: type[MpoError]) -> str:
+    """The problem `type` URI of an error class: one per class, e.g.
+    `urn:mpo:problem:permission-denied`."""
+    return "urn:mpo:problem:" + re.sub(r"(?<!^)(?=[A-Z])", "-", error.__name__).lower()
+
+
+def _headers(error: MpoError) -> dict[str, str]:
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, DatabaseError):
+        return {"Retry-After": str(BUSY_RETRY_AFTER)}
+    if error.http_status == 401:
+        return {"WWW-Authenticate": 'Bearer realm="mpo"'}
+    return {}
+
+
+def respond(request: Request, error: MpoError) -> Response:
+    """The response for an error, in the format of the surface the request came to."""
+    status, headers = error.http_status, _headers(error)
+    if request.url.path.startswith(SEED_PREFIX):
+        status = 400 if status == 422 else status
+        return Response(dumps({"error": error.message}), status, headers,
+                        media_type="application/json")
+    body: dict[str, Any] = {"type": problem_type(type(error)), "title": _title(error),
+                            "status": status, "detail": error.message,
+                            "instance": request.url.path, "exit_code": int(error.exit_code)}
+    if isinstance(error, BatchRejected):
+        body["problems"] = [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
+                            for p in error.problems]
+    if isinstance(error, RateLimited):
+        body["retry_after"] = error.retry_after
+    return Response(dumps(body), status, headers, media_type=PROBLEM)
+
+
+def _title(error: MpoError) -> str:
+    doc = (type(error).__doc__ or type(error).__name__).strip()
+    return doc.splitlines()[0]
+
+
+class BadRequest(MpoError):
+    """The request could not be read: malformed JSON, a body that is not an object."""
+
+    http_status = 400
+
+
+class BodyTooLarge(MpoError):
+    """The request body is larger than the configured limit."""
+
+    http_status = 413
+
+
+class UnknownRoute(MpoError):
+    """No such endpoint, or not with this method."""
+
+    http_status = 404
+
+
+def _validation(request: Request, exc: RequestValidationError) -> Response:
+    first = exc.errors()[0] if exc.errors() else {}
+    if first.get("type") == "json_invalid":
+        detail = first.get("ctx", {}).get("error", "cannot parse the body")
+        return respond(request, BadRequest(f"malformed JSON: {detail}"))
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+    return respond(request, ValidationError(where, str(first.get("msg", "invalid"))))
+
+
+def install(app: FastAPI) -> None:
+    """Register the translations on `app`."""
+
+    async def on_mpo(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, MpoError)
+        return respond(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return _validation(request, exc)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if isinstance(exc.__cause__, MpoError):  # raised while FastAPI read the body
+            return respond(request, exc.__cause__)
+        if exc.status_code == 404:
+            return respond(request, UnknownRoute(f"no endpoint {request.url.path}"))
+        error = MpoError(str(exc.detail))
+        error.http_status = exc.status_code
+        return respond(request, error)
+
+    app.add_exception_handler(MpoError, on_mpo)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)

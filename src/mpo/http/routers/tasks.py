@@ -1,0 +1,101 @@
+"""`/api/v1/tasks`: create (one JSON object, or many as NDJSON), list with cursors, show."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from mpo.core import fields
+from mpo.core.errors import UsageError, ValidationError
+from mpo.core.orchestrator import Item, create_tasks, show_task
+from mpo.core.pages import decode_cursor, list_page
+from mpo.core.selection import TaskQuery
+from mpo.core.validation import ndjson
+from mpo.http.deps import Auth, Limits, RulesDep, State
+from mpo.http.middleware import BULK_TYPE
+from mpo.http.problems import V1_RESPONSES, BadRequest
+from mpo.http.render import JSON
+from mpo.http.routers.params import Many, instant, split
+from mpo.http.schemas import TaskIn
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+LIMIT, MAX_LIMIT = 50, 1000
+_CREATE_BODY = {
+    "requestBody": {"required": True, "content": {
+        "application/json": {"schema": TaskIn.model_json_schema()},
+        BULK_TYPE: {"schema": {"type": "string",
+                               "description": "One task object per line (NDJSON)."}}}}}
+
+
+@router.post("", status_code=201, responses=V1_RESPONSES, openapi_extra=_CREATE_BODY)
+async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, state: State,
+                 idempotency_key: Annotated[str | None, Header()] = None,
+                 skip_invalid: bool = False) -> JSON:
+    """Create a task from a JSON object, or many from NDJSON in one transaction.
+
+    `Idempotency-Key` (one task only): the same key and content returns the existing task
+    (`created: false`, status 200); the same key with other content is a 409.
+    """
+    body = await request.body()
+    bulk = request.headers.get("content-type", "").split(";")[0].strip() == BULK_TYPE
+    items: list[Item]
+    if bulk:
+        if idempotency_key is not None:
+            raise UsageError("Idempotency-Key: give idempotency_key on each NDJSON line")
+        items = list(ndjson(body.decode("utf-8", "replace").splitlines()))
+    else:
+        raw = _object(body)
+        if idempotency_key is not None:
+            raw["idempotency_key"] = idempotency_key
+        items = [("task", raw)]
+    result = await run_in_threadpool(create_tasks, who.db, who.actor, items, rules,
+                                     skip_invalid=skip_invalid, limits=limits)
+    rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
+    for row in rows:
+        state.metrics.tasks_created.labels(row["marketplace"]).inc(int(row["created"]))
+    if not bulk:
+        return JSON(rows[0], 201 if rows[0]["created"] else 200)
+    skipped = [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
+               for p in result.skipped]
+    return JSON({"batch_id": str(result.batch_id), "tasks": rows, "skipped": skipped}, 201)
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"malformed JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValidationError("body", "must be a JSON object (or NDJSON with "
+                                      f"Content-Type: {BULK_TYPE})")
+    return value
+
+
+@router.get("", responses=V1_RESPONSES)
+def list_(who: Auth, rules: RulesDep, state: State,
+          status: Many = None, marketplace: Many = None, priority: Many = None,
+          category: Many = None, created_by: Many = None, assigned_to: Many = None,
+          since: str | None = None, until: str | None = None,
+          limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = LIMIT,
+          cursor: str | None = None, oldest_first: bool = False) -> JSON:
+    """List tasks, newest first, a page at a time: pass `next_cursor` back as `cursor`."""
+    zone = state.settings.timezone
+    query = TaskQuery(
+        statuses=split(status), marketplaces=split(marketplace), priorities=split(priority),
+        categories=split(category), created_by=split(created_by),
+        assigned_to=split(assigned_to), since=instant("since", since, zone),
+        until=instant("until", until, zone), limit=limit, newest_first=not oldest_first,
+        after=decode_cursor(cursor) if cursor else None)
+    page = list_page(who.db, who.actor, query, rules)
+    return JSON({"tasks": [fields.task_row(t) for t in page.tasks], "total": page.total,
+                 "next_cursor": page.next_cursor})
+
+
+@router.get("/{task_id}", responses=V1_RESPONSES)
+def show(task_id: str, who: Auth) -> JSON:
+    """One task (id or unique prefix) with its history, oldest event first."""
+    task, events = show_task(who.db, who.actor, task_id)
+    return JSON(fields.task_row(task) | {"history": [fields.event_row(e) for e in events]})

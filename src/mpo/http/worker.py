@@ -1,0 +1,13 @@
+"""The app factory uvicorn imports in each worker process (`mpo serve --workers N`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from mpo.config.settings import resolve
+from mpo.http.app import create_app
+
+
+def app() -> FastAPI:
+    """An app for this worker, from the environment `mpo serve` set."""
+    return create_app(resolve())
