@@ -5,7 +5,7 @@ on SQLite, which has no RLS, the table is read directly.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, col
 
 from mpo.auth.tokens import digest, matches
@@ -73,6 +73,9 @@ class SqlPrincipalRepository:
         return int(self.session.execute(stmt).scalar_one())
 
     def record_denial(self, principal: str | None, verb: str, reason: str) -> None:
-        self.session.add(AccessDenial(at=utcnow(), principal=principal, verb=verb,
-                                      reason=reason))
+        # A plain INSERT, not the ORM's INSERT ... RETURNING id: on PostgreSQL, RETURNING
+        # needs the SELECT policy too, which only admins pass, so recording a refusal under
+        # the app role failed (a 500 on `mpo serve` for a wrong token).
+        self.session.execute(insert(AccessDenial).values(
+            at=utcnow(), principal=principal, verb=verb, reason=reason))
 
