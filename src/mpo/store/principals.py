@@ -77,5 +77,5 @@ class SqlPrincipalRepository:
         # needs the SELECT policy too, which only admins pass, so recording a refusal under
         # the app role failed (a 500 on `mpo serve` for a wrong token).
         self.session.execute(insert(AccessDenial).values(
-            at=utcnow(), principal=principal, verb=verb, reason=reason))
+            at=utcnow(), principal=principal, verb=verb, reason=reason).inline())
 
