@@ -209,3 +209,16 @@ def test_showing_an_unknown_id_is_not_found(runner: MpoRunner, initialised: str)
     result = runner("show", "xyz")
     assert result.exit_code == 2
     assert "not a task id or a unique prefix of 4+ hex characters" in result.stderr
+
+
+def test_create_over_the_rate_limit_exits_5_and_says_when_to_retry(
+    runner: MpoRunner, initialised: str
+) -> None:
+    env = {"MPO_RATE_LIMITS": "admin=1/hour"}
+    assert runner("create", "-m", "amazon", "-t", "one", "-c", "analysis", "-e", "1",
+                  env=env).exit_code == 0
+    refused = runner("create", "-m", "amazon", "-t", "two", "-c", "analysis", "-e", "1",
+                     env=env)
+    assert refused.exit_code == 5, refused.stderr
+    assert "rate limit 1/hour reached" in refused.stderr and "retry after" in refused.stderr
+    assert len(readback.tasks(initialised)) == 1

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mpo.core.identity import add_principal, bootstrap_admin, authenticate
+from mpo.core.identity import add_principal, authenticate, bootstrap_admin
 from mpo.core.validation import Rules
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
@@ -47,6 +47,7 @@ class Served:
     log: Path
     process: subprocess.Popen[bytes]
     kind: str
+    owner_url: str = ""
     clients: dict[str, httpx.Client] = field(default_factory=dict)
 
     def client(self, who: str | None) -> httpx.Client:
@@ -60,8 +61,6 @@ class Served:
     def db(self) -> SqlDatabase:
         """The database, for reading back what the server wrote (as the owner)."""
         return SqlDatabase(self.owner_url)
-
-    owner_url: str = ""
 
 
 def _free_port() -> int:
@@ -92,8 +91,9 @@ def start(database_url: str, owner_url: str, tokens: dict[str, str], home: Path,
         "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".data"), "MPO_DATABASE_URL": database_url,
         "MPO_HTTP_ACCESS_LOG": str(log), "MPO_RATE_LIMITS": RATE_LIMITS, **env}
-    process = subprocess.Popen([sys.executable, "-m", "mpo", "serve", "--port", str(port)],
-                               env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with (home / "serve.err").open("wb") as errors:
+        process = subprocess.Popen([sys.executable, "-m", "mpo", "serve", "--port", str(port)],
+                                   env=environ, stdout=subprocess.DEVNULL, stderr=errors)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -104,7 +104,7 @@ def start(database_url: str, owner_url: str, tokens: dict[str, str], home: Path,
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"mpo serve did not start: {process.stderr.read()!r}")
+            raise RuntimeError(f"mpo serve did not start: {(home / 'serve.err').read_text()}")
         time.sleep(0.05)
     return Served(url, tokens, database_url, log, process, kind, owner_url=owner_url)
 
@@ -114,11 +114,7 @@ def stop(served: Served) -> int:
     for client in served.clients.values():
         client.close()
     served.process.terminate()
-    try:
-        return served.process.wait(timeout=30)
-    finally:
-        if served.process.stderr:
-            served.process.stderr.close()
+    return served.process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -126,13 +122,15 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
            ) -> Iterator[Served]:
     """One server per database for the whole module."""
     home = tmp_path_factory.mktemp(f"serve-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'mpo.db'}"
-        served = start(url, url, _populate(url), home, "sqlite")
-        yield served
-        stop(served)
-        return
-    yield from _postgres(home)
+    yield from (sqlite(home) if request.param == "sqlite" else _postgres(home))
+
+
+def sqlite(home: Path, **env: str) -> Iterator[Served]:
+    """A server over a new SQLite database in `home`."""
+    url = f"sqlite:///{home / 'mpo.db'}"
+    served = start(url, url, _populate(url), home, "sqlite", **env)
+    yield served
+    stop(served)
 
 
 def _postgres(home: Path) -> Iterator[Served]:
@@ -156,9 +154,13 @@ def _postgres(home: Path) -> Iterator[Served]:
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+#: The seed agent's create body, exactly as its README shows it.
+TASK_BODY: dict[str, Any] = {
+    "marketplace": "amazon", "title": "Rewrite GEO titles",
+    "description": "Titles lack the brand", "category": "optimization", "priority": "high",
+    "estimatedHours": 4, "createdBy": "marketplace-amazon"}
+
+
 def create_body(**overrides: Any) -> dict[str, Any]:
-    """The seed agent's create body, exactly as its README shows it."""
-    return {"marketplace": "amazon", "title": "Rewrite GEO titles",
-            "description": "Titles lack the brand", "category": "optimization",
-            "priority": "high", "estimatedHours": 4, "createdBy": "marketplace-amazon",
-            **overrides}
+    """The seed agent's create body with some fields changed."""
+    return TASK_BODY | overrides

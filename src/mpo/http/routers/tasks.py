@@ -52,7 +52,7 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
             raw["idempotency_key"] = idempotency_key
         items = [("task", raw)]
     result = await run_in_threadpool(create_tasks, who.db, who.actor, items, rules,
-                                     skip_invalid=skip_invalid, limits=limits)
+                                     skip_invalid=bulk and skip_invalid, limits=limits)
     rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for row in rows:
         state.metrics.tasks_created.labels(row["marketplace"]).inc(int(row["created"]))
