@@ -13,7 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from mpo.core.errors import BatchRejected, DatabaseError, MpoError, RateLimited, ValidationError
+from mpo.core.errors import (
+    BatchRejected,
+    DatabaseError,
+    MpoError,
+    NotFound,
+    RateLimited,
+    UsageError,
+    ValidationError,
+)
 from mpo.http.render import dumps
 
 SEED_PREFIX = "/api/orchestration"
@@ -73,7 +81,7 @@ def _title(error: MpoError) -> str:
     return doc.splitlines()[0]
 
 
-class BadRequest(MpoError):
+class BadRequest(UsageError):
     """The request could not be read: malformed JSON, a body that is not an object."""
 
     http_status = 400
@@ -85,7 +93,7 @@ class BodyTooLarge(MpoError):
     http_status = 413
 
 
-class UnknownRoute(MpoError):
+class UnknownRoute(NotFound):
     """No such endpoint, or not with this method."""
 
     http_status = 404
