@@ -3,6 +3,7 @@ token), the OpenAPI document (every route, and no 5xx under schemathesis), grace
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import threading
@@ -114,7 +115,7 @@ def test_the_access_log_is_json_lines_without_tokens(served: Served) -> None:
 
 def test_sigterm_lets_the_request_in_flight_finish_whole(tmp_path: Path) -> None:
     server = next(sqlite(tmp_path))
-    lines = "\n".join(json.dumps(TASK_BODY | {"title": f"t{n}"}) for n in range(500))
+    lines = "\n".join(json.dumps(TASK_BODY | {"title": f"t{n}"}) for n in range(200))
     outcome: dict[str, Any] = {}
 
     def bulk() -> None:
@@ -136,6 +137,23 @@ def test_sigterm_lets_the_request_in_flight_finish_whole(tmp_path: Path) -> None
         (count,) = conn.execute("SELECT count(*) FROM task").fetchone()
     if "response" in outcome:
         assert outcome["response"].status_code == 201, outcome["response"].text
-        assert count == 500
+        assert count == 200
     else:
         assert count == 0
+
+
+@pytest.mark.parametrize(("origins", "allowed"), [("", None),
+                                                  ("https://dash.example", "https://dash.example")])
+def test_cors_is_off_unless_origins_are_configured(
+    origins: str, allowed: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MPO_HTTP_CORS_ORIGINS", origins)
+    app = create_app(resolve(database_url="sqlite:///unused.db"), database=_Unused())
+
+    async def preflight() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://mpo") as client:
+            return await client.get("/healthz", headers={"Origin": "https://dash.example"})
+
+    response = asyncio.run(preflight())
+    assert response.headers.get("access-control-allow-origin") == allowed
