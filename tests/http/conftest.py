@@ -1,4 +1,4 @@
-"""A real `mpo serve` in a subprocess on a free port, one per database and test module,
+"""A real `mpo serve` in a subprocess on a free port, one per database for the package,
 driven with httpx over the socket. Principals are made through the core use cases; on
 PostgreSQL the server connects as a login role in `mpo_app`, so row-level security applies.
 """
@@ -117,12 +117,23 @@ def stop(served: Served) -> int:
     return served.process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Served]:
-    """One server per database for the whole module."""
-    home = tmp_path_factory.mktemp(f"serve-{request.param}")
-    yield from (sqlite(home) if request.param == "sqlite" else _postgres(home))
+@pytest.fixture(scope="package")
+def sqlite_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One SQLite server for every test module here (per xdist worker)."""
+    yield from sqlite(tmp_path_factory.mktemp("serve-sqlite"))
+
+
+@pytest.fixture(scope="package")
+def postgres_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One PostgreSQL server, connected as a login role in mpo_app."""
+    yield from _postgres(tmp_path_factory.mktemp("serve-postgres"))
+
+
+@pytest.fixture(scope="package", params=["sqlite", "postgres"])
+def server(request: pytest.FixtureRequest) -> Served:
+    """The server on each database."""
+    served: Served = request.getfixturevalue(f"{request.param}_served")
+    return served
 
 
 def sqlite(home: Path, **env: str) -> Iterator[Served]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -20,9 +21,10 @@ from mpo.http.app import OPENAPI_URL, create_app
 from tests.http.conftest import TASK_BODY, Served, sqlite, stop
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from sqlite(tmp_path_factory.mktemp("ops"))
+@pytest.fixture
+def served(sqlite_served: Served) -> Served:
+    """The package's SQLite server: operations do not depend on the database."""
+    return sqlite_served
 
 
 def test_healthz_and_readyz_and_503_when_the_schema_is_not_current(served: Served) -> None:
@@ -49,7 +51,7 @@ def test_metrics_have_latency_histograms_counts_and_auth_failures(served: Served
     assert 'mpo_http_request_duration_seconds_bucket{le="0.05",method="POST",' \
            'route="/api/orchestration/tasks"}' in text
     assert 'mpo_http_requests_total{method="GET",route="/api/v1/tasks",status="401"}' in text
-    assert "mpo_auth_failures_total 1.0" in text
+    assert re.search(r"^mpo_auth_failures_total [1-9]", text, re.MULTILINE)
     assert 'mpo_tasks_created_total{marketplace="amazon"}' in text
 
 
@@ -89,7 +91,7 @@ def test_schemathesis_finds_no_server_error(served: Served) -> None:
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=6, deadline=None, database=None,
+        @settings(max_examples=4, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def probe(case: Any) -> None:
             response = case.call(base_url=served.url, headers=headers, timeout=30)
