@@ -6,9 +6,8 @@ Driver errors become `mpo.core.errors` here, once, so no command handles them it
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
@@ -19,6 +18,7 @@ from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
+from mpo.store.group_commit import COMMITTED, GroupCommit
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
@@ -41,6 +41,7 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         self.committed = True
+        self.session.info[COMMITTED] = True
 
 
 @contextmanager
@@ -88,17 +89,17 @@ class SqlDatabase:
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
         self._schema_checked = False
-        self._write_lock: AbstractContextManager[object] = nullcontext()
+        self._group: GroupCommit | None = None
 
     @classmethod
     def shared(cls, url: str) -> SqlDatabase:
         """A database for a long-lived server: pooled connections, the schema checked now,
-        and on SQLite one writer at a time inside the process, so the server's threads
-        queue on a lock instead of polling SQLite's busy handler."""
+        and on SQLite its threads' writes committed in groups (see `group_commit`): they
+        queue on a lock instead of polling SQLite's busy handler, and share fsyncs."""
         url = urls.normalise(url)
         database = cls(url, make_engine(url, pooled=True))
         if urls.is_sqlite(url):
-            database._write_lock = threading.Lock()
+            database._group = GroupCommit(database.engine)
         with database.read():
             pass
         return database
@@ -107,25 +108,29 @@ class SqlDatabase:
         """This database, on the same engine, acting with `token` (one request's)."""
         database = SqlDatabase(self.url, self.engine, token)
         database._schema_checked = self._schema_checked
-        database._write_lock = self._write_lock
+        database._group = self._group
         return database
+
+    def _session(self, write: bool) -> AbstractContextManager[Session]:
+        if write and self._group is not None:
+            return self._group.unit()
+        bind = self.engine.execution_options(**{WRITE: write})
+        return Session(bind, expire_on_commit=False, autoflush=True)
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[SqlUnitOfWork]:
-        with self._write_lock if write else nullcontext(), translated(self.url):
-            bind = self.engine.execution_options(**{WRITE: write})
-            with Session(bind, expire_on_commit=False, autoflush=True) as session:
-                if not self._schema_checked:
-                    self._check_schema(session)
-                uow = SqlUnitOfWork(session)
-                if self.token is not None and uow.principals.postgres:
-                    uow.principals.authenticate(self.token)
-                try:
-                    yield uow
-                finally:
-                    # close() rolls back what was not committed and detaches the objects
-                    # read, keeping their loaded values (rollback() would expire them).
-                    session.close()
+        with translated(self.url), self._session(write) as session:
+            if not self._schema_checked:
+                self._check_schema(session)
+            uow = SqlUnitOfWork(session)
+            if self.token is not None and uow.principals.postgres:
+                uow.principals.authenticate(self.token)
+            try:
+                yield uow
+            finally:
+                # close() rolls back what was not committed and detaches the objects
+                # read, keeping their loaded values (rollback() would expire them).
+                session.close()
 
     def ready(self) -> None:
         """Raise `DatabaseError` unless the database answers and its schema is current."""
