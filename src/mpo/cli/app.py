@@ -24,6 +24,7 @@ from mpo.cli import (
     log,
     principal,
     profile,
+    review,
     stats,
     tasks,
 )
@@ -142,7 +143,8 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
+              review):
     app.add_typer(group.app)
 
 
