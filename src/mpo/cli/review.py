@@ -47,3 +47,27 @@ def review(
         validation.one_of("marketplace", name, list(rules.marketplaces))
     ReviewApp(app_ctx.database, app_ctx.actor, rules, marketplaces=marketplaces,
               grouping=group_by).run()
+
+
+@app.command(rich_help_panel=PANEL)
+def dashboard(
+    interval: Annotated[float, typer.Option(
+        "--interval", metavar="SECONDS", min=0.2,
+        help="How often to look for changes (a cheap check; numbers are re-read only when "
+        "the database changed).")] = 2.0,
+) -> None:
+    """A live view of the pipeline, refreshed when the database changes; q or Ctrl-C quits.
+
+    Counts per status, the queue per marketplace, the oldest proposal, approvals per day
+    this week, and when each agent last proposed a task.
+
+    Example: mpo dashboard --interval 5
+    """
+    from mpo.tui.terminal import require_terminal
+
+    require_terminal("dashboard", "for numbers in scripts use `mpo stats`")
+    from mpo.tui.dashboard import DashboardApp
+
+    app_ctx = current()
+    DashboardApp(app_ctx.database, app_ctx.actor, zone=app_ctx.settings.timezone,
+                 interval=interval).run()

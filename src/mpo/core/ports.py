@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from mpo.core.dashboard import Oldest
     from mpo.core.models import Principal, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
@@ -63,6 +64,22 @@ class StatsQueries(Protocol):
     def aggregate(self, query: StatsQuery) -> Aggregates: ...
 
 
+class DashboardQueries(Protocol):
+    """The dashboard's reads, each served by an index (never a full scan)."""
+
+    def marker(self) -> int: ...
+
+    def statuses(self) -> dict[str, int]: ...
+
+    def awaiting_by_marketplace(self) -> dict[str, int]: ...
+
+    def oldest_awaiting(self) -> Oldest | None: ...
+
+    def approvals_between(self, edges: Sequence[datetime]) -> list[int]: ...
+
+    def agents_last_active(self, since: datetime) -> list[tuple[str, datetime | None]]: ...
+
+
 class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
@@ -97,6 +114,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsQueries: ...
+
+    @property
+    def dashboard(self) -> DashboardQueries: ...
 
     def commit(self) -> None: ...
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
+from mpo.store.dashboard_queries import SqlDashboardQueries
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
+        self.dashboard = SqlDashboardQueries(session)
         self.committed = False
 
     def commit(self) -> None:
