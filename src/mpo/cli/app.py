@@ -27,6 +27,7 @@ from mpo.cli import (
     review,
     stats,
     tasks,
+    transfer,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -144,7 +145,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              review):
+              review, transfer):
     app.add_typer(group.app)
 
 

@@ -80,6 +80,16 @@ class DashboardQueries(Protocol):
     def agents_last_active(self, since: datetime) -> list[tuple[str, datetime | None]]: ...
 
 
+class TransferStore(Protocol):
+    """What an import needs beyond the task repository."""
+
+    def taken_event_ids(self, ids: Sequence[int]) -> set[int]: ...
+
+    def flush(self) -> None: ...
+
+    def after_import(self) -> None: ...
+
+
 class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
@@ -117,6 +127,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dashboard(self) -> DashboardQueries: ...
+
+    @property
+    def transfer(self) -> TransferStore: ...
 
     def commit(self) -> None: ...
 
