@@ -80,6 +80,16 @@ class DashboardQueries(Protocol):
     def agents_last_active(self, since: datetime) -> list[tuple[str, datetime | None]]: ...
 
 
+class DistributionQueries(Protocol):
+    """Histogram counts: hours between two stamps, per bucket below each edge."""
+
+    def turnaround(self, edges: Sequence[float], since: datetime, until: datetime,
+                   marketplaces: tuple[str, ...]) -> list[int]: ...
+
+    def execution(self, edges: Sequence[float], since: datetime, until: datetime,
+                  marketplaces: tuple[str, ...]) -> list[int]: ...
+
+
 class TransferStore(Protocol):
     """What an import needs beyond the task repository."""
 
@@ -130,6 +140,9 @@ class UnitOfWork(Protocol):
 
     @property
     def transfer(self) -> TransferStore: ...
+
+    @property
+    def distributions(self) -> DistributionQueries: ...
 
     def commit(self) -> None: ...
 

@@ -18,6 +18,7 @@ from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.dashboard_queries import SqlDashboardQueries
+from mpo.store.distribution_queries import SqlDistributions
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsQueries(session)
         self.dashboard = SqlDashboardQueries(session)
         self.transfer = SqlTransfer(session)
+        self.distributions = SqlDistributions(session)
         self.committed = False
 
     def commit(self) -> None:
