@@ -18,7 +18,7 @@ from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
 from tests.conftest import MpoRunner
 from tests.schema import downgrade, previous_revision
 
-HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic")
+HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic", "textual")
 
 
 def mpo_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -124,7 +124,8 @@ def test_bare_mpo_prints_the_help_without_an_error_line(runner: MpoRunner) -> No
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["create", "--help"],
-                                  ["approve", "--help"]])
+                                  ["approve", "--help"], ["review", "--help"],
+                                  ["dashboard", "--help"]])
 def test_help_and_version_import_no_database_or_keyring_code(args: list[str]) -> None:
     probe = (
         "import json, sys\n"
