@@ -48,6 +48,22 @@ def test_the_dashboard_refreshes_when_the_database_changes_and_quits_on_q(
     assert not seen["running"]
 
 
+def test_ctrl_c_quits_the_dashboard(context: AppContext) -> None:
+    app = DashboardApp(context.database, context.actor, interval=5)
+    running: list[bool] = []
+
+    async def main() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert "nothing awaits approval" in str(app.query_one("#awaiting").render())
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+            running.append(app.is_running)
+
+    asyncio.run(main())
+    assert running == [False]
+
+
 def test_every_dashboard_query_reads_an_index(propose: Propose, context: AppContext) -> None:
     propose(2)
     db = context.database

@@ -289,8 +289,8 @@ class ReviewApp(App[None]):
         self.last_batch = result.batch_id
         done = "approved" if action is Action.APPROVE else "rejected"
         count = len(result.task_ids)
-        self.notify(f"{done} {count} task{'s' if count != 1 else ''} "
-                    f"(batch {str(result.batch_id)[:8]})")
+        self.notify(f"{done} {count} task{'s' if count != 1 else ''}, "
+                    f"batch {result.batch_id}")
         self._rebuild()
 
     def action_undo(self) -> None:
