@@ -35,33 +35,28 @@ def made(runner: MpoRunner, initialised: str) -> list[tuple[str, str, str]]:
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("columns", [80, 120, 200])
-def test_one_task_is_one_line_and_nothing_that_matters_is_cut(
-    runner: MpoRunner, made: list[tuple[str, str, str]], columns: int
-) -> None:
-    result = runner("list", env={"MPO_FORCE_TTY": "1", "COLUMNS": str(columns)})
-    assert result.exit_code == 0, result.stderr
-    header, rule, *body = lines_of(result.stdout)
-    assert len(body) == len(made)  # one task, one line
-    assert all(len(line) <= columns for line in (header, rule, *body))
-    for line in body:
-        _, status, marketplace = next(m for m in made if m[0][:8] == line[:8])
-        assert re.search(rf"\b{status}\b", line) and re.search(rf"\b{marketplace}\b", line)
-    long_line = next(line for line in body if line.startswith(made[0][0][:8]))
-    assert long_line.rstrip().endswith("…")
-    assert "second line" not in result.stdout
-    assert ("created_at" in header) is (columns == 200)  # dropped first on narrow terminals
-
-
-@SQLITE_ONLY
-def test_wide_shows_every_column_and_the_whole_title(
+def test_one_task_is_one_line_at_80_120_and_200_columns_and_wide_shows_all(
     runner: MpoRunner, made: list[tuple[str, str, str]]
 ) -> None:
-    result = runner("list", "--wide", env={"MPO_FORCE_TTY": "1", "COLUMNS": "80"})
-    header, _, *body = lines_of(result.stdout)
+    for columns in (80, 120, 200):
+        result = runner("list", env={"MPO_FORCE_TTY": "1", "COLUMNS": str(columns)})
+        assert result.exit_code == 0, result.stderr
+        header, rule, *body = lines_of(result.stdout)
+        assert len(body) == len(made), columns  # one task, one line
+        assert all(len(line) <= columns for line in (header, rule, *body)), columns
+        for line in body:
+            _, status, marketplace = next(m for m in made if m[0][:8] == line[:8])
+            assert re.search(rf"\b{status}\b", line), (columns, line)
+            assert re.search(rf"\b{marketplace}\b", line), (columns, line)
+        long_line = next(line for line in body if line.startswith(made[0][0][:8]))
+        assert long_line.rstrip().endswith("…"), columns
+        assert "second line" not in result.stdout
+        assert ("created_at" in header) is (columns == 200)  # dropped first when narrow
+    wide = runner("list", "--wide", env={"MPO_FORCE_TTY": "1", "COLUMNS": "80"})
+    header, _, *body = lines_of(wide.stdout)
     for name in ("created_at", "created_by", "estimated_hours", "category", "title"):
         assert name in header
-    assert len(body) == 3 and LONG.strip() in result.stdout
+    assert len(body) == 3 and LONG.strip() in wide.stdout  # --wide: everything, in full
 
 
 def test_the_title_gives_way_before_any_column_is_dropped_below_its_minimum() -> None:
