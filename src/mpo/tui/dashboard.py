@@ -34,6 +34,7 @@ class DashboardApp(App[None]):
 
     CSS_PATH = "dashboard.tcss"
     TITLE = "mpo dashboard"
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
@@ -58,8 +59,12 @@ class DashboardApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.poll()
+        self.call_after_refresh(self.poll)  # once the panels know their width
         self.set_interval(self.interval, self.poll)
+
+    def on_resize(self) -> None:
+        if self.snapshot is not None:
+            self.call_after_refresh(self._render)
 
     def poll(self) -> None:
         """Read the aggregates again if the database changed since the last read."""
@@ -78,13 +83,14 @@ class DashboardApp(App[None]):
         shot = self.snapshot
         assert shot is not None
         now = utcnow()
+        width = self.query_one("#pipeline", Static).content_region.width
         self.query_one("#pipeline", Static).update(
-            bars([(s.value, shot.statuses.get(s.value, 0)) for s in Status]))
+            bars([(s.value, shot.statuses.get(s.value, 0)) for s in Status], width))
         self.query_one("#awaiting", Static).update(
-            bars(sorted(shot.awaiting.items(), key=lambda kv: -kv[1]))
+            bars(sorted(shot.awaiting.items(), key=lambda kv: -kv[1]), width)
             if shot.awaiting else Text("nothing awaits approval"))
         self.query_one("#approvals", Static).update(
-            bars([(d.strftime("%a %m-%d"), n) for d, n in shot.approvals]))
+            bars([(d.strftime("%a %m-%d"), n) for d, n in shot.approvals], width))
         agents = Text()
         for name, at in shot.agents[:8]:
             agents.append(f"{name:<24.24} {ago(at, now) if at else '-'}\n")
@@ -106,14 +112,15 @@ class DashboardApp(App[None]):
         self.query_one("#oldest", Static).update(line)
 
 
-def bars(rows: list[tuple[str, int]]) -> Text:
-    """Labelled horizontal bars scaled to the largest value."""
+def bars(rows: list[tuple[str, int]], width: int) -> Text:
+    """Labelled horizontal bars scaled to the largest value, each on one line of `width`."""
     top = max((n for _, n in rows), default=0) or 1
-    width = max((len(label) for label, _ in rows), default=0)
+    label_width = max((len(label) for label, _ in rows), default=0)
+    room = max(min(BAR, width - label_width - 9), 1)
     text = Text()
     for label, n in rows:
-        text.append(f"{label:<{width}} {n:>7} ")
-        text.append("█" * round(BAR * n / top) + "\n", style="bold")
+        text.append(f"{label:<{label_width}} {n:>7} ")
+        text.append("█" * round(room * n / top) + "\n", style="bold")
     return text
 
 

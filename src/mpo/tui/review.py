@@ -48,12 +48,13 @@ class ReviewApp(App[None]):
 
     CSS_PATH = "review.tcss"
     TITLE = "mpo review"
+    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
         Binding("s", "skip", "Skip"),
-        Binding("space", "mark", "Mark"),
-        Binding("asterisk", "mark_all", "Mark all"),
+        Binding("space", "mark", "Mark", key_display="␣"),
+        Binding("asterisk", "mark_all", "All"),
         Binding("slash", "filter", "Filter"),
         Binding("g", "group", "Group"),
         Binding("u", "undo", "Undo"),
@@ -95,6 +96,7 @@ class ReviewApp(App[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#body").set_class(event.size.width >= SIDE_BY_SIDE, "wide")
+        self.call_after_refresh(self._rebuild)
 
     # --- the queue --------------------------------------------------------------------
 
@@ -155,10 +157,12 @@ class ReviewApp(App[None]):
         self._show_status(len(shown))
 
     def _line(self, t: Task) -> Text:
+        """One task, one line: the title ends in an ellipsis where the list ends."""
         mark = "●" if t.id in self.marked else " "
-        line = Text(f"{mark} {str(t.id)[:8]} {t.priority:<6} ", no_wrap=True,
-                    overflow="ellipsis")
-        line.append(t.title)
+        line = Text(f"{mark} {str(t.id)[:8]} {t.priority:<6} ")
+        line.append(" ".join(t.title.split()))
+        width = self.query_one("#queue", OptionList).scrollable_content_region.width
+        line.truncate(max(width - 2, 20), overflow="ellipsis")
         return line
 
     def current_id(self) -> uuid.UUID | None:
