@@ -64,6 +64,9 @@ def test_ctrl_c_quits_the_dashboard(context: AppContext) -> None:
     assert running == [False]
 
 
+STATUS_COUNT = "SCAN task USING COVERING INDEX ix_task_status_created_at"
+
+
 def test_every_dashboard_query_reads_an_index(propose: Propose, context: AppContext) -> None:
     propose(2)
     db = context.database
@@ -85,4 +88,6 @@ def test_every_dashboard_query_reads_an_index(propose: Propose, context: AppCont
             plan = " | ".join(str(r[-1]) for r in conn.exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {sql}", params))
             scans = [step for step in plan.split(" | ") if step.startswith("SCAN")]
-            assert all("INDEX" in step for step in scans), (sql, plan)
+            # Only the per-status count walks a whole index (a covering one); every other
+            # query seeks a range.
+            assert scans in ([], [STATUS_COUNT]), (sql, plan)

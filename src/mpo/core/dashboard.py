@@ -44,6 +44,7 @@ class Snapshot:
     awaiting: dict[str, int]
     oldest: Oldest | None
     approvals: list[tuple[date, int]]
+    #: Each agent's last proposal this week, newest first; None for a quiet agent.
     agents: list[tuple[str, datetime | None]]
 
 
@@ -73,5 +74,5 @@ def snapshot(db: Database, actor: Actor, *, zone: str = "UTC",
             awaiting=q.awaiting_by_marketplace(),
             oldest=q.oldest_awaiting(),
             approvals=list(zip(days, q.approvals_between(edges), strict=True)),
-            agents=q.agents_last_active(edges[0] - timedelta(days=30)),
+            agents=q.agents_last_active(edges[0]),
         )

@@ -7,14 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col
 
 from mpo.core.dashboard import Oldest
-from mpo.core.models import Task, TaskEvent
+from mpo.core.models import Principal, Task, TaskEvent
 from mpo.core.vocabulary import Status
 
-_AWAITING = Status.AWAITING_APPROVAL.value
+#: A literal, not a bound parameter: SQLite uses the partial index `ix_task_awaiting_since`
+#: (WHERE status = 'awaiting_approval') only when it can see the value in the query.
+_AWAITING: ColumnClause[str] = literal_column(f"'{Status.AWAITING_APPROVAL.value}'")
 
 
 class SqlDashboardQueries:
@@ -61,9 +64,16 @@ class SqlDashboardQueries:
         return counts
 
     def agents_last_active(self, since: datetime) -> list[tuple[str, datetime | None]]:
-        # A range on ix_task_created_at_stats: only the tasks proposed since `since`.
-        stmt = (select(col(Task.created_by), func.max(col(Task.created_at)))
-                .where(col(Task.created_at) >= since)
-                .group_by(col(Task.created_by)).order_by(func.max(col(Task.created_at)).desc()))
-        return [(name, at) for name, at in self.session.execute(stmt)]
-
+        # A range on ix_task_created_at_stats, newest first, folded here: grouping in SQL
+        # made SQLite walk ix_task_created_by over every task instead.
+        stmt = (select(col(Task.created_by), col(Task.created_at))
+                .where(col(Task.created_at) >= since).order_by(col(Task.created_at).desc()))
+        seen: dict[str, datetime | None] = {}
+        for name, at in self.session.execute(stmt):
+            seen.setdefault(name, at)
+        # Agents quiet since then still show, without a time.
+        agents = select(col(Principal.name)).where(
+            col(Principal.role).in_(("agent", "master")), col(Principal.revoked_at).is_(None))
+        for name in self.session.scalars(agents):
+            seen.setdefault(name, None)
+        return list(seen.items())

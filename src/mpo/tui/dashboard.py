@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
-from mpo.core.dashboard import Snapshot, marker, snapshot
+from mpo.core.dashboard import DAYS, Snapshot, marker, snapshot
 from mpo.core.errors import MpoError
 from mpo.core.models import utcnow
 from mpo.core.vocabulary import Status
@@ -93,9 +93,9 @@ class DashboardApp(App[None]):
             bars([(d.strftime("%a %m-%d"), n) for d, n in shot.approvals], width))
         agents = Text()
         for name, at in shot.agents[:8]:
-            agents.append(f"{name:<24.24} {ago(at, now) if at else '-'}\n")
+            agents.append(f"{name:<24.24} {ago(at, now) if at else f'over {DAYS} d'}\n")
         self.query_one("#agents", Static).update(
-            agents if shot.agents else Text("no proposals in the last 5 weeks"))
+            agents if shot.agents else Text(f"no proposals in the last {DAYS} days"))
         self._oldest(now)
         self.sub_title = f"{sum(shot.statuses.values())} tasks"
 
