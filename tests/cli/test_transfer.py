@@ -8,10 +8,13 @@ import io
 import json
 import sqlite3
 import threading
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from mpo.cli.context import AppContext
 from tests.cli.steps import task_in
 from tests.conftest import MpoRunner
 from tests.readback import fetch
@@ -64,6 +67,34 @@ def test_sqlite_to_jsonl_to_postgresql_to_jsonl_is_identical_and_idempotent(
     task_in(runner, "approved", "after import")
     newest = fetch(pg_url, "SELECT max(id) AS n FROM task_event")[0]["n"]
     assert newest == events + 3
+
+
+@pytest.mark.postgres
+def test_an_app_login_may_not_import_on_postgresql(
+    runner: MpoRunner, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
+    assert runner("init", "--admin", "root").exit_code == 0
+    task_in(runner, "approved", "one")
+    record = json.loads(export(runner))
+    record["id"] = str(uuid.uuid4())
+    record["history"] = [dict(e, id=None, task_id=record["id"]) for e in record["history"]]
+    dump = tmp_path / "x.jsonl"
+    dump.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    role = f"mpo_test_{uuid.uuid4().hex[:10]}"
+    owner = pg_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(owner, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
+    try:
+        token = AppContext().credential.token
+        result = runner("--db", pg_url.replace("postgres@", f"{role}@", 1), "import",
+                        str(dump), env={"MPO_TOKEN": token})
+    finally:
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    assert result.exit_code == 4, result.stderr
+    assert "connect as the database owner (postgres)" in result.stderr
+    assert fetch(pg_url, "SELECT count(*) AS n FROM task")[0]["n"] == 1
 
 
 @SQLITE
@@ -143,7 +174,6 @@ def test_a_taskwarrior_export_comes_in_mapped_and_only_once(
 @SQLITE
 def test_a_backup_is_consistent_while_a_writer_runs(runner: MpoRunner, initialised: str,
                                                       tmp_path: Path) -> None:
-    from mpo.cli.context import AppContext
     from mpo.core.orchestrator import create_tasks
 
     context = AppContext()

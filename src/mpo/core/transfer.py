@@ -87,6 +87,7 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
         if problems:
             raise BatchRejected("import", problems)
         with db.write() as uow:
+            uow.transfer.require_owner()
             added = unchanged = written = 0
             seen: set[uuid.UUID] = set()
             for label, task, events in parsed:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
+from mpo.core.errors import PermissionDenied
 from mpo.core.models import TaskEvent
 
 
@@ -22,6 +23,19 @@ class SqlTransfer:
             return set()
         stmt = select(col(TaskEvent.id)).where(col(TaskEvent.id).in_(ids))
         return {i for i in self.session.scalars(stmt) if i is not None}
+
+    def require_owner(self) -> None:
+        # An import writes tasks in any status and events by anyone: on PostgreSQL only the
+        # owner may (row-level security and the app role's grants stop everyone else).
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        user, owner, allowed = self.session.execute(text(
+            "SELECT current_user, t.tableowner, pg_has_role(current_user, t.tableowner, "
+            "'MEMBER') FROM pg_tables t WHERE t.tablename = 'task' "
+            "AND t.schemaname = current_schema()")).one()
+        if not allowed:
+            raise PermissionDenied(f"import: on PostgreSQL connect as the database owner "
+                                   f"({owner}), not {user}; see docs/export.md")
 
     def flush(self) -> None:
         self.session.flush()
