@@ -56,13 +56,21 @@ def layout(fields: Sequence[str], natural: Sequence[int], width: int, overhead: 
             break
         shown.remove(i)
     columns = []
-    spare = width - needed(shown) + sum(min(natural[i], FLEX_MIN) for i in shown if i in flex)
-    wants = sum(natural[i] for i in shown if i in flex)
+    # Free-text columns first get their minimum, then share what is left in proportion to
+    # what more each would use; on a terminal too narrow even for that, the widest give
+    # way first (a short `detail` keeps its header while a title shrinks).
+    base = {i: min(natural[i], FLEX_MIN) for i in shown if i in flex}
+    extra = width - needed(shown)
+    more = sum(natural[i] - base[i] for i in base)
+    deficit = max(-extra, 0)
+    for i in sorted(base, key=lambda i: -base[i]):
+        cut = min(deficit, base[i] - 1)
+        base[i] -= cut
+        deficit -= cut
     for i in shown:
-        if i in flex:
-            # Share the spare width in proportion to what each free-text column would use.
-            share = spare * natural[i] // wants if wants else 0
-            columns.append(Column(fields[i], max(min(natural[i], share), 1), True))
+        if i in base:
+            grow = extra * (natural[i] - base[i]) // more if more and extra > 0 else 0
+            columns.append(Column(fields[i], min(base[i] + grow, natural[i]), True))
         else:
             columns.append(Column(fields[i], natural[i], False))
     return columns
