@@ -66,6 +66,11 @@ def test_the_title_gives_way_before_any_column_is_dropped_below_its_minimum() ->
     assert sum(c.width or 0 for c in kept) + 3 * 4 == 90
     narrow = layout(fields, [8, 17, 8, 16, 200], 70, 3)
     assert [c.field for c in narrow] == ["id", "status", "priority", "title"]
+    # Too narrow for every minimum: the title gives way, a short `detail` keeps its width.
+    result = layout(("id", "outcome", "from_status", "to_status", "title", "detail"),
+                    [8, 12, 17, 9, 41, 6], 80, 3)
+    assert {c.field: c.width for c in result}["detail"] == 6
+    assert sum(c.width or 0 for c in result) + 3 * 5 == 80
 
 
 @SQLITE_ONLY
