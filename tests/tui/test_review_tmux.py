@@ -29,7 +29,7 @@ def _tmux() -> str:
 
 
 def wait_for(check: Callable[[], bool], what: str, screen: Callable[[], str],
-             seconds: float = 20) -> None:
+             seconds: float = 45) -> None:
     deadline = time.monotonic() + seconds
     while not check():
         if time.monotonic() > deadline:

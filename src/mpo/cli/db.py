@@ -122,7 +122,7 @@ def backup(
     """Copy the live SQLite database to PATH, consistently, without stopping writers
     (admins only). On PostgreSQL, use pg_dump.
 
-    Example: mpo db backup ~/backups/mpo-$(date +%F).db
+    Example: mpo db backup mpo-$(date +%F).db
     """
     from pathlib import Path
 
