@@ -24,9 +24,11 @@ from mpo.cli import (
     log,
     principal,
     profile,
+    review,
     serve,
     stats,
     tasks,
+    transfer,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -144,7 +146,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              serve):
+              serve, review, transfer):
     app.add_typer(group.app)
 
 

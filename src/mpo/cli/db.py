@@ -111,3 +111,27 @@ def current_(*, out: Output) -> None:
     settings = current().settings
     out.record(_setup_row(settings, revision(settings.database_url)))
 
+
+
+@db_app.command("backup")
+def backup(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="Where to write the copy.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")
+                     ] = False,
+) -> None:
+    """Copy the live SQLite database to PATH, consistently, without stopping writers
+    (admins only). On PostgreSQL, use pg_dump.
+
+    Example: mpo db backup mpo-$(date +%F).db
+    """
+    from pathlib import Path
+
+    from mpo.core.transfer import require_backup
+    from mpo.store.backup import backup_sqlite
+    from mpo.store.urls import is_sqlite
+
+    app_ctx = current()
+    if is_sqlite(app_ctx.settings.database_url):
+        require_backup(app_ctx.database, app_ctx.actor)
+    pages = backup_sqlite(app_ctx.settings.database_url, Path(path).expanduser(), force=force)
+    message(f"backed up {pages} pages to {path}")

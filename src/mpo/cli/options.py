@@ -65,12 +65,15 @@ def output_options(field_set: FieldSet) -> Callable[[F], F]:
             "--fields", metavar="A,B",
             help=f"Fields to show: {', '.join(field_set.all)}.",
             autocompletion=values.field_names(field_set))], None),
+        _option("wide", Annotated[bool, typer.Option(
+            "--wide", help="Tables: show every column in full, even past the "
+            "terminal's width.")], False),
     ]
 
     def build(v: dict[str, Any]) -> Output:
         mode = choose_mode(json_=v["json_"], jsonl=v["jsonl"], csv_=v["csv_"])
         everything = mode in (Mode.JSON, Mode.JSONL, Mode.CSV)
-        return Output(mode, field_set.pick(v["fields"], everything=everything))
+        return Output(mode, field_set.pick(v["fields"], everything=everything), wide=v["wide"])
 
     return _inject("out", params, build)
 

@@ -78,10 +78,6 @@ def _human(value: Any) -> str:
     return str(value)
 
 
-#: Free text folds long words; other cells wrap at spaces or end in an ellipsis. Every
-#: column may shrink except ids: a no-wrap "spare width" text column was squeezed to
-#: nothing by rich below ~140 columns, hiding the title.
-_WRAPPING = frozenset({"title", "description", "reason", "detail", "rejection_reason"})
 #: Tables show ids the way people type them: an 8-character prefix, like git.
 _IDS = frozenset({"id", "task_id", "batch_id"})
 
@@ -94,10 +90,13 @@ def _cell(field: str, value: Any) -> str:
 class Output:
     """Renders rows or one record in the mode the user chose, limited to `fields`."""
 
-    def __init__(self, mode: Mode, fields: Sequence[str], stream: IO[str] | None = None) -> None:
+    def __init__(self, mode: Mode, fields: Sequence[str], stream: IO[str] | None = None,
+                 *, wide: bool = False) -> None:
         self.mode = mode
         self.fields = tuple(fields)
         self.stream = stream if stream is not None else sys.stdout
+        #: Tables: every column at full width, even wider than the terminal (`--wide`).
+        self.wide = wide
 
     @property
     def for_people(self) -> bool:
@@ -147,10 +146,14 @@ class Output:
             self.stream.write(json.dumps(obj, indent=indent, ensure_ascii=False,
                                          default=_json_default) + "\n")
         elif self.mode is Mode.CSV:
-            self.rows([row])
+            # The extra keys are more columns; a list (the history) is a compact JSON cell.
+            Output(self.mode, (*self.fields, *(extra or {})), self.stream).rows(
+                [dict(row) | dict(extra or {})])
         elif self.mode is Mode.TSV:
             for f in self.fields:
                 self.stream.write(f"{f}\t{_tsv_cell(row.get(f))}\n")
+            for key, value in (extra or {}).items():
+                self.stream.write(f"{key}\t{_tsv_cell(value)}\n")
         else:
             from rich.table import Table
             from rich.text import Text
@@ -188,16 +191,37 @@ class Output:
                           default=_json_default)
 
     def _table(self, rows: Iterable[Mapping[str, Any]], title: str | None) -> None:
+        from rich import box
+        from rich.cells import cell_len
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=title, title_justify="left", header_style="bold")
-        for f in self.fields:
-            wraps = f in _WRAPPING
-            table.add_column(f, overflow="fold" if wraps else "ellipsis", no_wrap=f in _IDS)
-        for row in rows:
-            table.add_row(*(Text(_cell(f, row.get(f))) for f in self.fields))
-        self.console().print(table)
+        from mpo.cli.columns import FLEX, layout, one_line
+
+        cells = [[_cell(f, row.get(f)) for f in self.fields] for row in rows]
+        for line in cells:
+            for i, f in enumerate(self.fields):
+                if f in FLEX:
+                    line[i] = one_line(line[i])
+        natural = [max([cell_len(f), *(cell_len(line[i]) for line in cells)])
+                   for i, f in enumerate(self.fields)]
+        console = self.console()
+        columns = layout(self.fields, natural, console.width, _GAP, wide=self.wide)
+        if self.wide:
+            console.width = max(console.width, sum(natural) + _GAP * (len(natural) - 1))
+        table = Table(title=title, title_justify="left", header_style="bold",
+                      box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for c in columns:
+            table.add_column(c.field, no_wrap=True, overflow="ellipsis", width=c.width,
+                             min_width=None if c.flex else c.width)
+        index = {f: i for i, f in enumerate(self.fields)}
+        for line in cells:
+            table.add_row(*(Text(line[index[c.field]]) for c in columns))
+        console.print(table)
+
+
+#: What a table spends between two columns (padding and the divider of `box.SIMPLE_HEAD`).
+_GAP = 3
 
 
 def choose_mode(*, json_: bool, jsonl: bool, csv_: bool) -> Mode:

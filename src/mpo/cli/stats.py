@@ -66,9 +66,14 @@ def stats(
                      marketplaces=split(marketplace), by=by, backlog_age=backlog_age)
     document = result.document()
     if html is not None:
+        from mpo.core.distributions import LABELS, histograms
         from mpo.report.html import page
 
-        _write(html, page(document))
+        window = result.query.window
+        spans = histograms(app_ctx.database, app_ctx.actor, window.since, window.until,
+                           result.query.marketplaces)
+        _write(html, page(document, {"turnaround": spans.turnaround,
+                                     "execution": spans.execution}, LABELS))
         message(f"wrote {html}")
     Output(mode, result.csv_fields).report(
         document, result.csv_rows(),

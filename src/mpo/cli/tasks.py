@@ -176,4 +176,4 @@ def show(
     history = [fields.event_row(e) for e in events]
     out.record(fields.task_row(task), extra={"history": history})
     if out.for_people and history:
-        Output(out.mode, fields.EVENT.default).rows(history, title="history")
+        Output(out.mode, fields.EVENT.default, wide=out.wide).rows(history, title="history")

@@ -45,6 +45,8 @@ class Verb(StrEnum):
     LOG = "log"
     STATS = "stats"
     MANAGE = "manage-principals"
+    IMPORT = "import"
+    BACKUP = "backup"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW})

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from mpo.core.dashboard import Oldest
     from mpo.core.models import Principal, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
@@ -76,6 +77,46 @@ class StatsQueries(Protocol):
     def aggregate(self, query: StatsQuery) -> Aggregates: ...
 
 
+class DashboardQueries(Protocol):
+    """The dashboard's reads, each served by an index (never a full scan)."""
+
+    def marker(self) -> int: ...
+
+    def statuses(self) -> dict[str, int]: ...
+
+    def awaiting_by_marketplace(self) -> dict[str, int]: ...
+
+    def oldest_awaiting(self) -> Oldest | None: ...
+
+    def approvals_between(self, edges: Sequence[datetime]) -> list[int]: ...
+
+    def agents_last_active(self, since: datetime) -> list[tuple[str, datetime | None]]: ...
+
+
+class DistributionQueries(Protocol):
+    """Histogram counts: hours between two stamps, per bucket below each edge."""
+
+    def turnaround(self, edges: Sequence[float], since: datetime, until: datetime,
+                   marketplaces: tuple[str, ...]) -> list[int]: ...
+
+    def execution(self, edges: Sequence[float], since: datetime, until: datetime,
+                  marketplaces: tuple[str, ...]) -> list[int]: ...
+
+
+class TransferStore(Protocol):
+    """What an import needs beyond the task repository."""
+
+    def taken_event_ids(self, ids: Sequence[int]) -> set[int]: ...
+
+    def require_owner(self) -> None:
+        """Refuse (PermissionDenied) unless this connection may write history directly."""
+        ...
+
+    def flush(self) -> None: ...
+
+    def after_import(self) -> None: ...
+
+
 class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
@@ -110,6 +151,15 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsQueries: ...
+
+    @property
+    def dashboard(self) -> DashboardQueries: ...
+
+    @property
+    def transfer(self) -> TransferStore: ...
+
+    @property
+    def distributions(self) -> DistributionQueries: ...
 
     def commit(self) -> None: ...
 

@@ -1,13 +1,18 @@
-"""Two inline SVG charts, dependency-free: stacked columns (a daily series) and bars."""
+"""Inline SVG charts, dependency-free: stacked columns (a daily series), histograms and
+horizontal bars. Every chart carries a title and labelled axes, ticks fall on round values,
+and every label stays inside the drawing (issue 15: the last day was clipped)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
            "#9c755f", "#bab0ac", "#ff9da7")
 FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+#: Width of one character of the chart font, roughly, for laying out labels.
+CHAR = 6.5
 
 
 def color(i: int) -> str:
@@ -15,25 +20,59 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def columns(labels: Sequence[str], stacks: Mapping[str, Sequence[int]], *,
-            width: int = 900, height: int = 240) -> str:
-    """One stacked column per label (a day), one colour per series (a marketplace)."""
-    left, bottom, top_pad = 44, 22, 8
-    plot_w, plot_h = width - left - 8, height - bottom - top_pad
+def nice_ticks(top: float, count: int = 4) -> list[float]:
+    """Round tick values from 0 to at least `top`: steps of 1, 2 or 5 times a power of 10."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [i * step for i in range(math.ceil(top / step - 1e-9) + 1)]
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def _open(width: int, height: int, title: str) -> list[str]:
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="100%" style="max-width:{width}px" role="img" aria-label="{escape(title)}" '
+            f'{FONT}><title>{escape(title)}</title>']
+
+
+def _axes(parts: list[str], *, left: float, right: float, top_pad: float, plot_h: float,
+          width: int, height: int, ticks: list[float], x_label: str, y_label: str) -> None:
+    """Grid lines at the ticks, their values, and both axis titles."""
+    top = ticks[-1]
+    for tick in ticks:
+        y = top_pad + plot_h - tick / top * plot_h
+        parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#ddd"/><text class="tick" x="{left - 4}" y="{y + 4:.1f}" '
+                     f'text-anchor="end">{_number(tick)}</text>')
+    parts.append(f'<text class="axis-label" x="{(left + right) / 2:.1f}" y="{height - 4}" '
+                 f'text-anchor="middle">{escape(x_label)}</text>')
+    mid = top_pad + plot_h / 2
+    parts.append(f'<text class="axis-label" x="12" y="{mid:.1f}" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {mid:.1f})">{escape(y_label)}</text>')
+
+
+def columns(labels: Sequence[str], stacks: Mapping[str, Sequence[int]], *, title: str,
+            x_label: str, y_label: str, width: int = 900, height: int = 260) -> str:
+    """One (stacked) column per label, one colour per series; also draws histograms."""
     totals = [sum(s[i] for s in stacks.values()) for i in range(len(labels))]
-    top = max(totals, default=0) or 1
+    ticks = nice_ticks(max(totals, default=0))
+    top = ticks[-1]
+    left = 24 + CHAR * max(len(_number(t)) for t in ticks)
+    right, top_pad, bottom = width - 8, 8, 40
+    plot_w, plot_h = right - left, height - bottom - top_pad
+    parts = _open(width, height, title)
+    _axes(parts, left=left, right=right, top_pad=top_pad, plot_h=plot_h, width=width,
+          height=height, ticks=ticks, x_label=x_label, y_label=y_label)
     step = plot_w / max(len(labels), 1)
     bar_w = max(1.0, step * 0.8)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="100%" role="img" {FONT}>']
-    for tick in (0, top / 2, top):
-        y = top_pad + plot_h - tick / top * plot_h
-        parts.append(f'<line x1="{left}" x2="{width - 8}" y1="{y:.1f}" y2="{y:.1f}" '
-                     f'stroke="#ddd"/><text x="{left - 4}" y="{y + 4:.1f}" '
-                     f'text-anchor="end">{tick:,.0f}</text>')
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar_w) / 2
-        y = top_pad + plot_h
+        y = float(top_pad + plot_h)
         for s, (name, values) in enumerate(stacks.items()):
             h = values[i] / top * plot_h
             if h > 0:
@@ -41,30 +80,47 @@ def columns(labels: Sequence[str], stacks: Mapping[str, Sequence[int]], *,
                 parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
                              f'height="{h:.1f}" fill="{color(s)}"><title>{escape(label)} '
                              f'{escape(name)}: {values[i]:,}</title></rect>')
-    every = max(1, len(labels) // 8)
-    for i in range(0, len(labels), every):
-        x = left + i * step + step / 2
-        parts.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle">'
-                     f'{escape(labels[i])}</text>')
+    widest = max((len(label) for label in labels), default=1) * CHAR + 8
+    every = max(1, math.ceil(widest / step))
+    shown = list(range(0, len(labels), every))
+    if labels and shown[-1] != len(labels) - 1:
+        shown[-1] = len(labels) - 1  # the last label always shows, in place of its neighbour
+    for i in shown:
+        half = len(labels[i]) * CHAR / 2
+        # Centred under its column, but never past either edge.
+        mid = min(max(left + i * step + step / 2, left + half), width - 2 - half)
+        parts.append(f'<text class="tick" x="{mid:.1f}" y="{top_pad + plot_h + 14:.1f}" '
+                     f'text-anchor="middle">{escape(labels[i])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def bars(items: Sequence[tuple[str, int]], *, width: int = 640) -> str:
-    """Horizontal bars with their labels and counts, longest first as given."""
-    row, label_w, count_w = 20, 220, 60
-    height = row * len(items) + 4
-    top = max((n for _, n in items), default=0) or 1
+def bars(items: Sequence[tuple[str, int]], *, title: str, x_label: str, y_label: str,
+         width: int = 640) -> str:
+    """Horizontal bars with their labels and counts, in the order given."""
+    row, label_w, count_w, top_pad, bottom = 20, 230, 60, 4, 40
+    height = top_pad + row * len(items) + bottom
+    ticks = nice_ticks(max((n for _, n in items), default=0))
+    top = ticks[-1]
     plot_w = width - label_w - count_w
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-             f'width="{width}" role="img" {FONT}>']
+    parts = _open(width, height, title)
+    plot_bottom = top_pad + row * len(items)
+    for tick in ticks:
+        x = label_w + tick / top * plot_w
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_pad}" y2="{plot_bottom}" '
+                     f'stroke="#ddd"/><text class="tick" x="{x:.1f}" y="{plot_bottom + 14}" '
+                     f'text-anchor="middle">{_number(tick)}</text>')
     for i, (label, n) in enumerate(items):
-        y = i * row + 2
-        shown = label if len(label) <= 36 else label[:35] + "…"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">'
+        y = top_pad + i * row
+        shown = label if len(label) <= 32 else label[:31] + "…"
+        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">'
                      f'<title>{escape(label)}</title>{escape(shown)}</text>'
-                     f'<rect x="{label_w}" y="{y + 2}" width="{max(1.0, n / top * plot_w):.1f}"'
+                     f'<rect x="{label_w}" y="{y + 3}" width="{max(1.0, n / top * plot_w):.1f}"'
                      f' height="{row - 6}" fill="{color(0)}"/>'
-                     f'<text x="{width - count_w + 6}" y="{y + 13}">{n:,}</text>')
+                     f'<text x="{label_w + n / top * plot_w + 4:.1f}" y="{y + 14}">{n:,}</text>')
+    parts.append(f'<text class="axis-label" x="{label_w + plot_w / 2:.1f}" y="{height - 4}" '
+                 f'text-anchor="middle">{escape(x_label)}</text>')
+    parts.append(f'<text class="axis-label" x="{label_w - 6}" y="{height - 4}" '
+                 f'text-anchor="end">{escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -17,12 +17,15 @@ from sqlmodel import Session
 from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
+from mpo.store.dashboard_queries import SqlDashboardQueries
+from mpo.store.distribution_queries import SqlDistributions
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.group_commit import COMMITTED, GroupCommit
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
+from mpo.store.transfer import SqlTransfer
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,6 +39,9 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
+        self.dashboard = SqlDashboardQueries(session)
+        self.transfer = SqlTransfer(session)
+        self.distributions = SqlDistributions(session)
         self.committed = False
 
     def commit(self) -> None:
