@@ -22,11 +22,15 @@ from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests import readback
-from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, task_in
+from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, proposer, task_in
 
 
 def create(db: SqlDatabase, *raws: dict[str, object], skip_invalid: bool = False
            ) -> orchestrator.CreateResult:
+    """Tasks the admin creates for the amazon agent."""
+    with db.read() as uow:
+        if uow.principals.by_name("marketplace-amazon") is None:
+            proposer(db)
     items = [(f"line {n}", raw) for n, raw in enumerate(raws, start=1)]
     return orchestrator.create_tasks(db, ADMIN, items, RULES, skip_invalid=skip_invalid)
 

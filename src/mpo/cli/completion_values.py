@@ -83,10 +83,11 @@ def profile_names(incomplete: str) -> list[str]:
 
 
 def task_ids(ctx: click.Context, incomplete: str) -> list[str]:
-    """Task ids from the database, by prefix (1+ hex characters), through one indexed query."""
+    """Task ids the credential's principal may see, by prefix (1+ hex characters)."""
     try:
         from mpo.store.quick import task_ids as lookup
 
-        return lookup(_app(ctx).settings.database_url, incomplete)
+        app = _app(ctx)
+        return lookup(app.settings.database_url, app.credential.token, incomplete)
     except Exception:
         return []
