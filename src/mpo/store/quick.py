@@ -15,7 +15,6 @@ import uuid
 from mpo.core.selection import prefix_bounds
 from mpo.store import urls
 
-
 #: Roles that see only their own marketplace's tasks (`permissions.MARKETPLACE_BOUND`,
 #: spelled out here so completion does not import the core's permission module).
 _BOUND = ("agent",)
