@@ -64,10 +64,10 @@ def _kind(without: Any, kept: Any) -> str:
 
 def stamp_kinds(action: Action) -> dict[str, str]:
     """The columns `action` stamps and how, probed from `lifecycle.stamps` itself."""
-    params = TransitionParams(**{f.name: _GIVEN for f in fields(TransitionParams)})
-    probe = {"actor": _ACTOR, "now": _NOW, "params": params}
-    without = stamps(action, assigned_to=None, **probe)
-    kept = stamps(action, assigned_to=_KEPT, **probe)
+    given: dict[str, Any] = {f.name: _GIVEN for f in fields(TransitionParams)}
+    params = TransitionParams(**given)
+    without = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=None)
+    kept = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=_KEPT)
     return {column: _kind(value, kept.get(column)) for column, value in sorted(without.items())}
 
 
