@@ -113,8 +113,8 @@ def test_task_ids_complete_only_with_a_credential_and_only_visible_tasks(
     monkeypatch.setenv("MPO_TOKEN", "mpo_not-a-token")
     assert complete(runner, f"mpo show {amazon[:6]}") == []
     monkeypatch.delenv("MPO_TOKEN")
-    monkeypatch.setenv("MPO_ROLE", "viewer")  # no credential stored for that role
-    assert complete(runner, f"mpo show {amazon[:6]}") == []
+    assert complete(runner, f"mpo --as viewer show {amazon[:6]}") == []  # none stored
+    assert complete(runner, f"mpo show {amazon[:6]}") == [amazon]  # the admin's, stored
 
 
 def test_task_ids_follow_db_on_the_command_line(runner: MpoRunner, tmp_path: Path,

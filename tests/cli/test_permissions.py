@@ -312,3 +312,15 @@ def test_created_by_names_an_active_agent_or_master(
     assert len(result.stderr.strip().splitlines()) == 1
     assert f"no active agent or master named {name}" in result.stderr
     assert hint is None or hint in result.stderr
+
+
+def test_a_key_used_in_another_marketplace_is_a_conflict_that_names_no_task(
+        runner: MpoRunner, world: dict[str, Any]) -> None:
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    theirs = runner.json("create", "-t", "t", "-c", "analysis", "-e", "1",
+                         "--idempotency-key", key, env=as_role(world, "shopee"))
+    result = runner("create", "-t", "t", "-c", "analysis", "-e", "1", "--idempotency-key", key,
+                    env=as_role(world, "agent"))
+    assert result.exit_code == 5, result.stderr
+    assert "already used by another task" in result.stderr
+    assert str(theirs["id"]) not in result.stderr and "concurrently" not in result.stderr
