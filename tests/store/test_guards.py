@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import psycopg
+import pytest
 
 from mpo.core.lifecycle import TRANSITIONS
-from mpo.core.permissions import PERMISSIONS, Verb
+from mpo.core.permissions import PERMISSIONS, Role, Verb
 from mpo.store import guards
 from mpo.store.migrate import upgrade
 from tests.pg_app import conninfo
@@ -44,7 +45,8 @@ def _bodies(statements: list[str]) -> dict[str, str]:
     return found
 
 
-def test_the_installed_guards_are_the_ones_the_core_generates(pg_url: str) -> None:
+def test_the_installed_guards_are_the_ones_the_core_generates(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     upgrade(pg_url)
     with psycopg.connect(conninfo(pg_url)) as conn:
         installed = conn.execute("SELECT mpo_guard_rules()").fetchone()
@@ -55,3 +57,8 @@ def test_the_installed_guards_are_the_ones_the_core_generates(pg_url: str) -> No
     assert installed is not None and schema is not None
     assert installed[0] == guards.rules(), ADD_A_MIGRATION
     assert sources == _bodies(guards.statements(guards.rules(), schema[0])), ADD_A_MIGRATION
+
+    # ... and the comparison notices a change to the core's tables.
+    granted = {**PERMISSIONS, Role.MEMBER: PERMISSIONS[Role.MEMBER] | {Verb.APPROVE}}
+    monkeypatch.setattr(guards, "PERMISSIONS", granted)
+    assert installed[0] != guards.rules()
