@@ -209,7 +209,8 @@ def test_the_master_creates_for_a_named_agent_and_it_is_recorded(
     master = as_role(world, "master")
     task = runner.json("create", "-m", "shopee", "-t", "flash sale", "-c", "scaling", "-e",
                        "3", "--created-by", "marketplace-shopee", env=master)
-    assert task["created_by"] == "marketplace-shopee"
+    assert (task["created_by"], task["recorded_by"]) == ("marketplace-shopee",
+                                                         "marketplace-master")
     event = runner.json("log", "--task", task["id"])[0]
     assert event["actor"] == "marketplace-master"
     assert event["payload"] == {"on_behalf_of": "marketplace-shopee"}
