@@ -1,5 +1,6 @@
 """Completion latency: how long `mpo` takes to answer a shell's completion request for a
 task id prefix, with 100,000 tasks in the database, against how long `mpo --help` takes.
+The request carries a viewer's token in MPO_TOKEN, as completion needs a credential.
 Target: at most 1.5x `mpo --help`. Prints numbers; asserts nothing.
 
     python bench/completion.py [--tasks 100000] [--repeat 15] [--database-url URL]
@@ -26,11 +27,13 @@ MPO = str(Path(sys.executable).parent / "mpo")
 PREFIX = "3f"
 
 
-def build(url: str, count: int) -> float:
-    """Create the schema and bulk-insert `count` tasks in one transaction; return seconds."""
+def build(url: str, count: int) -> tuple[float, str]:
+    """Create the schema, a viewer and `count` tasks in one transaction; return seconds and
+    the viewer's token."""
     from sqlalchemy import insert
 
-    from mpo.core.models import Task
+    from mpo.auth import tokens
+    from mpo.core.models import Principal, Task
     from mpo.store.engine import WRITE, make_engine
     from mpo.store.migrate import upgrade
 
@@ -42,10 +45,14 @@ def build(url: str, count: int) -> float:
              "status": "pending", "priority": "medium", "estimated_hours": 1.0,
              "created_at": now, "tags": [], "metadata": {}} for n in range(count)]
     engine = make_engine(url)
+    token = tokens.mint(None)
     with engine.execution_options(**{WRITE: True}).begin() as conn:
         conn.execute(insert(Task), rows)
+        conn.execute(insert(Principal), [{"id": uuid.uuid4(), "name": "bench-viewer",
+                                          "role": "viewer", "token_hash": tokens.digest(token),
+                                          "created_at": now}])
     engine.dispose()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, token
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -75,11 +82,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        seconds = build(url, args.tasks)
+        seconds, token = build(url, args.tasks)
         print(f"built {args.tasks:,} tasks in {seconds:.1f} s ({url.split('://')[0]})")
         env = {k: v for k, v in os.environ.items() if not k.startswith("MPO_")} | {
             "MPO_DATABASE_URL": url, "MPO_CONFIG": str(Path(tmp) / "config.toml"),
-            "COLUMNS": "100"}
+            "COLUMNS": "100", "MPO_TOKEN": token}
         help_wall, help_cpu, _ = measure([MPO, "--help"], env, args.repeat)
         request = env | {"_MPO_COMPLETE": "bash_complete", "COMP_WORDS": f"mpo show {PREFIX}",
                          "COMP_CWORD": "2"}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core import identity, orchestrator
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.models import Task
 from mpo.core.permissions import Actor, Role
@@ -50,9 +50,19 @@ def draft(**overrides: Any) -> dict[str, Any]:
             "estimated_hours": 4, "created_by": "marketplace-amazon", **overrides}
 
 
+def proposer(db: SqlDatabase, name: str = "marketplace-amazon",
+             marketplace: str = "amazon") -> str:
+    """Add an agent tasks may be created for (`created_by` names an active principal)."""
+    identity.add_principal(db, ADMIN, name, "agent", marketplace, RULES)
+    return name
+
+
 def make_task(db: SqlDatabase, **overrides: Any) -> Task:
-    """One new pending task."""
-    result = orchestrator.create_tasks(db, ADMIN, [("task", draft(**overrides))], RULES)
+    """One new pending task, proposed by its creator itself (an agent), so the admin may
+    approve it: nobody approves a task they created or recorded."""
+    request = draft(**overrides)
+    agent = Actor(request["created_by"], Role.AGENT, request["marketplace"])
+    result = orchestrator.create_tasks(db, agent, [("task", request)], RULES)
     return result.tasks[0].task
 
 

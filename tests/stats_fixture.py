@@ -83,7 +83,9 @@ def build(url: str) -> dict[str, str]:
         item: dict[str, Any] = {"marketplace": marketplace, "title": f"task {name}",
                                 "category": "optimization", "estimated_hours": estimated,
                                 "created_by": agent}
-        made = orchestrator.create_tasks(db, ADMIN, [("task", item)], rules,
+        role = Role.MASTER if agent == "marketplace-master" else Role.AGENT
+        made = orchestrator.create_tasks(db, Actor(agent, role, marketplace), [("task", item)],
+                                         rules,
                                          clock=lambda h=created: at(h))
         ids[name] = str(made.tasks[0].task.id)
         if submitted is not None:

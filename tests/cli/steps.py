@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -26,12 +27,25 @@ PATH: dict[str, list[list[str]]] = {
 }
 
 
+def agent_token(runner: MpoRunner, marketplace: str = "amazon") -> str:
+    """A token of the marketplace's agent (added, or its token rotated, by the admin)."""
+    name = f"marketplace-{marketplace}"
+    added = runner("principal", "add", name, "--role", "agent", "--marketplace", marketplace,
+                   "--json")
+    if added.exit_code == 5:
+        added = runner("principal", "rotate", name, "--json")
+    assert added.exit_code == 0, added.stderr
+    return str(json.loads(added.stdout)["token"])
+
+
 def create(runner: MpoRunner, title: str = "Rewrite GEO titles", *extra: str,
            marketplace: str = "amazon") -> dict[str, Any]:
-    """A new pending task, created for the marketplace's agent (so the user may approve it)."""
+    """A new pending task, proposed by the marketplace's agent itself (so the user may
+    approve it: nobody approves a task they created or recorded)."""
     task: dict[str, Any] = runner.json(
         "create", "--marketplace", marketplace, "--title", title, "--category", "optimization",
-        "--estimated-hours", "4", "--created-by", f"marketplace-{marketplace}", *extra)
+        "--estimated-hours", "4", *extra,
+        env={"MPO_TOKEN": agent_token(runner, marketplace)})
     return task
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import environment
+from tests.cli.steps import SQLITE_ONLY, task_in
 from tests.conftest import MpoRunner
 
 ROOT = Path(__file__).parents[2]
@@ -98,6 +99,22 @@ def test_task_ids_complete_from_the_database(runner: MpoRunner, initialised: str
     assert complete(runner, f"mpo log --task {ids[2][:9]}") == [ids[2]]
     assert complete(runner, "mpo show ") == []
     assert complete(runner, "mpo show zz") == []
+
+
+@SQLITE_ONLY
+def test_task_ids_complete_only_with_a_credential_and_only_visible_tasks(
+        runner: MpoRunner, initialised: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    shopee = task_in(runner, "pending", marketplace="shopee")
+    amazon = task_in(runner, "pending")
+    agent = runner.json("principal", "rotate", "marketplace-amazon")["token"]
+    monkeypatch.setenv("MPO_TOKEN", agent)
+    assert complete(runner, f"mpo show {amazon[:6]}") == [amazon]
+    assert complete(runner, f"mpo show {shopee[:6]}") == []
+    monkeypatch.setenv("MPO_TOKEN", "mpo_not-a-token")
+    assert complete(runner, f"mpo show {amazon[:6]}") == []
+    monkeypatch.delenv("MPO_TOKEN")
+    assert complete(runner, f"mpo --as viewer show {amazon[:6]}") == []  # none stored
+    assert complete(runner, f"mpo show {amazon[:6]}") == [amazon]  # the admin's, stored
 
 
 def test_task_ids_follow_db_on_the_command_line(runner: MpoRunner, tmp_path: Path,

@@ -22,7 +22,7 @@ def test_the_log_of_a_task_is_its_whole_history_oldest_first(
         ("approve", "awaiting_approval", "approved"), ("assign", "approved", "in_progress"),
         ("complete", "in_progress", "completed")]
     assert {e["task_id"] for e in log} == {task_id}
-    assert {e["actor"] for e in log} == {getpass.getuser()}
+    assert [e["actor"] for e in log] == ["marketplace-amazon"] + [getpass.getuser()] * 4
     assert [e["id"] for e in log] == [
         e["id"] for e in readback.events(initialised) if e["task_id"] == task_id]
 
@@ -39,7 +39,8 @@ def test_the_log_filters_by_action_actor_batch_marketplace_and_time(
 
     assert log("--action", "submit") == [(amazon, "submit")]
     assert log("--action", "create,submit", "--marketplace", "shopee") == [(shopee, "create")]
-    assert log("--actor", me, "--limit", "1") == [(shopee, "create")]
+    assert log("--actor", me, "--limit", "1") == [(amazon, "submit")]
+    assert log("--actor", "marketplace-shopee") == [(shopee, "create")]
     assert log("--actor", "nobody") == []
     submit_batch = readback.events(initialised)[1]["batch_id"]
     assert log("--batch", submit_batch) == [(amazon, "submit")]

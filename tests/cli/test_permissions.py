@@ -1,18 +1,32 @@
 """The permission matrix, through the CLI: every role by every verb, allowed and denied.
 
 Each principal acts with its own token (MPO_TOKEN); a denied call exits 4, changes nothing,
-and leaves a record in access_denial.
+and leaves a record in access_denial. It runs on SQLite, and on PostgreSQL connected as a
+login in `mpo_app`, where row-level security and the write guards apply (issue 10).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
+from mpo.core import identity, orchestrator
+from mpo.core.lifecycle import TransitionParams
+from mpo.core.permissions import Actor, Role
+from mpo.core.selection import Selection
+from mpo.core.validation import Rules
+from mpo.core.vocabulary import Action
+from mpo.store.database import SqlDatabase
+from mpo.store.engine import make_engine
+from mpo.store.migrate import upgrade
 from tests.conftest import MpoRunner
+from tests.pg_app import app_login, conninfo, module_database
 
 ROLES = ("agent", "master", "admin", "member", "viewer")
 PRINCIPALS = {
@@ -39,41 +53,95 @@ PATH_TO = {
 }
 
 
-@pytest.fixture
-def world(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    db = tmp_path / "mpo.db"
-    monkeypatch.setenv("MPO_DATABASE_URL", str(db))
-    assert runner("init", "--admin", "root").exit_code == 0
-    tokens = {"admin": None}
-    for role, (name, *extra) in PRINCIPALS.items():
-        tokens[role] = runner.json("principal", "add", name, "--role", role, *extra)["token"]
-    return {"db": db, "tokens": tokens}
+ROOT = Actor("root", Role.ADMIN)
+AMAZON = Actor("marketplace-amazon", Role.AGENT, "amazon")
+RULES = Rules()
 
 
-def as_role(world: dict[str, Any], role: str) -> dict[str, str] | None:
-    token = world["tokens"][role]
-    return None if token is None else {"MPO_TOKEN": token}
+def _principals(url: str) -> dict[str, str]:
+    """The first admin (root), one principal per role, and the shopee agent: their tokens."""
+    db, rules = SqlDatabase(url), Rules()
+    tokens = {"admin": identity.bootstrap_admin(db, "root") or ""}
+    root = Actor("root", Role.ADMIN)
+    for role, (name, *extra) in [*PRINCIPALS.items(),
+                                 ("shopee", ("marketplace-shopee", "--marketplace", "shopee"))]:
+        kind = "agent" if role == "shopee" else role
+        tokens[role] = identity.add_principal(db, root, name, kind, (extra or [None])[-1],
+                                              rules).token
+    return tokens
 
 
-def task_in(runner: MpoRunner, state: str) -> str:
-    """A new amazon task (created for the amazon agent by the admin), moved to `state`."""
-    task = runner.json("create", "-m", "amazon", "-t", f"in {state}", "-c", "analysis",
-                       "-e", "2", "--created-by", "marketplace-amazon")
-    for step in PATH_TO[state]:
-        runner.json(step[0], task["id"], *step[1:])
-    return str(task["id"])
+@pytest.fixture(scope="module")
+def postgres_world() -> Iterator[dict[str, Any]]:
+    """One PostgreSQL database for the module, used through a login in mpo_app."""
+    with module_database() as url:
+        upgrade(url)
+        tokens = _principals(url)
+        engine = make_engine(url)
+        with app_login(url) as app_url:
+            yield {"url": url, "app_url": app_url, "tokens": tokens, "engine": engine}
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def world(request: pytest.FixtureRequest, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Principals of every role; the admin's token is the default credential (MPO_TOKEN)."""
+    if request.param == "sqlite":
+        db = tmp_path / "mpo.db"
+        url = f"sqlite:///{db}"
+        upgrade(url)
+        found: dict[str, Any] = {"url": url, "app_url": url, "tokens": _principals(url),
+                                 "engine": make_engine(url)}
+    else:
+        found = request.getfixturevalue("postgres_world")
+    monkeypatch.setenv("MPO_DATABASE_URL", found["app_url"])
+    monkeypatch.setenv("MPO_TOKEN", found["tokens"]["admin"])
+    return found
+
+
+def as_role(world: dict[str, Any], role: str) -> dict[str, str]:
+    return {"MPO_TOKEN": world["tokens"][role]}
+
+
+def task_in(runner: MpoRunner, state: str, world: dict[str, Any]) -> str:
+    """A new amazon task (proposed by the amazon agent), moved to `state` by the admin.
+
+    Made through the core as the owner, to keep the matrix fast: the verb under test is
+    what goes through the command line and the app role."""
+    db = SqlDatabase(world["url"], engine=world["engine"])
+    draft = {"marketplace": "amazon", "title": f"in {state}", "category": "analysis",
+             "estimated_hours": 2}
+    task = orchestrator.create_tasks(db, AMAZON, [("t", draft)], RULES).tasks[0].task
+    for action, *extra in PATH_TO[state]:
+        params = TransitionParams(assignee=extra[-1] if extra else None)
+        orchestrator.transition(db, ROOT, Action(action), Selection(refs=(str(task.id),)),
+                                params, RULES)
+    return str(task.id)
+
+
+def rows(world: dict[str, Any], sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read back as the owner, on a connection of its own."""
+    if world["url"].startswith("sqlite"):
+        with sqlite3.connect(world["url"].removeprefix("sqlite:///")) as conn:
+            return conn.execute(sql.replace("%s", "?"), params).fetchall()
+    with psycopg.connect(conninfo(world["url"])) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 def denials(world: dict[str, Any]) -> list[tuple[str | None, str]]:
-    with sqlite3.connect(world["db"]) as conn:
-        return conn.execute("SELECT principal, verb FROM access_denial ORDER BY id").fetchall()
+    return rows(world, "SELECT principal, verb FROM access_denial ORDER BY id")  # type: ignore[return-value]
 
 
 def status_of(world: dict[str, Any], task_id: str) -> str:
-    with sqlite3.connect(world["db"]) as conn:
-        row = conn.execute("SELECT status FROM task WHERE id = ?",
-                           (task_id.replace("-", ""),)).fetchone()
-    return str(row[0])
+    key = task_id.replace("-", "") if world["url"].startswith("sqlite") else task_id
+    return str(rows(world, "SELECT status FROM task WHERE id = %s", key)[0][0])
+
+
+def fresh_viewer(runner: MpoRunner) -> tuple[str, str]:
+    """A new viewer (name, token), for tests that rotate or revoke one."""
+    name = f"vera-{uuid.uuid4().hex[:6]}"
+    return name, str(runner.json("principal", "add", name, "--role", "viewer")["token"])
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -82,7 +150,7 @@ def test_lifecycle_and_show_verbs(runner: MpoRunner, world: dict[str, Any], role
                                   verb: str) -> None:
     state, extra, allowed = VERBS[verb]
     assert state is not None
-    task_id = task_in(runner, state)
+    task_id = task_in(runner, state, world)
     result = runner(verb, task_id, *extra, env=as_role(world, role))
     if role in allowed:
         assert result.exit_code == 0, result.stderr
@@ -103,18 +171,21 @@ def test_create(runner: MpoRunner, world: dict[str, Any], role: str) -> None:
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("verb", ["list", "log"])
 def test_reads(runner: MpoRunner, world: dict[str, Any], role: str, verb: str) -> None:
-    task_in(runner, "pending")
+    task_in(runner, "pending", world)
     allowed = set(ROLES) if verb == "list" else {"admin", "viewer"}
     result = runner(verb, env=as_role(world, role))
     assert result.exit_code == (0 if role in allowed else 4), result.stderr
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("verb", [("list",), ("add", "newbie", "--role", "viewer"),
-                                  ("rotate", "vera"), ("revoke", "vera")])
+@pytest.mark.parametrize("verb", [("list",), ("add", "{new}", "--role", "viewer"),
+                                  ("rotate", "{viewer}"), ("revoke", "{viewer}")])
 def test_principal_management(runner: MpoRunner, world: dict[str, Any], role: str,
                               verb: tuple[str, ...]) -> None:
-    result = runner("principal", *verb, env=as_role(world, role))
+    viewer, token = fresh_viewer(runner)
+    args = [a.format(new=f"newbie-{uuid.uuid4().hex[:6]}", viewer=viewer) for a in verb]
+    actor = {"MPO_TOKEN": token} if role == "viewer" else as_role(world, role)
+    result = runner("principal", *args, env=actor)
     own_rotation = verb[0] == "rotate" and role == "viewer"
     expected = 0 if role == "admin" or own_rotation else 4
     assert result.exit_code == expected, result.stderr
@@ -138,7 +209,8 @@ def test_the_master_creates_for_a_named_agent_and_it_is_recorded(
     master = as_role(world, "master")
     task = runner.json("create", "-m", "shopee", "-t", "flash sale", "-c", "scaling", "-e",
                        "3", "--created-by", "marketplace-shopee", env=master)
-    assert task["created_by"] == "marketplace-shopee"
+    assert (task["created_by"], task["recorded_by"]) == ("marketplace-shopee",
+                                                         "marketplace-master")
     event = runner.json("log", "--task", task["id"])[0]
     assert event["actor"] == "marketplace-master"
     assert event["payload"] == {"on_behalf_of": "marketplace-shopee"}
@@ -155,7 +227,7 @@ def test_nobody_approves_their_own_task(runner: MpoRunner, world: dict[str, Any]
 
 def test_a_member_finishes_only_their_own_tasks(runner: MpoRunner,
                                                world: dict[str, Any]) -> None:
-    task_id = task_in(runner, "approved")
+    task_id = task_in(runner, "approved", world)
     runner.json("assign", task_id, "--to", "bob")
     result = runner("complete", task_id, "--actual-hours", "2", env=as_role(world, "member"))
     assert result.exit_code == 4
@@ -164,7 +236,7 @@ def test_a_member_finishes_only_their_own_tasks(runner: MpoRunner,
 
 def test_a_member_claims_an_unassigned_task_by_starting_it(runner: MpoRunner,
                                                           world: dict[str, Any]) -> None:
-    task_id = task_in(runner, "approved")
+    task_id = task_in(runner, "approved", world)
     member = as_role(world, "member")
     assert runner.json("start", task_id, env=member)[0]["to_status"] == "in_progress"
     assert runner.json("show", task_id)["assigned_to"] == "ana"
@@ -173,11 +245,13 @@ def test_a_member_claims_an_unassigned_task_by_starting_it(runner: MpoRunner,
 
 
 def test_an_agent_sees_only_its_marketplace(runner: MpoRunner, world: dict[str, Any]) -> None:
-    amazon = task_in(runner, "pending")
+    amazon = task_in(runner, "pending", world)
     shopee = runner.json("create", "-m", "shopee", "-t", "s", "-c", "analysis", "-e", "1",
                          "--created-by", "marketplace-shopee")
     agent = as_role(world, "agent")
-    assert [t["id"] for t in runner.json("list", env=agent)] == [amazon]
+    listed = runner.json("list", env=agent)
+    assert amazon in [t["id"] for t in listed]
+    assert {t["marketplace"] for t in listed} == {"amazon"}
     assert runner("show", shopee["id"], env=agent).exit_code == 3
     assert runner("list", "--marketplace", "shopee", env=agent).exit_code == 4
 
@@ -185,7 +259,7 @@ def test_an_agent_sees_only_its_marketplace(runner: MpoRunner, world: dict[str, 
 def test_a_mixed_batch_with_a_refused_task_changes_nothing(runner: MpoRunner,
                                                           world: dict[str, Any]) -> None:
     mine = runner.json("create", "-m", "amazon", "-t", "mine", "-c", "analysis", "-e", "1")
-    theirs = task_in(runner, "pending")
+    theirs = task_in(runner, "pending", world)
     runner.json("submit", mine["id"], theirs)
     result = runner("approve", mine["id"], theirs)
     assert result.exit_code == 4
@@ -202,13 +276,52 @@ def test_a_wrong_token_is_refused_and_recorded(runner: MpoRunner, world: dict[st
 
 
 def test_a_revoked_token_stops_working(runner: MpoRunner, world: dict[str, Any]) -> None:
-    viewer = as_role(world, "viewer")
+    name, token = fresh_viewer(runner)
+    viewer = {"MPO_TOKEN": token}
     assert runner("list", env=viewer).exit_code == 0
-    runner.json("principal", "revoke", "vera")
+    runner.json("principal", "revoke", name)
     assert runner("list", env=viewer).exit_code == 4
 
 
-def test_without_any_credential_commands_exit_4(runner: MpoRunner, world: dict[str, Any]) -> None:
+def test_without_any_credential_commands_exit_4(runner: MpoRunner, world: dict[str, Any],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MPO_TOKEN")
     result = runner("--as", "viewer", "list")
     assert result.exit_code == 4
     assert "mpo auth login --role viewer --with-token" in result.stderr
+
+
+def test_an_admin_cannot_approve_what_it_created_for_an_agent(
+        runner: MpoRunner, world: dict[str, Any]) -> None:
+    task = runner.json("create", "-m", "amazon", "-t", "mine really", "-c", "analysis",
+                       "-e", "1", "--created-by", "marketplace-amazon")
+    runner.json("submit", task["id"])
+    result = runner("approve", task["id"])
+    assert result.exit_code == 4, result.stderr
+    assert "own task" in result.stderr
+    assert status_of(world, str(task["id"])) == "awaiting_approval"
+    assert denials(world)[-1] == ("root", "approve")
+
+
+@pytest.mark.parametrize(("name", "hint"), [("marketplace-amazn", "marketplace-amazon"),
+                                            ("vera", None), ("nobody-at-all", None)])
+def test_created_by_names_an_active_agent_or_master(
+        runner: MpoRunner, world: dict[str, Any], name: str, hint: str | None) -> None:
+    result = runner("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1",
+                    "--created-by", name)
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert f"no active agent or master named {name}" in result.stderr
+    assert hint is None or hint in result.stderr
+
+
+def test_a_key_used_in_another_marketplace_is_a_conflict_that_names_no_task(
+        runner: MpoRunner, world: dict[str, Any]) -> None:
+    key = f"k-{uuid.uuid4().hex[:8]}"
+    theirs = runner.json("create", "-t", "t", "-c", "analysis", "-e", "1",
+                         "--idempotency-key", key, env=as_role(world, "shopee"))
+    result = runner("create", "-t", "t", "-c", "analysis", "-e", "1", "--idempotency-key", key,
+                    env=as_role(world, "agent"))
+    assert result.exit_code == 5, result.stderr
+    assert "already used by another task" in result.stderr
+    assert str(theirs["id"]) not in result.stderr and "concurrently" not in result.stderr

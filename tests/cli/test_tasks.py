@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def test_create_stores_the_task_and_its_create_event(runner: MpoRunner, initiali
     assert row["created_by"] == "marketplace-amazon"
     [event] = readback.events(initialised)
     assert (event["task_id"], event["action"], event["to_status"], event["actor"]) == (
-        task["id"], "create", "pending", getpass.getuser())
+        task["id"], "create", "pending", "marketplace-amazon")
 
 
 @SQLITE_ONLY

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 
 
 def create(runner: MpoRunner, title: str, *extra: str) -> dict[str, object]:
+    """The amazon agent proposes, with its own token (as the README's tour does)."""
     return runner.json(
         "create", "--marketplace", "amazon", "--title", title, "--description", "...",
         "--category", "optimization", "--priority", "high", "--estimated-hours", "4",
-        "--created-by", "marketplace-amazon", "--tag", "geo", *extra,
+        "--tag", "geo", *extra, env={"MPO_TOKEN": agent_token(runner)},
     )
 
 

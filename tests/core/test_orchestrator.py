@@ -13,20 +13,26 @@ from mpo.core.errors import (
     Conflict,
     ExitCode,
     IdempotencyConflict,
+    PermissionDenied,
     UsageError,
     ValidationError,
 )
 from mpo.core.models import Task
+from mpo.core.permissions import Actor, Role
 from mpo.core.selection import Selection
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests import readback
-from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, task_in
+from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, proposer, task_in
 
 
 def create(db: SqlDatabase, *raws: dict[str, object], skip_invalid: bool = False
            ) -> orchestrator.CreateResult:
+    """Tasks the admin creates for the amazon agent."""
+    with db.read() as uow:
+        if uow.principals.by_name("marketplace-amazon") is None:
+            proposer(db)
     items = [(f"line {n}", raw) for n, raw in enumerate(raws, start=1)]
     return orchestrator.create_tasks(db, ADMIN, items, RULES, skip_invalid=skip_invalid)
 
@@ -250,3 +256,44 @@ def test_with_skip_invalid_a_lost_race_skips_that_task_and_applies_the_rest(
     assert [i.task.id for i in result.items] == [first.id]
     assert [p.item for p in result.skipped] == [str(second.id)]
     assert set(readback.statuses(pg_url).values()) == {"approved"}
+
+
+AMAZON = Actor("marketplace-amazon", Role.AGENT, "amazon")
+SHOPEE = Actor("marketplace-shopee", Role.AGENT, "shopee")
+
+
+def test_a_key_taken_in_another_marketplace_is_refused_without_naming_its_task(
+    db: SqlDatabase, database_url: str
+) -> None:
+    theirs = orchestrator.create_tasks(
+        db, SHOPEE, [("t", draft(marketplace="shopee", created_by="marketplace-shopee",
+                                  idempotency_key="k"))], RULES)
+    with pytest.raises(IdempotencyConflict) as caught:
+        orchestrator.create_tasks(db, AMAZON, [("t", draft(idempotency_key="k"))], RULES)
+    assert str(theirs.tasks[0].task.id) not in caught.value.message
+    assert "already used by another task" in caught.value.message
+    assert len(readback.tasks(database_url)) == 1
+
+
+def test_an_agents_prefix_matches_only_its_own_marketplace(db: SqlDatabase) -> None:
+    with db.write() as uow:
+        for suffix, marketplace in (("1", "amazon"), ("2", "shopee"), ("3", "shopee")):
+            uow.tasks.add(Task(id=uuid.UUID(f"abcd0000-0000-0000-0000-00000000000{suffix}"),
+                               marketplace=marketplace, created_by="x", title="t",
+                               category="analysis", priority="low", estimated_hours=1))
+        uow.commit()
+    assert str(orchestrator.show_task(db, AMAZON, "abcd")[0].id).endswith("1")
+    with pytest.raises(AmbiguousId) as caught:
+        orchestrator.show_task(db, SHOPEE, "abcd")
+    assert "0001" not in caught.value.message
+
+
+def test_nobody_decides_a_task_they_recorded_for_someone_else(db: SqlDatabase) -> None:
+    proposer(db)
+    task = orchestrator.create_tasks(db, ADMIN, [("t", draft())], RULES).tasks[0].task
+    assert (task.created_by, task.recorded_by) == ("marketplace-amazon", "ana")
+    orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(refs=(str(task.id),)), PARAMS,
+                            RULES)
+    with pytest.raises(PermissionDenied, match="own task"):
+        orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),)),
+                                PARAMS, RULES)

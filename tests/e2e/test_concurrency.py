@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tests import readback
-from tests.cli.steps import SQLITE_ONLY
+from tests.cli.steps import SQLITE_ONLY, agent_token
+from tests.conftest import MpoRunner
 
 CREATOR = Path(__file__).with_name("creator.py")
 PROCESSES = 8
@@ -42,9 +43,10 @@ def run_writers(url: str, tmp_path: Path, count: int, key: str | None = None
 @SQLITE_ONLY
 @pytest.mark.e2e
 def test_8_processes_creating_25_tasks_each_on_one_sqlite_file_make_exactly_200(
-    initialised: str, tmp_path: Path
+    initialised: str, tmp_path: Path, runner: MpoRunner
 ) -> None:
     url = initialised
+    agent_token(runner)  # the writers create for the amazon agent, which must exist
     results = run_writers(url, tmp_path, count=25)
     failures = [r for r in results if r["code"] != 0]
     assert failures == []
@@ -60,9 +62,10 @@ def test_8_processes_creating_25_tasks_each_on_one_sqlite_file_make_exactly_200(
 
 @pytest.mark.e2e
 def test_concurrent_creates_with_one_idempotency_key_make_exactly_one_task(
-    initialised: str, tmp_path: Path
+    initialised: str, tmp_path: Path, runner: MpoRunner
 ) -> None:
     database_url = initialised
+    agent_token(runner)
     results = run_writers(database_url, tmp_path, count=3, key="the-same-key")
     assert [r for r in results if r["code"] != 0] == []
     created = [json.loads(r["output"]) for r in results]

@@ -157,3 +157,30 @@ def test_a_postgresql_url_without_the_driver_says_which_extra_to_install() -> No
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout == "6 PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'\n"
+
+
+def test_a_new_sqlite_file_and_its_wal_and_shm_are_private(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:  # holds the -wal and -shm files open
+        conn.exec_driver_sql("SELECT count(*) FROM task").scalar()
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.glob("new.db*")}
+    engine.dispose()
+    assert modes == {"new.db": 0o600, "new.db-wal": 0o600, "new.db-shm": 0o600}
+
+
+def test_a_failing_statement_never_shows_its_parameters(database_url: str) -> None:
+    """With MPO_DEBUG=1 a traceback prints the error: it must not print a bound token."""
+    import traceback
+
+    from sqlalchemy import text
+
+    from mpo.store import urls
+
+    secret = "mpo_" + uuid.uuid4().hex  # built here, so no source line shows it
+    engine = make_engine(urls.normalise(database_url), create=True)
+    with pytest.raises(sa_exc.DBAPIError) as caught, engine.connect() as conn:
+        conn.execute(text("SELECT * FROM mpo_authenticate(:token)"), {"token": secret})
+    engine.dispose()
+    assert secret not in "".join(traceback.format_exception(caught.value))

@@ -121,7 +121,7 @@ def test_the_database_refuses_to_edit_the_audit_log(database_url: str, statement
     with pytest.raises(sa_exc.DBAPIError, match="task_event is append-only"):
         readback.execute(database_url, statement)
     assert readback.events(database_url) == before
-    assert [e["actor"] for e in before] == ["ana", "ana"]
+    assert [e["actor"] for e in before] == ["marketplace-amazon", "ana"]
 
 
 def test_concurrent_upgrades_of_one_database_all_succeed(database_url: str) -> None:

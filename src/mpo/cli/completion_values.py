@@ -24,7 +24,11 @@ def _matching(candidates: list[str], incomplete: str) -> list[str]:
 def _app(ctx: click.Context) -> AppContext:
     """The settings the command line being completed would run with."""
     root = ctx.find_root().params
-    return AppContext(database_flag=root.get("database"), profile_flag=root.get("profile"))
+    token_file = root.get("token_file")
+    # The credential too (issue 10), but never from stdin: the shell owns it while completing.
+    return AppContext(database_flag=root.get("database"), profile_flag=root.get("profile"),
+                      role_flag=root.get("as_role"),
+                      token_file=None if token_file == "-" else token_file)
 
 
 def marketplaces(ctx: click.Context, incomplete: str) -> list[str]:
@@ -83,10 +87,11 @@ def profile_names(incomplete: str) -> list[str]:
 
 
 def task_ids(ctx: click.Context, incomplete: str) -> list[str]:
-    """Task ids from the database, by prefix (1+ hex characters), through one indexed query."""
+    """Task ids the credential's principal may see, by prefix (1+ hex characters)."""
     try:
         from mpo.store.quick import task_ids as lookup
 
-        return lookup(_app(ctx).settings.database_url, incomplete)
+        app = _app(ctx)
+        return lookup(app.settings.database_url, app.credential.token, incomplete)
     except Exception:
         return []

@@ -49,7 +49,7 @@ TASK = FieldSet(
         "priority", "estimated_hours", "actual_hours", "accuracy", "created_at",
         "submitted_at", "approved_at", "approved_by", "rejected_at", "rejected_by",
         "rejection_code", "rejection_reason", "started_at", "completed_at", "assigned_to",
-        "tags", "metadata", "idempotency_key",
+        "tags", "metadata", "idempotency_key", "recorded_by",
     ),
     default=(
         "id", "marketplace", "status", "priority", "category", "estimated_hours",
@@ -109,6 +109,7 @@ def task_row(task: Task) -> dict[str, Any]:
         "tags": list(task.tags or []),
         "metadata": dict(task.meta or {}),
         "idempotency_key": task.idempotency_key,
+        "recorded_by": task.recorded_by,
     }
 
 

@@ -70,6 +70,9 @@ class Task(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     marketplace: str = Field(sa_type=String(50))
     created_by: str = Field(sa_type=String(100))
+    #: Who really inserted the task (the authenticated principal); `created_by` is whom it
+    #: was created for. Neither may approve it. NULL only on rows older than revision 0005.
+    recorded_by: str | None = Field(default=None, sa_type=String(100))
     title: str = Field(sa_type=String(200))
     description: str = Field(default="", sa_type=Text)
     category: str = Field(sa_type=String(20))

@@ -6,6 +6,7 @@ any Python program can drive them (see README, "Use it as a library").
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from mpo.core.errors import (
     NotFound,
     PermissionDenied,
     UsageError,
+    ValidationError,
 )
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
@@ -139,6 +141,7 @@ def create_tasks(
                 errors.append(exc)
         if not items:
             raise UsageError("create: no tasks given")
+        drafts = _known_creators(db, drafts, problems, errors)
         if problems and not skip_invalid:
             _fail("create", problems, errors, len(items))
         # A concurrent create with the same idempotency key can win between our lookup and our
@@ -153,8 +156,37 @@ def create_tasks(
                 return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
             except DuplicateKey:
                 if attempt == 2:
-                    raise Conflict("create: idempotency key taken concurrently; retry") from None
+                    # Still taken after a fresh look: by a task this actor cannot see (RLS).
+                    raise IdempotencyConflict(
+                        "create: an idempotency_key given is already used by another task; "
+                        "use a new key"
+                    ) from None
         raise AssertionError("unreachable")
+
+
+def _known_creators(
+    db: Database,
+    drafts: list[tuple[str, TaskDraft, str | None]],
+    problems: list[ItemProblem],
+    errors: list[MpoError],
+) -> list[tuple[str, TaskDraft, str | None]]:
+    """The drafts whose on-behalf creator is an active agent or master; the rest refused."""
+    if all(on_behalf_of is None for _, _, on_behalf_of in drafts):
+        return drafts
+    with db.read() as uow:
+        known = uow.principals.proposers()
+    kept = []
+    for label, draft, on_behalf_of in drafts:
+        if on_behalf_of is None or on_behalf_of in known:
+            kept.append((label, draft, on_behalf_of))
+            continue
+        close = difflib.get_close_matches(on_behalf_of, known, n=3, cutoff=0.5)
+        roles = " or ".join(sorted(r.value for r in permissions.PROPOSERS))
+        exc = ValidationError("created_by", f"no active {roles} named {on_behalf_of}"
+                              + (f"; close: {', '.join(close)}" if close else ""))
+        problems.append(_problem(label, exc))
+        errors.append(exc)
+    return kept
 
 
 def _content(task: Task) -> dict[str, Any]:
@@ -183,7 +215,14 @@ def _insert(
         if key is not None:
             existing = by_key.get(key) or uow.tasks.by_idempotency_key(key)
         if existing is not None:
-            if _content(existing) != draft.content():
+            if not _may_see(actor, existing):
+                # Never name a task the actor cannot see (issue 10).
+                exc = IdempotencyConflict(
+                    f"idempotency_key {key!r} is already used by another task; use a new key"
+                )
+                problems.append(_problem(label, exc))
+                errors.append(exc)
+            elif _content(existing) != draft.content():
                 exc = IdempotencyConflict(
                     f"idempotency_key {key!r} was used for task {existing.id} "
                     "with different content"
@@ -196,6 +235,7 @@ def _insert(
         task = Task(
             marketplace=draft.marketplace,
             created_by=draft.created_by,
+            recorded_by=actor.name,
             title=draft.title,
             description=draft.description,
             category=draft.category,
@@ -226,12 +266,18 @@ def _insert(
 # --- lifecycle verbs ----------------------------------------------------------------------
 
 
-def _resolve(uow: UnitOfWork, ref: str) -> Task:
-    """The one task an id prefix names."""
+def _may_see(actor: Actor, task: Task) -> bool:
+    return actor.role not in permissions.MARKETPLACE_BOUND or task.marketplace == actor.marketplace
+
+
+def _resolve(uow: UnitOfWork, ref: str, actor: Actor) -> Task:
+    """The one task an id prefix names, among those the actor may see."""
     bounds = prefix_bounds(ref)
     if bounds is None:
         raise UsageError(f"{ref!r} is not a task id or a unique prefix of 4+ hex characters")
-    matches = uow.tasks.by_prefix(*bounds, limit=3)
+    bound = actor.role in permissions.MARKETPLACE_BOUND
+    matches = uow.tasks.by_prefix(*bounds, limit=3,
+                                  marketplace=actor.marketplace if bound else None)
     if not matches:
         raise NotFound(f"no task with id {ref}")
     if len(matches) > 1:
@@ -241,8 +287,8 @@ def _resolve(uow: UnitOfWork, ref: str) -> Task:
 
 
 def _visible(uow: UnitOfWork, actor: Actor, ref: str) -> Task:
-    task = _resolve(uow, ref)
-    if actor.role is permissions.Role.AGENT and task.marketplace != actor.marketplace:
+    task = _resolve(uow, ref, actor)
+    if not _may_see(actor, task):
         raise NotFound(f"no task with id {ref}")  # an agent cannot learn others' ids
     return task
 

@@ -59,6 +59,19 @@ PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
     Role.VIEWER: frozenset({Verb.STATS, Verb.LOG}) | _READ,
 }
 
+#: Roles that may create a task on behalf of another principal (`create --created-by`).
+ON_BEHALF: frozenset[Role] = frozenset({Role.MASTER, Role.ADMIN})
+#: Roles whose principals may own a proposal made for them (the `--created-by` names).
+PROPOSERS: frozenset[Role] = frozenset({Role.AGENT, Role.MASTER})
+#: Roles bound to one marketplace: they read and write only its tasks.
+MARKETPLACE_BOUND: frozenset[Role] = frozenset({Role.AGENT})
+#: Roles that work only on tasks assigned to them (or claimed through `CLAIMS`).
+ASSIGNEE_BOUND: frozenset[Role] = frozenset({Role.MEMBER})
+#: Actions that decide a proposal: nobody takes them on a task they created or recorded.
+DECISIONS: frozenset[Action] = frozenset({Action.APPROVE, Action.REJECT})
+#: Actions an assignee-bound role may take on an unassigned task, claiming it.
+CLAIMS: frozenset[Action] = frozenset({Action.START})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -84,16 +97,17 @@ def require(actor: Actor, verb: Verb) -> None:
 
 def task_refusal(actor: Actor, action: Action, task: Task) -> str | None:
     """Why the actor may not apply `action` to this task, or None if it may."""
-    if actor.role is Role.AGENT and task.marketplace != actor.marketplace:
+    if actor.role in MARKETPLACE_BOUND and task.marketplace != actor.marketplace:
         return (
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
-    if action in (Action.APPROVE, Action.REJECT) and task.created_by == actor.name:
+    # The real actor (recorded_by) counts as much as whom it was created for (issue 10).
+    if action in DECISIONS and actor.name in (task.created_by, task.recorded_by):
         return f"was created by {actor.name}; nobody may {action} their own task"
-    if actor.role is Role.MEMBER:
+    if actor.role in ASSIGNEE_BOUND:
         # A member may claim an unassigned approved task, and finish only their own.
-        mine = (None, actor.name) if action is Action.START else (actor.name,)
+        mine = (None, actor.name) if action in CLAIMS else (actor.name,)
         if task.assigned_to not in mine:
             return f"is assigned to {task.assigned_to or 'nobody'}, not {actor.name}"
     return None
@@ -125,7 +139,7 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
         if claimed not in (None, actor.name):
             raise PermissionDenied(f"{actor.name} may not create tasks as {claimed}")
         data["marketplace"] = actor.marketplace
-    elif claimed not in (None, actor.name) and actor.role not in (Role.MASTER, Role.ADMIN):
+    elif claimed not in (None, actor.name) and actor.role not in ON_BEHALF:
         raise PermissionDenied("only master or admin may create tasks for another agent")
     data["created_by"] = claimed or actor.name
     return data, (claimed if claimed not in (None, actor.name) else None)

@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlmodel import Session
 
-from mpo.core.errors import DatabaseError
+from mpo.core.errors import DatabaseError, PermissionDenied
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.dashboard_queries import SqlDashboardQueries
@@ -73,6 +73,12 @@ def translated(url: str) -> Iterator[None]:
                 f"database {urls.redact(url)} has no mpo schema; run `mpo init`"
             ) from exc
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {message}") from exc
+    except sa_exc.ProgrammingError as exc:
+        # PostgreSQL's guards and policies refused a write the core let through.
+        if getattr(exc.orig, "sqlstate", None) != "42501":
+            raise
+        first = str(exc.orig).strip().splitlines()[0]
+        raise PermissionDenied(f"the database refused: {first}") from exc
     except sa_exc.InterfaceError as exc:
         raise DatabaseError(f"database unavailable ({urls.redact(url)}): {exc.orig}") from exc
     except sa_exc.DatabaseError as exc:

@@ -11,6 +11,7 @@ one long-lived process answering many requests from its threads.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import DatabaseError
@@ -23,6 +24,8 @@ BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_S = 10
 #: Execution option telling the `begin` hook to take SQLite's write lock up front.
 WRITE = "mpo_write"
+#: Who may read a new SQLite file (and the -wal and -shm files SQLite derives from it).
+FILE_MODE = 0o600
 
 
 def require_database(url: str) -> None:
@@ -50,17 +53,22 @@ def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engi
             raise DatabaseError(
                 "PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'"
             ) from None
+        # hide_parameters: a statement in an error or traceback never shows its values,
+        # among them the token `mpo_authenticate` is called with (issue 10).
         return create_engine(
-            url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, **pool
+            url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, hide_parameters=True,
+            **pool,
         )
     path = urls.sqlite_path(url)
     if create and path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives the -wal and -shm files the database file's mode: create it 0600.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE))
     elif not create:
         require_database(url)
     engine = create_engine(
         url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": not pooled},
-        **pool,
+        hide_parameters=True, **pool,
     )
 
     @event.listens_for(engine, "connect")

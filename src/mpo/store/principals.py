@@ -5,12 +5,18 @@ on SQLite, which has no RLS, the table is read directly.
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
 from mpo.auth.tokens import digest, matches
-from mpo.core.models import AccessDenial, Principal, utcnow
-from mpo.core.permissions import Role
+from mpo.core.models import Principal, UTCDateTime, utcnow
+from mpo.core.permissions import PROPOSERS, Role
+
+# No RETURNING: only admins may read access_denial, so PostgreSQL refuses to return the
+# new row to anyone else, and the refusal would go unrecorded (issue 10).
+_DENIAL = text(
+    "INSERT INTO access_denial (at, principal, verb, reason) VALUES (:at, :who, :verb, :why)"
+).bindparams(bindparam("at", type_=UTCDateTime()))
 
 
 class SqlPrincipalRepository:
@@ -72,10 +78,17 @@ class SqlPrincipalRepository:
         )
         return int(self.session.execute(stmt).scalar_one())
 
+    def proposers(self) -> list[str]:
+        if self.postgres:
+            # Only admins read other principals' rows: a definer function lists the names.
+            return list(self.session.execute(text("SELECT mpo_proposers()")).scalars())
+        stmt = select(col(Principal.name)).where(
+            col(Principal.role).in_([r.value for r in PROPOSERS]),
+            col(Principal.revoked_at).is_(None),
+        ).order_by(col(Principal.name))
+        return list(self.session.scalars(stmt))
+
     def record_denial(self, principal: str | None, verb: str, reason: str) -> None:
-        # A plain INSERT, not the ORM's INSERT ... RETURNING id: on PostgreSQL, RETURNING
-        # needs the SELECT policy too, which only admins pass, so recording a refusal under
-        # the app role failed (a 500 on `mpo serve` for a wrong token).
-        self.session.execute(insert(AccessDenial).values(
-            at=utcnow(), principal=principal, verb=verb, reason=reason).inline())
+        self.session.execute(_DENIAL, {"at": utcnow(), "who": principal, "verb": verb,
+                                       "why": reason})
 

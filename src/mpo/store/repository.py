@@ -26,9 +26,13 @@ class SqlTaskRepository:
     def get(self, task_id: uuid.UUID) -> Task | None:
         return self.session.get(Task, task_id)
 
-    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> list[Task]:
-        stmt = select(Task).where(col(Task.id).between(low, high)).limit(limit)
-        return list(self.session.scalars(stmt))
+    def by_prefix(
+        self, low: uuid.UUID, high: uuid.UUID, limit: int, marketplace: str | None = None
+    ) -> list[Task]:
+        stmt = select(Task).where(col(Task.id).between(low, high))
+        if marketplace is not None:
+            stmt = stmt.where(col(Task.marketplace) == marketplace)
+        return list(self.session.scalars(stmt.limit(limit)))
 
     def by_idempotency_key(self, key: str) -> Task | None:
         stmt = select(Task).where(col(Task.idempotency_key) == key)

@@ -1,0 +1,348 @@
+"""The database's copy of the write rules (PostgreSQL): triggers generated from the core.
+
+Row-level policies say which rows a role may touch; these triggers say how it may change
+them, for sessions that are neither a superuser nor the tables' owner (the `mpo_app` logins):
+a task is born `pending` with no decision on it, moves only along `TRANSITIONS` by a role
+whose `PERMISSIONS` allow the action, changes only the columns that action stamps, with the
+actor columns naming the authenticated principal and the timestamps the database's own
+(`now()`, the transaction's start); an event records such a change, made in the same
+transaction, in the actor's own name; a principal other than an admin changes only its own
+token. The owner (migrations, `mpo import`) and superusers are exempt.
+
+`rules()` reads the core's tables into plain data; `statements(rules)` turns that data into
+`CREATE OR REPLACE` SQL. A migration freezes the data it installs and calls `statements()`;
+the installed copy is readable with `SELECT mpo_guard_rules()`, and a test fails when it
+differs from `rules()`: then add a migration that installs `rules()` again (issue 10).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+from datetime import UTC, datetime
+from typing import Any
+
+from mpo.core import permissions
+from mpo.core.lifecycle import TRANSITIONS, TransitionParams, stamps
+from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.core.vocabulary import Action, Status
+
+#: How a column a transition stamps may be set.
+NOW = "now"  # the database's clock: the trigger overwrites it with now()
+ACTOR = "actor"  # the authenticated principal's name
+KEPT_OR_ACTOR = "kept_or_actor"  # the value it had, else the principal's name
+CLEARED = "cleared"  # NULL
+GIVEN = "given"  # a value the request carries (a reason, hours, an assignee)
+
+#: The columns a principal other than an admin may change in its own row: its token.
+ROTATION = ("token_hash", "token_rotated_at")
+
+_NOW = datetime(1, 1, 1, tzinfo=UTC)
+_ACTOR = "\x00actor"
+_KEPT = "\x00kept"
+_GIVEN = "\x00given"
+
+
+def _roles(verb: Verb) -> list[str]:
+    return sorted(role.value for role, verbs in PERMISSIONS.items() if verb in verbs)
+
+
+def _values(roles: frozenset[Role] | frozenset[Action]) -> list[str]:
+    return sorted(r.value for r in roles)
+
+
+def _kind(without: Any, kept: Any) -> str:
+    """How a stamp is set, from `stamps()` called with and without a current value."""
+    if without == _NOW:
+        return NOW
+    if without == _ACTOR:
+        return KEPT_OR_ACTOR if kept == _KEPT else ACTOR
+    if without is None:
+        return CLEARED
+    return GIVEN
+
+
+def stamp_kinds(action: Action) -> dict[str, str]:
+    """The columns `action` stamps and how, probed from `lifecycle.stamps` itself."""
+    given: dict[str, Any] = {f.name: _GIVEN for f in fields(TransitionParams)}
+    params = TransitionParams(**given)
+    without = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=None)
+    kept = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=_KEPT)
+    return {column: _kind(value, kept.get(column)) for column, value in sorted(without.items())}
+
+
+def _sources(action: Action) -> list[str]:
+    t = TRANSITIONS[action]
+    sources = getattr(t, "sources", None) or frozenset({t.source})
+    return sorted(s.value for s in sources)
+
+
+def rules() -> dict[str, Any]:
+    """The write rules as data, read from the core's lifecycle and permission tables."""
+    return {
+        "create": {
+            "roles": _roles(Verb.CREATE),
+            "status": Status.PENDING.value,
+            "on_behalf": _values(permissions.ON_BEHALF),
+            "proposers": _values(permissions.PROPOSERS),
+        },
+        "transitions": {
+            action.value: {
+                "sources": _sources(action),
+                "target": TRANSITIONS[action].target.value,
+                "roles": _roles(Verb(action.value)),
+                "stamps": stamp_kinds(action),
+            }
+            for action in sorted(TRANSITIONS)
+        },
+        "decisions": _values(permissions.DECISIONS),
+        "claims": _values(permissions.CLAIMS),
+        "marketplace_bound": _values(permissions.MARKETPLACE_BOUND),
+        "assignee_bound": _values(permissions.ASSIGNEE_BOUND),
+        "managers": _roles(Verb.MANAGE),
+    }
+
+
+# --- SQL ----------------------------------------------------------------------------------
+
+
+def _in(values: list[str]) -> str:
+    return "(" + (", ".join(f"'{v}'" for v in values) or "NULL") + ")"
+
+
+def _array(values: list[str]) -> str:
+    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
+
+
+#: True for the owner of the table a trigger fires on, its members and superusers.
+_EXEMPT = """
+  IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE')
+  THEN
+    RETURN NEW;
+  END IF;"""
+
+_WHO = """
+  who := mpo_principal_name();
+  who_role := mpo_principal_role();
+  who_market := mpo_principal_marketplace();
+  IF who IS NULL THEN
+    RAISE EXCEPTION 'mpo: no authenticated principal (call mpo_authenticate first)'
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;"""
+
+_DECLARE = """
+DECLARE
+  who text;
+  who_role text;
+  who_market text;"""
+
+
+def _refuse(message: str, *args: str) -> str:
+    extra = "".join(f", {a}" for a in args)
+    return (f"RAISE EXCEPTION 'mpo: {message}'{extra} "
+            "USING ERRCODE = 'insufficient_privilege';")
+
+
+def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
+    """(action, condition under which the UPDATE of OLD into NEW is that action)."""
+    found = []
+    for action, t in rules["transitions"].items():
+        changed = ["status", *t["stamps"]]
+        terms = [
+            f"who_role IN {_in(t['roles'])}",
+            f"OLD.status IN {_in(t['sources'])}",
+            f"NEW.status = '{t['target']}'",
+            f"(to_jsonb(NEW) - {_array(changed)}) = (to_jsonb(OLD) - {_array(changed)})",
+            f"(who_role NOT IN {_in(rules['marketplace_bound'])} "
+            "OR OLD.marketplace = who_market)",
+        ]
+        for column, kind in t["stamps"].items():
+            if kind == ACTOR:
+                terms.append(f"NEW.{column} = who")
+            elif kind == KEPT_OR_ACTOR:
+                terms.append(f"NEW.{column} = coalesce(OLD.{column}, who)")
+            elif kind == CLEARED:
+                terms.append(f"NEW.{column} IS NULL")
+        if action in rules["decisions"]:
+            terms.append("who <> OLD.created_by AND who IS DISTINCT FROM OLD.recorded_by")
+        mine = ("OLD.assigned_to IS NULL OR OLD.assigned_to = who"
+                if action in rules["claims"] else "OLD.assigned_to = who")
+        terms.append(f"(who_role NOT IN {_in(rules['assignee_bound'])} OR {mine})")
+        found.append((action, "\n      AND ".join(terms)))
+    return found
+
+
+def _task_guard(rules: dict[str, Any]) -> str:
+    create = rules["create"]
+    stamped = sorted({c for t in rules["transitions"].values() for c in t["stamps"]})
+    undecided = " AND ".join(f"NEW.{c} IS NULL" for c in stamped) or "true"
+    which = "\n  ".join(
+        f"{'IF' if i == 0 else 'ELSIF'} {condition} THEN\n    act := '{action}';"
+        for i, (action, condition) in enumerate(_moves(rules))
+    )
+    clocks = "\n  ".join(
+        f"IF act = '{action}' THEN {' '.join(f'NEW.{c} := now();' for c in columns)} END IF;"
+        for action, t in rules["transitions"].items()
+        if (columns := [c for c, kind in t["stamps"].items() if kind == NOW])
+    )
+    return f"""CREATE OR REPLACE FUNCTION mpo_task_guard() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {{schema}}, pg_temp AS $$
+{_DECLARE}
+  act text;
+BEGIN{_EXEMPT}{_WHO}
+  IF TG_OP = 'INSERT' THEN
+    IF who_role NOT IN {_in(create['roles'])} THEN
+      {_refuse('% (role %) may not create tasks', 'who', 'who_role')}
+    END IF;
+    IF NEW.status IS DISTINCT FROM '{create['status']}' OR NOT ({undecided}) THEN
+      {_refuse(f"a new task is {create['status']}, with no decision or assignment")}
+    END IF;
+    IF who_role IN {_in(rules['marketplace_bound'])}
+       AND NEW.marketplace IS DISTINCT FROM who_market THEN
+      {_refuse('% may only create tasks for marketplace %', 'who', 'who_market')}
+    END IF;
+    IF NEW.created_by IS DISTINCT FROM who AND NOT (who_role IN {_in(create['on_behalf'])}
+       AND NEW.created_by IN (SELECT mpo_proposers())) THEN
+      {_refuse('% may not create tasks as %', 'who', 'NEW.created_by')}
+    END IF;
+    NEW.recorded_by := who;
+    NEW.created_at := now();
+    RETURN NEW;
+  END IF;
+  {which}
+  END IF;
+  IF act IS NULL THEN
+    {_refuse('% (role %) may not change task % from % to % that way',
+             'who', 'who_role', 'OLD.id', 'OLD.status', 'NEW.status')}
+  END IF;
+  {clocks}
+  RETURN NEW;
+END $$"""
+
+
+def _event_guard(rules: dict[str, Any]) -> str:
+    create = rules["create"]
+    cases = "\n    ".join(
+        f"WHEN '{action}' THEN who_role IN {_in(t['roles'])} "
+        f"AND NEW.from_status IN {_in(t['sources'])} AND NEW.to_status = '{t['target']}' "
+        f"AND now_status = '{t['target']}'"
+        for action, t in rules["transitions"].items()
+    )
+    return f"""CREATE OR REPLACE FUNCTION mpo_task_event_guard() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {{schema}}, pg_temp AS $$
+{_DECLARE}
+  now_status text;
+  recorder text;
+  fresh boolean;
+BEGIN{_EXEMPT}{_WHO}
+  IF NEW.actor IS DISTINCT FROM who THEN
+    {_refuse('% may not record events as %', 'who', 'NEW.actor')}
+  END IF;
+  NEW.at := now();
+  SELECT t.status, t.recorded_by, t.xmin = (txid_current() % 4294967296)::text::xid
+    INTO now_status, recorder, fresh FROM task t WHERE t.id = NEW.task_id;
+  IF NOT FOUND OR NOT fresh THEN
+    {_refuse('an event records a change made to a visible task in the same transaction')}
+  END IF;
+  IF NOT (CASE NEW.action
+    WHEN 'create' THEN who_role IN {_in(create['roles'])} AND NEW.from_status IS NULL
+      AND NEW.to_status = '{create['status']}' AND now_status = '{create['status']}'
+      AND recorder = who
+    {cases}
+    ELSE false END)
+  OR EXISTS (SELECT 1 FROM task_event e
+             WHERE e.task_id = NEW.task_id AND e.action = NEW.action AND e.at = now()) THEN
+    {_refuse('% (role %) may not record % (% -> %) on a task that is %',
+             'who', 'who_role', 'NEW.action', 'NEW.from_status', 'NEW.to_status',
+             'now_status')}
+  END IF;
+  RETURN NEW;
+END $$"""
+
+
+def _principal_guard(rules: dict[str, Any]) -> str:
+    kept = _array(list(ROTATION))
+    return f"""CREATE OR REPLACE FUNCTION mpo_principal_guard() RETURNS trigger LANGUAGE plpgsql
+SET search_path = {{schema}}, pg_temp AS $$
+{_DECLARE}
+BEGIN{_EXEMPT}{_WHO}
+  IF who_role IN {_in(rules['managers'])} THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP <> 'UPDATE' OR OLD.id::text IS DISTINCT FROM mpo_principal_id()
+     OR (to_jsonb(NEW) - {kept}) <> (to_jsonb(OLD) - {kept}) THEN
+    {_refuse('% may change only its own token', 'who')}
+  END IF;
+  NEW.token_rotated_at := now();
+  RETURN NEW;
+END $$"""
+
+
+_DENIAL_GUARD = f"""CREATE OR REPLACE FUNCTION mpo_access_denial_guard() RETURNS trigger
+LANGUAGE plpgsql SET search_path = {{schema}}, pg_temp AS $$
+BEGIN{_EXEMPT}
+  NEW.at := now();
+  RETURN NEW;
+END $$"""
+
+
+def _proposers(rules: dict[str, Any]) -> str:
+    create = rules["create"]
+    return f"""CREATE OR REPLACE FUNCTION mpo_proposers() RETURNS SETOF varchar
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {{schema}}, pg_temp AS $$
+  SELECT p.name FROM principal p
+  WHERE p.revoked_at IS NULL AND p.role IN {_in(create['proposers'])}
+    AND (mpo_principal_role() IN {_in(create['on_behalf'])}
+         OR pg_has_role(session_user, (SELECT relowner FROM pg_class
+                                       WHERE oid = 'principal'::regclass), 'USAGE'))
+  ORDER BY p.name
+$$"""
+
+
+def _installed(rules: dict[str, Any]) -> str:
+    data = json.dumps(rules, sort_keys=True).replace("'", "''")
+    return f"""CREATE OR REPLACE FUNCTION mpo_guard_rules() RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$ SELECT '{data}'::jsonb $$"""
+
+
+#: (table, trigger, function, events)
+TRIGGERS = (
+    ("task", "task_guard", "mpo_task_guard", "INSERT OR UPDATE"),
+    ("task_event", "task_event_guard", "mpo_task_event_guard", "INSERT"),
+    ("principal", "principal_guard", "mpo_principal_guard", "INSERT OR UPDATE"),
+    ("access_denial", "access_denial_guard", "mpo_access_denial_guard", "INSERT"),
+)
+#: The functions the app role may call (trigger functions are never called directly).
+CALLABLE = ("mpo_proposers()", "mpo_guard_rules()")
+FUNCTIONS = (*CALLABLE, *(f"{f}()" for _, _, f, _ in TRIGGERS))
+APP_ROLE = "mpo_app"
+
+
+def _update_policy(rules: dict[str, Any]) -> list[str]:
+    movers = sorted({r for t in rules["transitions"].values() for r in t["roles"]})
+    row = (f"(SELECT mpo_principal_role()) IN {_in(movers)} AND "
+           f"((SELECT mpo_principal_role()) NOT IN {_in(rules['marketplace_bound'])} "
+           "OR marketplace = (SELECT mpo_principal_marketplace()))")
+    return ["DROP POLICY IF EXISTS task_transition ON task",
+            f"CREATE POLICY task_transition ON task FOR UPDATE USING ({row}) WITH CHECK ({row})"]
+
+
+def statements(rules: dict[str, Any], schema: str) -> list[str]:
+    """The SQL that installs (or re-installs) the guards for `rules`, in order."""
+    quoted = f'"{schema}"'
+    sql = [
+        _proposers(rules), _installed(rules), _task_guard(rules), _event_guard(rules),
+        _principal_guard(rules), _DENIAL_GUARD,
+    ]
+    out = [s.replace("{schema}", quoted) for s in sql]
+    for table, trigger, function, events in TRIGGERS:
+        out.append(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        out.append(f"CREATE TRIGGER {trigger} BEFORE {events} ON {table} "
+                   f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+    out.extend(_update_policy(rules))
+    for name in FUNCTIONS:
+        out.append(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
+    for name in CALLABLE:
+        out.append(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}")
+    out.append(f"REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {quoted} FROM {APP_ROLE}")
+    return out

@@ -1,0 +1,44 @@
+"""PostgreSQL as the app sees it in production: a private database for a whole test module,
+and a login role in `mpo_app` (neither owner nor superuser, so policies and guards apply).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database
+
+
+def conninfo(url: str) -> str:
+    """A libpq URL for psycopg from an mpo (SQLAlchemy) one."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def module_database() -> Iterator[str]:
+    """A fresh, empty database shared by one module's tests (dropped afterwards)."""
+    server = _server_url()
+    name = f"mpo_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
+    with _admin_connect(server) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield _with_database(server, name)
+    finally:
+        with _admin_connect(server) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def app_login(url: str) -> Iterator[str]:
+    """The URL of `url`'s database for a new login role in mpo_app (dropped afterwards)."""
+    role = f"mpo_test_{uuid.uuid4().hex[:10]}"
+    with _admin_connect(url) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
+    try:
+        user = url.split("://", 1)[1].split("@", 1)[0]
+        yield url.replace(f"{user}@", f"{role}@", 1)
+    finally:
+        with _admin_connect(url) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')

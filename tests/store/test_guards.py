@@ -1,0 +1,64 @@
+"""The database's copy of the write rules stays the core's: generated, installed, read back."""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+from mpo.core.lifecycle import TRANSITIONS
+from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.store import guards
+from mpo.store.migrate import upgrade
+from tests.pg_app import conninfo
+
+ADD_A_MIGRATION = (
+    "The lifecycle or permission tables (or the guard generator) changed since a migration "
+    "last installed the database guards: add an Alembic revision that freezes the new "
+    "mpo.store.guards.rules() and executes guards.statements() (as 0005_write_guards does).")
+TRANSITIONS_BY = {a.value: a for a in TRANSITIONS}
+
+
+def test_every_transition_is_in_the_rules_with_the_roles_allowed_to_take_it() -> None:
+    rules = guards.rules()["transitions"]
+    assert set(rules) == {a.value for a in TRANSITIONS}
+    for action, rule in rules.items():
+        allowed = {r.value for r, verbs in PERMISSIONS.items() if Verb(action) in verbs}
+        assert set(rule["roles"]) == allowed
+        assert rule["target"] == TRANSITIONS[TRANSITIONS_BY[action]].target.value
+
+
+def test_stamps_are_classified_from_the_lifecycle_itself() -> None:
+    assert guards.stamp_kinds(TRANSITIONS_BY["approve"]) == {
+        "approved_at": guards.NOW, "approved_by": guards.ACTOR}
+    assert guards.stamp_kinds(TRANSITIONS_BY["start"])["assigned_to"] == guards.KEPT_OR_ACTOR
+    assert guards.stamp_kinds(TRANSITIONS_BY["assign"])["assigned_to"] == guards.GIVEN
+
+
+def _bodies(statements: list[str]) -> dict[str, str]:
+    found = {}
+    for sql in statements:
+        head = re.match(r"CREATE OR REPLACE FUNCTION (\w+)\(", sql)
+        if head:
+            found[head.group(1)] = sql.split("$$", 2)[1]
+    return found
+
+
+def test_the_installed_guards_are_the_ones_the_core_generates(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    upgrade(pg_url)
+    with psycopg.connect(conninfo(pg_url)) as conn:
+        installed = conn.execute("SELECT mpo_guard_rules()").fetchone()
+        schema = conn.execute("SELECT current_schema()").fetchone()
+        sources = dict(conn.execute(
+            "SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)",
+            (list(_bodies(guards.statements(guards.rules(), "s"))),)).fetchall())
+    assert installed is not None and schema is not None
+    assert installed[0] == guards.rules(), ADD_A_MIGRATION
+    assert sources == _bodies(guards.statements(guards.rules(), schema[0])), ADD_A_MIGRATION
+
+    # ... and the comparison notices a change to the core's tables.
+    granted = {**PERMISSIONS, Role.MEMBER: PERMISSIONS[Role.MEMBER] | {Verb.APPROVE}}
+    monkeypatch.setattr(guards, "PERMISSIONS", granted)
+    assert installed[0] != guards.rules()
