@@ -86,7 +86,6 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
             if problems:
                 _fail(action.value, problems, errors, len(plan) + len(problems))
             batch_id, now = uuid.uuid4(), clock()
-            events: list[TaskEvent] = []
             items: list[ItemResult] = []
             for ref, task, steps in plan:
                 first = task.status
@@ -99,14 +98,15 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
                         current = uow.tasks.status_of(task.id) or "gone"
                         raise BatchRejected(action.value, [_problem(
                             ref, _blocker(actor, step, task, current) or UsageError("raced"))])
-                    events.append(TaskEvent(
+                    # Each step's event right after its move: on PostgreSQL the write
+                    # guards check an event against the task's status at that moment.
+                    uow.tasks.add_events([TaskEvent(
                         task_id=task.id, batch_id=batch_id, actor=actor.name,
                         action=step.value, from_status=t.source.value,
                         to_status=t.target.value, reason=params.event_reason(step), at=now,
-                        payload=_payload(step, params)))
+                        payload=_payload(step, params))])
                 items.append(ItemResult(task, first, transition_for(action).target.value,
                                         "changed"))
-            uow.tasks.add_events(events)
             uow.commit()
         for _, task, steps in plan:
             for step in steps:
