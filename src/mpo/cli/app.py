@@ -20,6 +20,7 @@ from mpo.cli import (
     completion_values,
     config,
     db,
+    estimate,
     lifecycle,
     log,
     principal,
@@ -142,7 +143,8 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
+              estimate):
     app.add_typer(group.app)
 
 

@@ -11,7 +11,7 @@ import typer
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
-from mpo.cli.output import Output, message
+from mpo.cli.output import Mode, Output, message
 from mpo.core import fields
 from mpo.core.errors import UsageError, ValidationError
 
@@ -87,7 +87,7 @@ def create(
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
     if from_ is None:
-        out.record(rows[0])
+        out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:
         out.rows(rows)
         made = sum(1 for c in result.tasks if c.created)
@@ -174,6 +174,15 @@ def show(
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
     history = [fields.event_row(e) for e in events]
-    out.record(fields.task_row(task), extra={"history": history})
+    out.record(fields.task_row(task), extra={"history": history} | _prediction(out, task))
     if out.for_people and history:
         Output(out.mode, fields.EVENT.default).rows(history, title="history")
+
+
+def _prediction(out: Output, task: Any) -> dict[str, Any]:
+    """The effort prediction, in JSON output only (docs/estimate.md)."""
+    if out.mode not in (Mode.JSON, Mode.JSONL):
+        return {}
+    from mpo.core.predictions import prediction_extra
+
+    return prediction_extra(current().database, current().actor, task)

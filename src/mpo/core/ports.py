@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from mpo.core.estimate import History
     from mpo.core.models import Principal, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
@@ -63,6 +64,21 @@ class StatsQueries(Protocol):
     def aggregate(self, query: StatsQuery) -> Aggregates: ...
 
 
+class HistoryQueries(Protocol):
+    """Small indexed reads of past work: effort ratios, decisions, speed, campaigns."""
+
+    def ratios(self, *, agent: str, marketplace: str, category: str,
+               scope: str | None = None, limit: int = ...) -> History: ...
+
+    def decisions(self, agents: Sequence[str]) -> dict[str, tuple[int, int]]: ...
+
+    def execution(self, since: datetime, until: datetime,
+                  marketplaces: Sequence[str] = ()) -> dict[str, tuple[int, float]]: ...
+
+    def campaigns(self, name: str | None = None) -> list[tuple[str, str, int, float, float]]:
+        ...
+
+
 class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
@@ -97,6 +113,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsQueries: ...
+
+    @property
+    def history(self) -> HistoryQueries: ...
 
     def commit(self) -> None: ...
 

@@ -18,6 +18,7 @@ from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
+from mpo.store.history import SqlHistoryQueries
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
+        self.history = SqlHistoryQueries(session)
         self.committed = False
 
     def commit(self) -> None:
