@@ -120,12 +120,19 @@ def list_(
                                               help="At most N tasks.")] = None,
     oldest_first: Annotated[bool, typer.Option("--oldest-first",
                                                help="Oldest first instead.")] = False,
+    sort: Annotated[str, typer.Option(
+        "--sort", metavar="ORDER", help="created (default) or score: the priority score, "
+        "highest first (docs/score.md).")] = "created",
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="With --sort score: show each task's points per term.")] = False,
     *,
     out: Output,
 ) -> None:
     """List tasks, newest first; filters combine with AND, repeated values with OR.
 
     Example: mpo list --status awaiting_approval --marketplace amazon
+
+    Example: mpo list --status approved --sort score --explain
     """
     from mpo.core.orchestrator import list_tasks
     from mpo.core.selection import TaskQuery
@@ -143,6 +150,11 @@ def list_(
         limit=limit,
         newest_first=not oldest_first,
     )
+    if sort != "created" or explain:
+        from mpo.cli.ranking import ranked_list
+
+        ranked_list(query, sort, explain, out)
+        return
     tasks = list_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
     out.rows(fields.task_row(t) for t in tasks)
 

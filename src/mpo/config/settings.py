@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
-from mpo.core.errors import ConfigError
+from mpo.core.errors import ConfigError, ValidationError
 from mpo.core.permissions import Role
+from mpo.core.score import DEFAULT_WEIGHTS, parse_weights
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
 from mpo.store import urls
@@ -80,6 +81,15 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _weights(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string such as 'priority=40,age=20', got {value!r}")
+    try:
+        return parse_weights(value).text()
+    except ValidationError as exc:
+        raise ConfigError(f"{key}: {exc.message.split(': ', 1)[-1]}") from None
+
+
 @dataclass(frozen=True)
 class Key:
     """One profile key: its type (as a checker), default, environment variable and meaning."""
@@ -107,6 +117,9 @@ KEYS: Mapping[str, Key] = {
             env.REJECTION_CODES, "the reason codes `reject --reason-code` accepts"),
         Key("confirm_over", _count, "integer", 10, env.CONFIRM_OVER,
             "batches larger than this ask for confirmation on a terminal"),
+        Key("score_weights", _weights, "string (NAME=NUMBER,...)",
+            DEFAULT_WEIGHTS, env.SCORE_WEIGHTS,
+            "weights of `mpo list --sort score` (docs/score.md)"),
     )
 }
 
@@ -123,6 +136,7 @@ class Settings:
     marketplaces: tuple[str, ...]
     rejection_codes: tuple[str, ...]
     confirm_over: int
+    score_weights: str = DEFAULT_WEIGHTS
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
