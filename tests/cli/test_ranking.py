@@ -46,7 +46,8 @@ def test_weights_come_from_the_config_and_are_checked(runner: MpoRunner,
     bad = runner("config", "set", "score_weights", "priority=1,speed=2")
     assert bad.exit_code == 2, bad.stderr
     assert "score_weights" in bad.stderr and "priority, age, due, approval, effort" in bad.stderr
-    assert runner("config", "set", "score_weights", "priority=0,approval=0,effort=100").exit_code == 0
+    weights = "priority=0,approval=0,effort=100"
+    assert runner("config", "set", "score_weights", weights).exit_code == 0
     scores = [r["score"] for r in runner.json("list", "--sort", "score", "--explain")]
     assert scores == [50.0, 50.0, 50.0]  # only effort counts now: 100 x 0.5 each
 
