@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from mpo import __version__
 from mpo.cli import (
     auth,
+    campaign,
     completion,
     completion_values,
     config,
@@ -144,7 +145,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              estimate):
+              estimate, campaign):
     app.add_typer(group.app)
 
 

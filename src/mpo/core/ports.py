@@ -75,8 +75,8 @@ class HistoryQueries(Protocol):
     def execution(self, since: datetime, until: datetime,
                   marketplaces: Sequence[str] = ()) -> dict[str, tuple[int, float]]: ...
 
-    def campaigns(self, name: str | None = None) -> list[tuple[str, str, int, float, float]]:
-        ...
+    def campaigns(self, name: str | None = None, scope: str | None = None
+                  ) -> list[tuple[str, str, int, float, float]]: ...
 
 
 class PrincipalRepository(Protocol):

@@ -88,13 +88,15 @@ class SqlHistoryQueries:
         return {str(agent): (int(n), float(mean)) for agent, n, mean
                 in self.session.execute(stmt, params) if mean is not None}
 
-    def campaigns(self, name: str | None = None) -> list[tuple[str, str, int, float, float]]:
+    def campaigns(self, name: str | None = None, scope: str | None = None
+                  ) -> list[tuple[str, str, int, float, float]]:
         """(campaign, status, tasks, estimated hours, actual hours) per campaign and
-        status, of one campaign or all."""
-        where = "campaign = :name" if name is not None else "campaign IS NOT NULL"
+        status, of one campaign or all (of marketplace `scope` only, when given)."""
+        where = _scoped("campaign = :name" if name is not None else "campaign IS NOT NULL",
+                        scope)
         stmt = text(
             "SELECT campaign, status, count(*), sum(estimated_hours), "
             f"coalesce(sum(actual_hours), 0) FROM task WHERE {where} "
             "GROUP BY campaign, status ORDER BY campaign, status")
         return [(str(c), str(s), int(n), float(e or 0), float(a or 0))
-                for c, s, n, e, a in self.session.execute(stmt, {"name": name})]
+                for c, s, n, e, a in self.session.execute(stmt, {"name": name, "scope": scope})]

@@ -5,11 +5,11 @@ on SQLite, which has no RLS, the table is read directly.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
 from mpo.auth.tokens import digest, matches
-from mpo.core.models import AccessDenial, Principal, utcnow
+from mpo.core.models import Principal, UTCDateTime, utcnow
 from mpo.core.permissions import Role
 
 
@@ -73,6 +73,11 @@ class SqlPrincipalRepository:
         return int(self.session.execute(stmt).scalar_one())
 
     def record_denial(self, principal: str | None, verb: str, reason: str) -> None:
-        self.session.add(AccessDenial(at=utcnow(), principal=principal, verb=verb,
-                                      reason=reason))
+        # A plain INSERT, no RETURNING: on PostgreSQL only admins may read the rows back,
+        # so the ORM's `RETURNING id` broke every non-admin's refusal (issue 16).
+        stmt = text("INSERT INTO access_denial (at, principal, verb, reason) "
+                    "VALUES (:at, :principal, :verb, :reason)").bindparams(
+            bindparam("at", type_=UTCDateTime()))
+        self.session.execute(stmt, {"at": utcnow(), "principal": principal,
+                                    "verb": str(verb), "reason": reason})
 
