@@ -17,6 +17,7 @@ from mpo import __version__
 from mpo.cli import (
     auth,
     campaign,
+    checkpoint,
     completion,
     completion_values,
     config,
@@ -27,6 +28,7 @@ from mpo.cli import (
     principal,
     profile,
     stats,
+    subtask,
     tasks,
 )
 from mpo.cli.context import AppContext
@@ -145,7 +147,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              estimate, campaign):
+              estimate, campaign, subtask, checkpoint):
     app.add_typer(group.app)
 
 

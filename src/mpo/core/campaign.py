@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from mpo.core import permissions, validation
 from mpo.core.errors import Conflict, NotFound, UsageError, ValidationError
 from mpo.core.fields import FieldSet
-from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.selection import TaskQuery
 from mpo.core.vocabulary import Action, Status, agent_name, values
@@ -91,6 +90,7 @@ def create_campaign(
     clock: Callable[[], datetime] | None = None,
 ) -> list[Task]:
     """One task per marketplace, created by `marketplace-<name>`, all or none."""
+    from mpo.core.identity import refusals_recorded
     from mpo.core.models import Task, TaskEvent, utcnow
 
     with refusals_recorded(db, actor, Verb.CREATE):
@@ -141,6 +141,8 @@ def _scope(actor: Actor) -> str | None:
 
 def show_campaign(db: Database, actor: Actor, name: str) -> tuple[Rollup, list[Task]]:
     """A campaign's roll-up and its tasks, oldest first."""
+    from mpo.core.identity import refusals_recorded
+
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
         name = campaign_name(name)
@@ -154,6 +156,8 @@ def show_campaign(db: Database, actor: Actor, name: str) -> tuple[Rollup, list[T
 
 def list_campaigns(db: Database, actor: Actor) -> list[Rollup]:
     """Every campaign's roll-up, by name."""
+    from mpo.core.identity import refusals_recorded
+
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
         with db.read() as uow:

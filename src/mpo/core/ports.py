@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mpo.core.estimate import History
-    from mpo.core.models import Principal, Task, TaskEvent
+    from mpo.core.models import Principal, Subtask, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
 
@@ -79,6 +79,24 @@ class HistoryQueries(Protocol):
                   ) -> list[tuple[str, str, int, float, float]]: ...
 
 
+class SubtaskRepository(Protocol):
+    """Subtasks: ordered reads and conditional status changes."""
+
+    def add(self, subtask: Subtask) -> None: ...
+
+    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> list[Subtask]: ...
+
+    def of_task(self, task_id: uuid.UUID) -> list[Subtask]: ...
+
+    def last_position(self, task_id: uuid.UUID) -> int: ...
+
+    def open_counts(self, task_ids: Sequence[uuid.UUID],
+                    closed: Sequence[str]) -> dict[uuid.UUID, int]: ...
+
+    def move(self, subtask_id: uuid.UUID, expected: str, target: str,
+             values: dict[str, Any]) -> bool: ...
+
+
 class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
@@ -116,6 +134,9 @@ class UnitOfWork(Protocol):
 
     @property
     def history(self) -> HistoryQueries: ...
+
+    @property
+    def subtasks(self) -> SubtaskRepository: ...
 
     def commit(self) -> None: ...
 

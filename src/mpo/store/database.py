@@ -23,6 +23,7 @@ from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
+from mpo.store.subtasks import SqlSubtaskRepository
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -37,6 +38,7 @@ class SqlUnitOfWork:
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
         self.history = SqlHistoryQueries(session)
+        self.subtasks = SqlSubtaskRepository(session)
         self.committed = False
 
     def commit(self) -> None:
