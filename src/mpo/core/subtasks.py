@@ -228,9 +228,6 @@ def take_step(db: Database, actor: Actor, step: Step, ref: str, *,
                 extra["rejected_data"] = subtask.result  # kept in the log, not the row
             if not uow.subtasks.move(subtask.id, source, move.target.value, values):
                 raise Conflict(f"{_short(subtask)} changed meanwhile; run it again")
-            subtask.status, subtask.updated_at = move.target.value, now
-            if "result" in values:
-                subtask.result = values["result"]
             uow.tasks.add_events([_event(actor, step, parent, subtask, source, now,
                                          reason=note if step is Step.APPROVE else reason,
                                          **extra)])

@@ -48,7 +48,9 @@ class SqlSubtaskRepository:
         stmt = (update(Subtask)
                 .where(col(Subtask.id) == subtask_id, col(Subtask.status) == expected)
                 .values(status=target, **values)
-                .execution_options(synchronize_session=False))
+                # the loaded subtask takes the new values without becoming dirty: a second
+                # UPDATE would miss under row-level security (the row has left its USING)
+                .execution_options(synchronize_session="evaluate"))
         result = self.session.execute(stmt)
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
