@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import MpoRunner
 
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def _learn(runner: MpoRunner) -> dict[str, list[str]]:
     """Six completed analysis tasks per marketplace, 2 h estimated: amazon's took 3 h
@@ -62,6 +64,7 @@ def test_an_agent_learns_from_its_own_marketplace_only(runner: MpoRunner,
     assert hidden.exit_code == 3, hidden.stderr
 
 
+@SQLITE_ONLY  # refusals happen before the database matters
 def test_without_history_there_is_no_prediction(runner: MpoRunner, initialised: str) -> None:
     result = runner("estimate", "-m", "amazon", "-c", "analysis", "-e", "2", "--json")
     assert result.exit_code == 0, result.stderr
@@ -70,6 +73,7 @@ def test_without_history_there_is_no_prediction(runner: MpoRunner, initialised: 
     assert "prediction" not in made
 
 
+@SQLITE_ONLY  # refusals happen before the database matters
 def test_bad_input_names_the_field(runner: MpoRunner, initialised: str) -> None:
     result = runner("estimate", "-m", "nowhere", "-c", "analysis", "-e", "2")
     assert result.exit_code == 2 and "marketplace" in result.stderr

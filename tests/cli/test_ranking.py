@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import MpoRunner
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _tasks(runner: MpoRunner) -> dict[str, str]:
@@ -52,6 +56,7 @@ def test_weights_come_from_the_config_and_are_checked(runner: MpoRunner,
     assert scores == [50.0, 50.0, 50.0]  # only effort counts now: 100 x 0.5 each
 
 
+@SQLITE_ONLY  # refusals happen before the database matters
 def test_explain_needs_the_score_order(runner: MpoRunner, initialised: str) -> None:
     result = runner("list", "--explain")
     assert result.exit_code == 2 and "--sort score" in result.stderr
