@@ -47,6 +47,8 @@ def test_predictions_for_new_and_stored_tasks(runner: MpoRunner, initialised: st
     assert made["prediction"]["predicted_hours"] < 2
     shown = runner.json("show", made["id"][:8])
     assert shown["prediction"] == made["prediction"]
+    on_terminal = runner("show", made["id"][:8], env={"MPO_FORCE_TTY": "1"})
+    assert f"predicted {made['prediction']['predicted_hours']:g} h" in on_terminal.stdout
     estimated = runner.json("estimate", made["id"][:8])
     assert estimated["id"] == made["id"] and estimated["prediction"] == made["prediction"]
 

@@ -186,14 +186,20 @@ def show(
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
     history = [fields.event_row(e) for e in events]
-    out.record(fields.task_row(task), extra={"history": history} | _prediction(out, task))
+    predicted = _prediction(out, task, people=True)
+    out.record(fields.task_row(task), extra={"history": history} | predicted)
+    if out.for_people and predicted:
+        p = predicted["prediction"]
+        out.console().print(f"predicted {p['predicted_hours']:g} h (p10 {p['p10_hours']:g}, "
+                            f"p90 {p['p90_hours']:g}; from {p['n']} completed tasks)")
     if out.for_people and history:
         Output(out.mode, fields.EVENT.default).rows(history, title="history")
 
 
-def _prediction(out: Output, task: Any) -> dict[str, Any]:
-    """The effort prediction, in JSON output only (docs/estimate.md)."""
-    if out.mode not in (Mode.JSON, Mode.JSONL):
+def _prediction(out: Output, task: Any, *, people: bool = False) -> dict[str, Any]:
+    """The effort prediction for JSON output (and a terminal, with `people`), else nothing:
+    one small read (docs/estimate.md)."""
+    if out.mode not in (Mode.JSON, Mode.JSONL) and not (people and out.for_people):
         return {}
     from mpo.core.predictions import prediction_extra
 
