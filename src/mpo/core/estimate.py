@@ -25,7 +25,7 @@ MIN_HISTORY = 5
 PRIOR = 5.0
 #: The most recent completed tasks read per group: recent work is the better guide, and
 #: the read stays bounded however long the history grows.
-SAMPLE = 500
+SAMPLE = 200
 #: Tasks a group needs before its own spread gives the interval.
 SPREAD_MIN = 5
 PLACES = 2

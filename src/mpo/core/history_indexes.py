@@ -20,10 +20,11 @@ def history_indexes() -> list[Index]:
     return [
         # the most recent completed tasks of an agent in a category (effort prediction)
         Index("ix_task_history_agent", "created_by", "category", "completed_at",
-              "estimated_hours", "actual_hours", sqlite_where=completed,
+              "marketplace", "estimated_hours", "actual_hours", sqlite_where=completed,
               postgresql_where=completed),
-        # ... and of a marketplace in a category
-        Index("ix_task_history_marketplace", "marketplace", "category", "completed_at",
+        # ... of a marketplace in a category, and of a marketplace (an agent's whole
+        # history): led by the marketplace, in completion order, the category filtered
+        Index("ix_task_history_marketplace", "marketplace", "completed_at", "category",
               "estimated_hours", "actual_hours", sqlite_where=completed,
               postgresql_where=completed),
         # approval rate per agent (priority score), read from the index alone

@@ -26,7 +26,6 @@ depends_on = None
 APP_ROLE = "mpo_app"
 COMPLETED = "completed_at IS NOT NULL"
 DECIDED = "approved_at IS NOT NULL OR rejected_at IS NOT NULL"
-HISTORY = ("completed_at", "estimated_hours", "actual_hours")
 
 ROLE = "(SELECT mpo_principal_role())"
 VISIBLE_TASK = "EXISTS (SELECT 1 FROM task t WHERE t.id = subtask.task_id)"
@@ -51,10 +50,13 @@ def upgrade() -> None:
     op.add_column("task", sa.Column("campaign", sa.String(50), nullable=True))
     op.create_index("ix_task_campaign", "task", ["campaign", "status"])
     completed, decided = sa.text(COMPLETED), sa.text(DECIDED)
-    op.create_index("ix_task_history_agent", "task", ["created_by", "category", *HISTORY],
+    op.create_index("ix_task_history_agent", "task",
+                    ["created_by", "category", "completed_at", "marketplace",
+                     "estimated_hours", "actual_hours"],
                     sqlite_where=completed, postgresql_where=completed)
     op.create_index("ix_task_history_marketplace", "task",
-                    ["marketplace", "category", *HISTORY],
+                    ["marketplace", "completed_at", "category", "estimated_hours",
+                     "actual_hours"],
                     sqlite_where=completed, postgresql_where=completed)
     op.create_index("ix_task_agent_decisions", "task",
                     ["created_by", "approved_at", "rejected_at"],
