@@ -16,10 +16,13 @@ from typer.core import TyperGroup
 from mpo import __version__
 from mpo.cli import (
     auth,
+    campaign,
+    checkpoint,
     completion,
     completion_values,
     config,
     db,
+    estimate,
     lifecycle,
     log,
     principal,
@@ -27,6 +30,7 @@ from mpo.cli import (
     review,
     serve,
     stats,
+    subtask,
     tasks,
     transfer,
 )
@@ -146,7 +150,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              serve, review, transfer):
+              serve, review, transfer, estimate, campaign, subtask, checkpoint):
     app.add_typer(group.app)
 
 

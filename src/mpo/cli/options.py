@@ -119,6 +119,8 @@ def selection_options(fn: F) -> F:
             "--created-by", help=f"Select by creator. {many}")], None),
         _option("all_", Annotated[bool, typer.Option(
             "--all", help="Select every task in the state this verb leaves from.")], False),
+        _option("campaign", Annotated[list[str] | None, typer.Option(
+            "--campaign", help=f"Select a campaign's tasks. {many}")], None),
         _option("dry_run", Annotated[bool, typer.Option(
             "--dry-run", help="Show what would change; change nothing.")], False),
         _option("skip_invalid", Annotated[bool, typer.Option(
@@ -136,6 +138,7 @@ def selection_options(fn: F) -> F:
             categories=split(v["category"]),
             created_by=split(v["created_by"]),
             all=v["all_"],
+            campaigns=split(v["campaign"]),
         )
         return BatchFlags(selection, v["dry_run"], v["skip_invalid"], v["yes"])
 

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any
 from mpo.report.text import (
     AGENT_COLUMNS,
     COLUMNS,
+    HEALTH_HEADER,
     Doc,
     bar,
     cell,
     group_label,
     headline,
+    health_rows,
     reasons,
     series,
     spark,
@@ -58,6 +60,12 @@ def people(doc: Doc, console: Console) -> None:
             bars.add_row(Text(label), Text(f"{n:,}"), Text(bar(n, top)))
         console.print(bars)
     console.print(_table(doc, "agents", doc["agents"], AGENT_COLUMNS))
+    health = Table(title="agent health", title_justify="left", header_style="bold")
+    for i, header in enumerate(HEALTH_HEADER):
+        health.add_column(header, justify="left" if i in (0, 2) else "right")
+    for row in health_rows(doc):
+        health.add_row(*(Text(c) for c in row))
+    console.print(health)
 
 
 def _table(doc: Doc, title: str, rows: Iterable[Doc],

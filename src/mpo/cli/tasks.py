@@ -11,7 +11,7 @@ import typer
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
-from mpo.cli.output import Output, message
+from mpo.cli.output import Mode, Output, message
 from mpo.core import fields
 from mpo.core.errors import UsageError, ValidationError
 
@@ -87,7 +87,7 @@ def create(
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
     if from_ is None:
-        out.record(rows[0])
+        out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:
         out.rows(rows)
         made = sum(1 for c in result.tasks if c.created)
@@ -120,12 +120,19 @@ def list_(
                                               help="At most N tasks.")] = None,
     oldest_first: Annotated[bool, typer.Option("--oldest-first",
                                                help="Oldest first instead.")] = False,
+    sort: Annotated[str, typer.Option(
+        "--sort", metavar="ORDER", help="created (default) or score: the priority score, "
+        "highest first (docs/score.md).")] = "created",
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="With --sort score: show each task's points per term.")] = False,
     *,
     out: Output,
 ) -> None:
     """List tasks, newest first; filters combine with AND, repeated values with OR.
 
     Example: mpo list --status awaiting_approval --marketplace amazon
+
+    Example: mpo list --status approved --sort score --explain
     """
     from mpo.core.orchestrator import list_tasks
     from mpo.core.selection import TaskQuery
@@ -143,6 +150,11 @@ def list_(
         limit=limit,
         newest_first=not oldest_first,
     )
+    if sort != "created" or explain:
+        from mpo.cli.ranking import ranked_list
+
+        ranked_list(query, sort, explain, out)
+        return
     tasks = list_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
     out.rows(fields.task_row(t) for t in tasks)
 
@@ -174,6 +186,21 @@ def show(
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
     history = [fields.event_row(e) for e in events]
-    out.record(fields.task_row(task), extra={"history": history})
+    predicted = _prediction(out, task, people=True)
+    out.record(fields.task_row(task), extra={"history": history} | predicted)
+    if out.for_people and predicted:
+        p = predicted["prediction"]
+        out.console().print(f"predicted {p['predicted_hours']:g} h (p10 {p['p10_hours']:g}, "
+                            f"p90 {p['p90_hours']:g}; from {p['n']} completed tasks)")
     if out.for_people and history:
         Output(out.mode, fields.EVENT.default, wide=out.wide).rows(history, title="history")
+
+
+def _prediction(out: Output, task: Any, *, people: bool = False) -> dict[str, Any]:
+    """The effort prediction for JSON output (and a terminal, with `people`), else nothing:
+    one small read (docs/estimate.md)."""
+    if out.mode not in (Mode.JSON, Mode.JSONL) and not (people and out.for_people):
+        return {}
+    from mpo.core.predictions import prediction_extra
+
+    return prediction_extra(current().database, current().actor, task)

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
-from mpo.core.errors import ConfigError
+from mpo.core.errors import ConfigError, ValidationError
 from mpo.core.permissions import Role
+from mpo.core.score import DEFAULT_WEIGHTS, parse_weights
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
 from mpo.store import urls
@@ -110,6 +111,13 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ConfigError(f"{key}: {origin!r} is not an origin like https://dash.example")
     return origins
+def _weights(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string such as 'priority=40,age=20', got {value!r}")
+    try:
+        return parse_weights(value).text()
+    except ValidationError as exc:
+        raise ConfigError(f"{key}: {exc.message.split(': ', 1)[-1]}") from None
 
 
 @dataclass(frozen=True)
@@ -150,6 +158,9 @@ KEYS: Mapping[str, Key] = {
             "origins browsers may call `mpo serve` from; none (CORS off) by default"),
         Key("http_access_log", _text, "string (path or -)", "-", env.HTTP_ACCESS_LOG,
             "where `mpo serve` writes its JSON-lines access log; - is stderr"),
+        Key("score_weights", _weights, "string (NAME=NUMBER,...)",
+            DEFAULT_WEIGHTS, env.SCORE_WEIGHTS,
+            "weights of `mpo list --sort score` (docs/score.md)"),
     )
 }
 
@@ -171,6 +182,7 @@ class Settings:
     http_bulk_body_limit: int = 16_777_216
     http_cors_origins: tuple[str, ...] = ()
     http_access_log: str = "-"
+    score_weights: str = DEFAULT_WEIGHTS
     sources: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Dialect, Index, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from mpo.core.history_indexes import history_indexes
 from mpo.core.stats_indexes import stats_indexes
 from mpo.core.vocabulary import Category, Priority, Status, values
 
@@ -65,6 +66,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_created_by", "created_by"),
         Index("ix_task_idempotency_key", "idempotency_key", unique=True),
         *stats_indexes(),
+        *history_indexes(),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -98,6 +100,7 @@ class Task(SQLModel, table=True):
         default_factory=dict, sa_column=Column("metadata", JSON, nullable=False)
     )
     idempotency_key: str | None = Field(default=None, sa_type=String(200))
+    campaign: str | None = Field(default=None, sa_type=String(50))
 
 
 class TaskEvent(SQLModel, table=True):
@@ -159,3 +162,29 @@ class AccessDenial(SQLModel, table=True):
     principal: str | None = Field(default=None, sa_type=String(100))
     verb: str = Field(sa_type=String(30))
     reason: str = Field(sa_type=Text)
+
+
+class Subtask(SQLModel, table=True):
+    """One ordered, checkpointed step of a task (analysis, content generation, delegation);
+    its audit events are the parent task's (see docs/subtask.md)."""
+
+    __tablename__ = "subtask"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'in_progress', 'awaiting_checkpoint', 'completed', "
+            "'failed')", name="ck_subtask_status"),
+        CheckConstraint(
+            "type IN ('analysis', 'content_generation', 'delegation')", name="ck_subtask_type"),
+        Index("ix_subtask_task_position", "task_id", "position", unique=True),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    task_id: uuid.UUID = Field(foreign_key="task.id")
+    position: int
+    type: str = Field(sa_type=String(20))
+    title: str = Field(sa_type=String(200))
+    status: str = Field(default="pending", sa_type=String(20))
+    result: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(sa_type=String(100))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

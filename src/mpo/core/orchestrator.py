@@ -34,6 +34,7 @@ from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, DuplicateKey, UnitOfWork
 from mpo.core.ratelimit import RateLimits
 from mpo.core.selection import Selection, TaskQuery, prefix_bounds
+from mpo.core.subtasks import hold_open
 from mpo.core.validation import Rules, TaskDraft
 from mpo.core.vocabulary import Action, Status
 
@@ -364,6 +365,8 @@ def transition(
         t = transition_for(action)
         with (db.read() if dry_run else db.write()) as uow:
             usable, problems, errors = _select(uow, actor, action, selection)
+            if action is Action.COMPLETE:  # open subtasks hold their task (docs/subtask.md)
+                usable = hold_open(uow, usable, problems, errors)
             if problems and not skip_invalid:
                 _fail(action.value, problems, errors, len(usable) + len(problems))
             batch_id = uuid.uuid4()

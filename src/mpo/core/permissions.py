@@ -47,15 +47,18 @@ class Verb(StrEnum):
     MANAGE = "manage-principals"
     IMPORT = "import"
     BACKUP = "backup"
+    PLAN = "add-subtask"
+    WORK = "work-subtask"
+    REVIEW = "review-checkpoint"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW})
 
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
-    Role.AGENT: frozenset({Verb.CREATE}) | _READ,
-    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT}) | _READ,
+    Role.AGENT: frozenset({Verb.CREATE, Verb.WORK}) | _READ,
+    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.PLAN, Verb.WORK}) | _READ,
     Role.ADMIN: frozenset(Verb),
-    Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE}) | _READ,
+    Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE, Verb.REVIEW}) | _READ,
     Role.VIEWER: frozenset({Verb.STATS, Verb.LOG}) | _READ,
 }
 

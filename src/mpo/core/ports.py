@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mpo.core.dashboard import Oldest
-    from mpo.core.models import Principal, Task, TaskEvent
+    from mpo.core.estimate import History
+    from mpo.core.models import Principal, Subtask, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
 
@@ -119,6 +120,37 @@ class TransferStore(Protocol):
     def flush(self) -> None: ...
 
     def after_import(self) -> None: ...
+class HistoryQueries(Protocol):
+    """Small indexed reads of past work: effort ratios, decisions, speed, campaigns."""
+
+    def ratios(self, *, agent: str, marketplace: str, category: str,
+               scope: str | None = None, limit: int = ...) -> History: ...
+
+    def decisions(self, agents: Sequence[str]) -> dict[str, tuple[int, int]]: ...
+
+    def execution(self, since: datetime, until: datetime,
+                  marketplaces: Sequence[str] = ()) -> dict[str, tuple[int, float]]: ...
+
+    def campaigns(self, name: str | None = None, scope: str | None = None
+                  ) -> list[tuple[str, str, int, float, float]]: ...
+
+
+class SubtaskRepository(Protocol):
+    """Subtasks: ordered reads and conditional status changes."""
+
+    def add(self, subtask: Subtask) -> None: ...
+
+    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> list[Subtask]: ...
+
+    def of_task(self, task_id: uuid.UUID) -> list[Subtask]: ...
+
+    def last_position(self, task_id: uuid.UUID) -> int: ...
+
+    def open_counts(self, task_ids: Sequence[uuid.UUID],
+                    closed: Sequence[str]) -> dict[uuid.UUID, int]: ...
+
+    def move(self, subtask_id: uuid.UUID, expected: str, target: str,
+             values: dict[str, Any]) -> bool: ...
 
 
 class PrincipalRepository(Protocol):
@@ -168,6 +200,12 @@ class UnitOfWork(Protocol):
 
     @property
     def distributions(self) -> DistributionQueries: ...
+
+    @property
+    def history(self) -> HistoryQueries: ...
+
+    @property
+    def subtasks(self) -> SubtaskRepository: ...
 
     def commit(self) -> None: ...
 

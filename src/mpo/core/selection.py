@@ -38,6 +38,7 @@ class TaskQuery:
     categories: tuple[str, ...] = ()
     created_by: tuple[str, ...] = ()
     assigned_to: tuple[str, ...] = ()
+    campaigns: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = None
@@ -58,12 +59,14 @@ class Selection:
     categories: tuple[str, ...] = ()
     created_by: tuple[str, ...] = ()
     all: bool = False
+    campaigns: tuple[str, ...] = ()
 
     @property
     def by_filter(self) -> bool:
         """Whether tasks are chosen by filters rather than by ids."""
         return bool(
             self.all or self.marketplaces or self.priorities or self.categories or self.created_by
+            or self.campaigns
         )
 
     def check(self) -> None:
@@ -71,13 +74,13 @@ class Selection:
         if self.refs and self.by_filter:
             raise UsageError(
                 "give task ids or filters (--marketplace, --priority, --category, "
-                "--created-by, --all), not both"
+                "--created-by, --campaign, --all), not both"
             )
         if not self.refs and not self.by_filter:
             raise UsageError(
                 "no tasks selected: give task ids (unique prefixes of 4+ characters), "
                 "'-' to read ids from stdin, or a filter: --marketplace, --priority, "
-                "--category, --created-by, --all"
+                "--category, --created-by, --campaign, --all"
             )
 
     def query(self, status: str) -> TaskQuery:
@@ -88,5 +91,6 @@ class Selection:
             priorities=self.priorities,
             categories=self.categories,
             created_by=self.created_by,
+            campaigns=self.campaigns,
             newest_first=False,
         )

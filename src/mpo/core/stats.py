@@ -211,4 +211,5 @@ def stats(
     query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
     with db.read() as uow:
         aggregates = uow.stats.aggregate(query)
-    return Report(query, aggregates, now, age)
+        execution = uow.history.execution(window.since, window.until, query.marketplaces)
+    return Report(query, aggregates, now, age, execution)

@@ -6,10 +6,12 @@ Every ratio of an empty window is None (JSON null), never 0 and never a division
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from mpo.core import health
 from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.vocabulary import Status, values
 
@@ -53,6 +55,8 @@ class Report:
     aggregates: Aggregates
     generated_at: datetime
     backlog_age: timedelta
+    #: (completed, mean started-to-completed hours) per agent, for `health`.
+    execution: Mapping[str, tuple[int, float]] = field(default_factory=dict)
 
     def row(self, tally: Tally, span_days: float) -> dict[str, Any]:
         """A group (or the whole selection) as a row of derived metrics."""
@@ -148,5 +152,8 @@ class Report:
             "volume": [{"day": d.isoformat(), "marketplace": m, "created": n}
                        for d, m, n in a.volume],
             "agents": [self.row(t, window.length_days) for t in a.agents],
+            "health": [h.as_dict() for h in health.agents(
+                {t.key or "": (t.approved, t.rejected, t.started, t.completed)
+                 for t in a.agents}, self.execution)],
             "groups": self.group_rows(),
         }

@@ -151,6 +151,21 @@ def plain(doc: Doc, stream: IO[str]) -> None:
         for label, n in rows:
             write(f"{label.ljust(label_width)}  {n:>{count_width},}  {bar(n, top, char='#')}\n")
     _plain_table(stream, "agents", "agent", doc, doc["agents"], AGENT_COLUMNS)
+    write("\nagent health\n")
+    _aligned(stream, list(HEALTH_HEADER), health_rows(doc))
+
+
+#: The agent health table (docs/stats.md, "Agent health").
+HEALTH_HEADER = ("agent", "score", "band", "approval", "completion", "speed", "exec h",
+                 "bottleneck")
+
+
+def health_rows(doc: Doc) -> list[list[str]]:
+    """One row of cells per agent of the document's `health` list."""
+    return [[h["agent"], cell(h["score"], "f"), h["band"] or "-", pct(h["approval_rate"]),
+             pct(h["completion_rate"]), cell(h["speed"], "f"),
+             cell(h["mean_execution_hours"], "f"), "yes" if h["bottleneck"] else ""]
+            for h in doc.get("health", [])]
 
 
 def _plain_table(stream: IO[str], title: str, first: str, doc: Doc, rows: Sequence[Doc],

@@ -21,10 +21,12 @@ from mpo.store.dashboard_queries import SqlDashboardQueries
 from mpo.store.distribution_queries import SqlDistributions
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.group_commit import COMMITTED, GroupCommit
+from mpo.store.history import SqlHistoryQueries
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
+from mpo.store.subtasks import SqlSubtaskRepository
 from mpo.store.transfer import SqlTransfer
 
 if TYPE_CHECKING:
@@ -42,6 +44,8 @@ class SqlUnitOfWork:
         self.dashboard = SqlDashboardQueries(session)
         self.transfer = SqlTransfer(session)
         self.distributions = SqlDistributions(session)
+        self.history = SqlHistoryQueries(session)
+        self.subtasks = SqlSubtaskRepository(session)
         self.committed = False
 
     def commit(self) -> None:

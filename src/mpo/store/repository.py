@@ -136,6 +136,7 @@ def _filtered(stmt: _S, query: TaskQuery) -> _S:
         (Task.category, query.categories),
         (Task.created_by, query.created_by),
         (Task.assigned_to, query.assigned_to),
+        (Task.campaign, query.campaigns),
     ):
         if allowed:
             stmt = stmt.where(col(column).in_(allowed))

@@ -1,0 +1,99 @@
+"""`mpo campaign`: fan one piece of work out to many marketplaces, and follow it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mpo.cli import completion_values as values
+from mpo.cli.context import current
+from mpo.cli.options import output_options, split
+from mpo.cli.output import Output, message
+from mpo.core import fields
+from mpo.core.campaign import CAMPAIGN
+
+app = typer.Typer()
+campaign_app = typer.Typer(help="Campaigns: one task per marketplace, followed as one.",
+                           no_args_is_help=True)
+app.add_typer(campaign_app, name="campaign", rich_help_panel="Tasks")
+
+
+@campaign_app.command("create")
+@output_options(fields.TASK)
+def create(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The campaign's name (unique).")],
+    marketplaces: Annotated[list[str], typer.Option(
+        "--marketplaces", "-m", help="Marketplaces, comma-separated or repeated: one task "
+        "each, created by marketplace-<name>.", autocompletion=values.marketplaces)],
+    title: Annotated[str | None, typer.Option("--title", "-t", help="1-200 characters.")] = None,
+    description: Annotated[str | None, typer.Option(
+        "--description", "-d", help="Up to 5,000 characters.")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
+        autocompletion=values.categories)] = None,
+    priority: Annotated[str | None, typer.Option(
+        "--priority", "-p", help="high, medium (default) or low.",
+        autocompletion=values.priorities)] = None,
+    estimated_hours: Annotated[float | None, typer.Option(
+        "--estimated-hours", "-e", help="Per task: more than 0, at most 1,000.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", help="A tag; repeatable or comma-separated (campaign:NAME is added).")] = None,
+    metadata: Annotated[str | None, typer.Option(
+        "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+    *,
+    out: Output,
+) -> None:
+    """Create one task per marketplace, in one transaction (master and admin).
+
+    Example: mpo campaign create black-friday -m amazon,shopee -t "Bundles" -c scaling -e 6
+    """
+    from mpo.core.campaign import create_campaign
+
+    app_ctx = current()
+    task_fields: dict[str, Any] = {
+        k: v for k, v in {
+            "title": title, "description": description, "category": category,
+            "priority": priority, "estimated_hours": estimated_hours,
+            "tags": list(split(tag)) or None, "metadata": metadata,
+        }.items() if v is not None
+    }
+    tasks = create_campaign(app_ctx.database, app_ctx.actor, name, split(marketplaces),
+                            task_fields, app_ctx.settings.rules)
+    out.rows(fields.task_row(t) for t in tasks)
+    message(f"campaign {name}: created {len(tasks)} tasks")
+
+
+@campaign_app.command("show")
+@output_options(CAMPAIGN)
+def show(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The campaign's name.")],
+    *,
+    out: Output,
+) -> None:
+    """Show a campaign's progress per status, its hours, and its tasks.
+
+    Example: mpo campaign show black-friday
+    """
+    from mpo.core.campaign import show_campaign
+
+    app_ctx = current()
+    rollup, tasks = show_campaign(app_ctx.database, app_ctx.actor, name)
+    rows = [fields.task_row(t) for t in tasks]
+    out.record(rollup.row(), extra={"tasks": rows})
+    if out.for_people:
+        Output(out.mode, ("id", "marketplace", "status", "estimated_hours", "actual_hours",
+                          "assigned_to")).rows(rows, title="tasks")
+
+
+@campaign_app.command("list")
+@output_options(CAMPAIGN)
+def list_(*, out: Output) -> None:
+    """List campaigns with their tasks per status and progress.
+
+    Example: mpo campaign list --json
+    """
+    from mpo.core.campaign import list_campaigns
+
+    app_ctx = current()
+    out.rows(r.row() for r in list_campaigns(app_ctx.database, app_ctx.actor))

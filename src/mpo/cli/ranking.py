@@ -1,0 +1,35 @@
+"""`mpo list --sort score [--explain]`: render the ranked tasks (the list command parses)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mpo.cli.context import current
+from mpo.cli.output import Mode, Output
+from mpo.core import fields, validation
+from mpo.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from mpo.core.selection import TaskQuery
+
+ORDERS = ("created", "score")
+
+
+def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None:
+    """Tasks by score, as task rows, or with `explain` as points per term."""
+    from mpo.core.ranking import EXPLAINED, explained_row, rank_tasks
+    from mpo.core.score import parse_weights
+
+    validation.one_of("sort", sort, ORDERS)
+    if sort != "score":
+        raise UsageError("list: --explain needs --sort score")
+    app_ctx = current()
+    weights = parse_weights(app_ctx.settings.score_weights)
+    ranked = rank_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules,
+                        weights)
+    if not explain:
+        out.rows(fields.task_row(r.task) for r in ranked)
+        return
+    programs = out.mode in (Mode.JSON, Mode.JSONL, Mode.CSV)
+    Output(out.mode, EXPLAINED.pick(None, everything=programs)).rows(
+        explained_row(r) for r in ranked)

@@ -1,0 +1,164 @@
+"""Campaigns: one piece of work fanned out as one task per marketplace, each created in the
+name of that marketplace's agent, in one transaction (docs/campaign.md).
+
+A campaign is its tasks: they carry its name in `task.campaign` (and a `campaign:NAME`
+tag), and every figure of `campaign show` and `campaign list` is summed from them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from mpo.core import permissions, validation
+from mpo.core.errors import Conflict, NotFound, UsageError, ValidationError
+from mpo.core.fields import FieldSet
+from mpo.core.permissions import Actor, Role, Verb
+from mpo.core.selection import TaskQuery
+from mpo.core.vocabulary import Action, Status, agent_name, values
+
+if TYPE_CHECKING:
+    from mpo.core.models import Task
+    from mpo.core.ports import Database
+    from mpo.core.validation import Rules
+
+NAME_MAX = 40
+TAG_PREFIX = "campaign:"
+
+CAMPAIGN = FieldSet(
+    "campaign",
+    all=("campaign", "total", *values(Status), "estimated_hours", "actual_hours", "progress"),
+    default=("campaign", "total", "pending", "awaiting_approval", "approved", "in_progress",
+             "completed", "rejected", "progress"),
+)
+
+
+def campaign_name(value: object) -> str:
+    """A campaign name: like a principal name, at most 40 characters."""
+    name = validation.name("campaign", value)
+    if len(name) > NAME_MAX:
+        raise ValidationError("campaign", f"must be at most {NAME_MAX} characters")
+    return name
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A campaign's tasks per status, and their hours estimated and spent."""
+
+    name: str
+    statuses: Mapping[str, int]
+    estimated_hours: float
+    actual_hours: float
+
+    @property
+    def tasks(self) -> int:
+        """How many tasks the campaign has."""
+        return sum(self.statuses.values())
+
+    def row(self) -> dict[str, Any]:
+        """The campaign as a row of `CAMPAIGN` fields; `progress` is the completed share
+        of the tasks not rejected."""
+        live = self.tasks - self.statuses.get(Status.REJECTED.value, 0)
+        done = self.statuses.get(Status.COMPLETED.value, 0)
+        return {"campaign": self.name, "total": self.tasks,
+                **{s: self.statuses.get(s, 0) for s in values(Status)},
+                "estimated_hours": round(self.estimated_hours, 2),
+                "actual_hours": round(self.actual_hours, 2),
+                "progress": round(done / live, 4) if live else None}
+
+
+def _rollups(rows: Sequence[tuple[str, str, int, float, float]]) -> list[Rollup]:
+    grouped: dict[str, tuple[dict[str, int], float, float]] = {}
+    for name, status, n, estimated, actual in rows:
+        counts, est, act = grouped.get(name, ({}, 0.0, 0.0))
+        counts[status] = n
+        grouped[name] = (counts, est + estimated, act + actual)
+    return [Rollup(name, counts, est, act) for name, (counts, est, act) in grouped.items()]
+
+
+def create_campaign(
+    db: Database,
+    actor: Actor,
+    name: str,
+    marketplaces: Sequence[str],
+    fields: Mapping[str, Any],
+    rules: Rules,
+    *,
+    clock: Callable[[], datetime] | None = None,
+) -> list[Task]:
+    """One task per marketplace, created by `marketplace-<name>`, all or none."""
+    from mpo.core.identity import refusals_recorded
+    from mpo.core.models import Task, TaskEvent, utcnow
+
+    with refusals_recorded(db, actor, Verb.CREATE):
+        permissions.require(actor, Verb.CREATE)
+        name = campaign_name(name)
+        chosen = list(dict.fromkeys(marketplaces))
+        if not chosen:
+            raise UsageError("campaign create: give --marketplaces, e.g. amazon,shopee")
+        for key in ("marketplace", "created_by", "idempotency_key"):
+            if key in fields:
+                raise UsageError(f"campaign create: {key} is set per marketplace; leave it out")
+        drafts = []
+        for marketplace in chosen:
+            validation.one_of("marketplaces", marketplace, list(rules.marketplaces))
+            tags = [*(fields.get("tags") or []), f"{TAG_PREFIX}{name}"]
+            raw = dict(fields) | {"marketplace": marketplace, "tags": tags,
+                                  "created_by": agent_name(marketplace)}
+            data, on_behalf_of = permissions.creation(actor, raw)
+            drafts.append((validation.draft(data, rules), on_behalf_of))
+        with db.write() as uow:
+            if uow.history.campaigns(name):
+                raise Conflict(f"campaign {name} exists; choose another name")
+            now, batch_id = (clock or utcnow)(), uuid.uuid4()
+            tasks, events = [], []
+            for draft, on_behalf_of in drafts:
+                task = Task(marketplace=draft.marketplace, created_by=draft.created_by,
+                            title=draft.title, description=draft.description,
+                            category=draft.category, status=Status.PENDING.value,
+                            priority=draft.priority, estimated_hours=draft.estimated_hours,
+                            created_at=now, tags=list(draft.tags), meta=dict(draft.metadata),
+                            campaign=name)
+                uow.tasks.add(task)
+                tasks.append(task)
+                payload = {"campaign": name} | (
+                    {"on_behalf_of": on_behalf_of} if on_behalf_of else {})
+                events.append(TaskEvent(
+                    task_id=task.id, batch_id=batch_id, actor=actor.name,
+                    action=Action.CREATE.value, from_status=None,
+                    to_status=Status.PENDING.value, at=now, payload=payload))
+            uow.tasks.add_events(events)
+            uow.commit()
+        return tasks
+
+
+def _scope(actor: Actor) -> str | None:
+    return actor.marketplace if actor.role is Role.AGENT else None
+
+
+def show_campaign(db: Database, actor: Actor, name: str) -> tuple[Rollup, list[Task]]:
+    """A campaign's roll-up and its tasks, oldest first."""
+    from mpo.core.identity import refusals_recorded
+
+    with refusals_recorded(db, actor, Verb.LIST):
+        permissions.require(actor, Verb.LIST)
+        name = campaign_name(name)
+        query = permissions.scope(actor, TaskQuery(campaigns=(name,), newest_first=False))
+        with db.read() as uow:
+            found = _rollups(uow.history.campaigns(name, _scope(actor)))
+            if not found:
+                raise NotFound(f"no campaign named {name}")
+            return found[0], uow.tasks.find(query)
+
+
+def list_campaigns(db: Database, actor: Actor) -> list[Rollup]:
+    """Every campaign's roll-up, by name."""
+    from mpo.core.identity import refusals_recorded
+
+    with refusals_recorded(db, actor, Verb.LIST):
+        permissions.require(actor, Verb.LIST)
+        with db.read() as uow:
+            return _rollups(uow.history.campaigns(None, _scope(actor)))

@@ -1,0 +1,34 @@
+"""Indexes for effort prediction, agent approval rates and campaigns (migration 0006),
+declared here once for the models.
+
+All but the campaign index are partial: a task enters them only when it is completed or
+decided, so `mpo create` pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, text
+
+COMPLETED = "completed_at IS NOT NULL"
+DECIDED = "approved_at IS NOT NULL OR rejected_at IS NOT NULL"
+
+
+def history_indexes() -> list[Index]:
+    """The indexes of migration 0006: each serves one query of `mpo.store.history`."""
+    completed = text(COMPLETED)
+    decided = text(DECIDED)
+    return [
+        # the most recent completed tasks of an agent in a category (effort prediction)
+        Index("ix_task_history_agent", "created_by", "category", "completed_at",
+              "marketplace", "estimated_hours", "actual_hours", sqlite_where=completed,
+              postgresql_where=completed),
+        # ... of a marketplace in a category, and of a marketplace (an agent's whole
+        # history): led by the marketplace, in completion order, the category filtered
+        Index("ix_task_history_marketplace", "marketplace", "completed_at", "category",
+              "estimated_hours", "actual_hours", sqlite_where=completed,
+              postgresql_where=completed),
+        # approval rate per agent (priority score), read from the index alone
+        Index("ix_task_agent_decisions", "created_by", "approved_at", "rejected_at",
+              sqlite_where=decided, postgresql_where=decided),
+        Index("ix_task_campaign", "campaign", "status"),
+    ]
