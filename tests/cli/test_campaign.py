@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from tests import readback
+from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 from tests.store.test_rls import _conninfo
 
@@ -18,9 +19,19 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 FIELDS = ("-t", "Black Friday bundles", "-c", "scaling", "-e", "6", "--tag", "q4")
 
 
+def master(runner: MpoRunner, *marketplaces: str) -> dict[str, str]:
+    """The agents a campaign creates for, and the master who starts it: whoever records a
+    task may not approve it, so the admin decides what the master started."""
+    for marketplace in marketplaces:
+        agent_token(runner, marketplace)
+    token = runner.json("principal", "add", "orchestrator", "--role", "master")["token"]
+    return {"MPO_TOKEN": token}
+
+
 def test_a_campaign_fans_out_and_rolls_up(runner: MpoRunner, initialised: str) -> None:
+    as_master = master(runner, "amazon", "shopee", "kaway")
     made = runner.json("campaign", "create", "bf", "-m", "amazon,shopee", "-m", "kaway",
-                       *FIELDS)
+                       *FIELDS, env=as_master)
     assert [(t["marketplace"], t["created_by"]) for t in made] == [
         ("amazon", "marketplace-amazon"), ("shopee", "marketplace-shopee"),
         ("kaway", "marketplace-kaway")]
@@ -28,7 +39,7 @@ def test_a_campaign_fans_out_and_rolls_up(runner: MpoRunner, initialised: str) -
     rows = readback.fetch(initialised, "SELECT campaign, count(*) AS n FROM task "
                                        "GROUP BY campaign")
     assert rows == [{"campaign": "bf", "n": 3}]
-    runner.json("campaign", "create", "other", "-m", "amazon", *FIELDS)
+    runner.json("campaign", "create", "other", "-m", "amazon", *FIELDS, env=as_master)
     # batch verbs select by campaign
     assert len(runner.json("submit", "--campaign", "bf")) == 3
     amazon = made[0]["id"]
@@ -47,6 +58,8 @@ def test_a_campaign_fans_out_and_rolls_up(runner: MpoRunner, initialised: str) -
 
 @SQLITE_ONLY  # refusals happen before the database matters
 def test_bad_campaigns_change_nothing(runner: MpoRunner, initialised: str) -> None:
+    agent_token(runner, "amazon")
+    agent_token(runner, "shopee")
     assert runner("campaign", "create", "bf", "-m", "amazon", *FIELDS).exit_code == 0
     again = runner("campaign", "create", "bf", "-m", "shopee", *FIELDS)
     assert again.exit_code == 5 and "exists" in again.stderr
@@ -79,6 +92,7 @@ def test_an_agent_may_not_start_a_campaign_under_rls(runner: MpoRunner,
     token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
                         "--marketplace", "amazon")["token"]
     agent = {"MPO_TOKEN": token}
+    agent_token(runner, "shopee")
     refused = runner("campaign", "create", "bf", "-m", "amazon,shopee", *FIELDS, env=agent)
     assert refused.exit_code == 4 and "marketplace amazon" in refused.stderr
     assert runner.json("campaign", "create", "bf", "-m", "amazon,shopee", *FIELDS)

@@ -10,16 +10,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.cli.steps import task_in
 from tests.conftest import MpoRunner
 from tests.store.test_rls import _conninfo
 
 
-def _approved_task(runner: MpoRunner, env: dict[str, str] | None = None) -> str:
-    task = runner.json("create", "-m", "amazon", "-t", "Bundles", "-c", "analysis", "-e", "3",
-                       "--created-by", "marketplace-amazon")["id"]
-    for verb in ("submit", "approve"):
-        assert runner(verb, task).exit_code == 0
-    return str(task)
+def _approved_task(runner: MpoRunner) -> str:
+    """A task the amazon agent proposed and the admin approved."""
+    return task_in(runner, "approved", "Bundles")
 
 
 def test_a_checkpointed_subtask_from_the_command_line(runner: MpoRunner,

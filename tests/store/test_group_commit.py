@@ -13,13 +13,14 @@ from mpo.core.models import Task
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests import readback
-from tests.builders import ADMIN, RULES, draft
+from tests.builders import ADMIN, RULES, draft, proposer
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_concurrent_writers_share_commits_and_every_unit_lands(database_url: str) -> None:
     upgrade(database_url)
+    proposer(SqlDatabase(database_url))
     db = SqlDatabase.shared(database_url)
     seen: list[int] = []
 
@@ -40,6 +41,7 @@ def test_concurrent_writers_share_commits_and_every_unit_lands(database_url: str
 
 def test_a_failing_unit_rolls_back_alone(database_url: str) -> None:
     upgrade(database_url)
+    proposer(SqlDatabase(database_url))
     db = SqlDatabase.shared(database_url)
     orchestrator.create_tasks(db, ADMIN, [("task", draft(title="kept"))], RULES)
     with pytest.raises(ValidationError), db.write() as uow:
