@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
+
+#: Ids per `IN (...)` list: far below SQLite's 32,766 bound parameters, and few round trips.
+CHUNK = 5_000
+#: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
+_TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
+    for column in attr.columns
+)
+#: Core (not ORM) inserts: plain executemany with column names, no unit-of-work flush.
+_TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
+_EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 class SqlTaskRepository:
@@ -22,6 +40,68 @@ class SqlTaskRepository:
 
     def add(self, task: Task) -> None:
         self.session.add(task)
+
+    def add_many(self, tasks: Sequence[Task]) -> None:
+        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
+        if not tasks:
+            return
+        states = [vars(task) for task in tasks]
+        # Columns NULL in every row are left out: fewer values for the driver to convert.
+        used = [(column, attr) for column, attr in _TASK_COLUMNS
+                if any(state[attr] is not None for state in states)]
+        rows = [{column: state[attr] for column, attr in used} for state in states]
+        self.session.execute(insert(_TASK_TABLE), rows)
+
+    def log(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Append audit events given as column values, in one executemany."""
+        if events:
+            unused = [k for k in events[0] if all(e[k] is None for e in events)]
+            rows = [{k: v for k, v in e.items() if k not in unused} for e in events]
+            self.session.execute(insert(_EVENT_TABLE), rows)
+
+    def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]:
+        found: list[Task] = []
+        for part in chunks(ids):
+            found.extend(self.session.scalars(select(Task).where(col(Task.id).in_(part))))
+        return found
+
+    def by_idempotency_keys(self, keys: Sequence[str]) -> dict[str, Task]:
+        found: dict[str, Task] = {}
+        for part in chunks(keys):
+            stmt = select(Task).where(col(Task.idempotency_key).in_(part))
+            found.update((t.idempotency_key, t) for t in self.session.scalars(stmt)
+                         if t.idempotency_key is not None)
+        return found
+
+    def statuses_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        found: dict[uuid.UUID, str] = {}
+        for part in chunks(ids):
+            stmt = select(col(Task.id), col(Task.status)).where(col(Task.id).in_(part))
+            found.update((row[0], row[1]) for row in self.session.execute(stmt))
+        return found
+
+    def move_many(
+        self,
+        ids: Sequence[uuid.UUID],
+        sources: Sequence[str],
+        target: str,
+        values: dict[str, Any],
+    ) -> set[uuid.UUID]:
+        """`UPDATE … WHERE id IN (…) AND status IN (sources) RETURNING id`, per chunk of ids.
+
+        Plain row-wise UPDATEs (row triggers see each row); returns the ids it moved.
+        """
+        moved: set[uuid.UUID] = set()
+        for part in chunks(ids):
+            stmt = (
+                update(Task)
+                .where(col(Task.id).in_(part), col(Task.status).in_(sources))
+                .values(status=target, **values)
+                .returning(col(Task.id))
+                .execution_options(synchronize_session=False)
+            )
+            moved.update(self.session.scalars(stmt))
+        return moved
 
     def get(self, task_id: uuid.UUID) -> Task | None:
         return self.session.get(Task, task_id)
