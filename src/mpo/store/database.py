@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
@@ -21,10 +22,11 @@ from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
-from mpo.store.stats_queries import SqlStatsQueries
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from mpo.store.stats_queries import SqlStatsQueries
 
 
 class SqlUnitOfWork:
@@ -34,8 +36,14 @@ class SqlUnitOfWork:
         self.session = session
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
-        self.stats = SqlStatsQueries(session)
         self.committed = False
+
+    @cached_property
+    def stats(self) -> SqlStatsQueries:
+        """The stats queries, imported only by the commands that read them."""
+        from mpo.store.stats_queries import SqlStatsQueries
+
+        return SqlStatsQueries(self.session)
 
     def commit(self) -> None:
         self.session.commit()

@@ -43,6 +43,10 @@ def make_engine(url: str, *, create: bool = False) -> Engine:
             raise DatabaseError(
                 "PostgreSQL needs the psycopg driver: pip install 'mpo[postgres]'"
             ) from None
+        from mpo.core.models import Task
+        from mpo.core.stats_indexes import with_postgresql_options
+
+        with_postgresql_options(Task.__table__.indexes)  # type: ignore[attr-defined]
         return create_engine(
             url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}
         )
