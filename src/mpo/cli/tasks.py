@@ -120,14 +120,26 @@ def list_(
                                               help="At most N tasks.")] = None,
     oldest_first: Annotated[bool, typer.Option("--oldest-first",
                                                help="Oldest first instead.")] = False,
+    search: Annotated[str | None, typer.Option(
+        "--search", "-q", metavar="WORDS",
+        help="Tasks whose title, description or tags hold every word, best match first.")
+    ] = None,
+    page: Annotated[bool, typer.Option(
+        "--page", help="Paged output for scripts: --json prints {\"tasks\": [...], "
+        "\"next_cursor\": ...}, --jsonl ends with a {\"next_cursor\": ...} line.")] = False,
+    after: Annotated[str | None, typer.Option(
+        "--after", metavar="CURSOR",
+        help="The page after CURSOR (a next_cursor printed before); implies --page.")
+    ] = None,
     *,
     out: Output,
 ) -> None:
     """List tasks, newest first; filters combine with AND, repeated values with OR.
 
-    Example: mpo list --status awaiting_approval --marketplace amazon
+    Example: mpo list --status awaiting_approval --marketplace amazon --search "geo titles"
     """
-    from mpo.core.orchestrator import list_tasks
+    from mpo.core.listing import list_page
+    from mpo.core.paging import decode, terms
     from mpo.core.selection import TaskQuery
 
     app_ctx = current()
@@ -142,9 +154,15 @@ def list_(
         until=instant("until", until),
         limit=limit,
         newest_first=not oldest_first,
+        search=terms(search) if search is not None else (),
+        after=decode(after) if after is not None else None,
     )
-    tasks = list_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
-    out.rows(fields.task_row(t) for t in tasks)
+    result = list_page(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
+    rows = (fields.task_row(t) for t in result.tasks)
+    if page or after is not None:
+        out.page(rows, result.next_cursor.encode() if result.next_cursor else None)
+    else:
+        out.rows(rows)
 
 
 def instant(field: str, text: str | None) -> Any:

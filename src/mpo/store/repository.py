@@ -7,11 +7,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, insert, or_, select, update
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
+from mpo.store.search import matching
 
 #: Ids per `IN (...)` list: far below SQLite's 32,766 bound parameters, and few round trips.
 CHUNK = 5_000
@@ -130,9 +131,20 @@ class SqlTaskRepository:
             stmt = stmt.where(col(Task.created_at) >= query.since)
         if query.until is not None:
             stmt = stmt.where(col(Task.created_at) < query.until)
-        created = col(Task.created_at)
-        stmt = stmt.order_by(created.desc() if query.newest_first else created.asc(),
-                             col(Task.id))
+        created, task_id = col(Task.created_at), col(Task.id)
+        if query.after is not None:
+            # Keyset paging: strictly after the last task shown, in the list's order.
+            at, last = query.after.created_at, query.after.id
+            stmt = stmt.where(
+                or_(created < at, and_(created == at, task_id < last)) if query.newest_first
+                else or_(created > at, and_(created == at, task_id > last)))
+        order: list[ColumnElement[Any]] = (
+            [created.desc(), task_id.desc()] if query.newest_first
+            else [created.asc(), task_id.asc()])
+        if query.search:
+            stmt, rank = matching(stmt, query.search, self.session.get_bind().dialect.name)
+            order.insert(0, rank)
+        stmt = stmt.order_by(*order)
         if query.limit is not None:
             stmt = stmt.limit(query.limit)
         return list(self.session.scalars(stmt))
