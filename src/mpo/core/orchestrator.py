@@ -136,6 +136,14 @@ def create_tasks(
         if not items:
             raise UsageError("create: no tasks given")
         if problems and not skip_invalid:
+            with db.read() as uow:  # name the reused keys too, not only the invalid items
+                for label, draft, _ in drafts:
+                    existing = _reused(uow.tasks.by_idempotency_keys, draft)
+                    if existing is not None:
+                        problems.append(_problem(label, existing))
+                        errors.append(existing)
+            order = {label: n for n, (label, _) in enumerate(items)}
+            problems.sort(key=lambda p: order.get(p.item, 0))
             _fail("create", problems, errors, len(items))
         # A concurrent create with the same idempotency key can win between our lookup and our
         # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
@@ -155,6 +163,25 @@ def _content(task: Task) -> dict[str, Any]:
     """A stored task's content, in the shape `TaskDraft.content()` compares against."""
     row = fields.task_row(task)
     return {key: row[key] for key in validation.CONTENT_KEYS}
+
+
+def _conflict(existing: Task) -> IdempotencyConflict:
+    return IdempotencyConflict(
+        f"idempotency_key {existing.idempotency_key!r} was used for task {existing.id} "
+        "with different content"
+    )
+
+
+def _reused(
+    lookup: Callable[[Sequence[str]], dict[str, Task]], draft: TaskDraft
+) -> IdempotencyConflict | None:
+    """The conflict if `draft`'s idempotency key names a stored task of other content."""
+    if draft.idempotency_key is None:
+        return None
+    existing = lookup([draft.idempotency_key]).get(draft.idempotency_key)
+    if existing is None or _content(existing) == draft.content():
+        return None
+    return _conflict(existing)
 
 
 def _insert(
@@ -181,10 +208,7 @@ def _insert(
         existing = by_key.get(key) if key is not None else None
         if existing is not None:
             if _content(existing) != draft.content():
-                exc = IdempotencyConflict(
-                    f"idempotency_key {key!r} was used for task {existing.id} "
-                    "with different content"
-                )
+                exc = _conflict(existing)
                 problems.append(_problem(label, exc))
                 errors.append(exc)
             else:

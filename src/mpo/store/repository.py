@@ -27,8 +27,9 @@ _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
 
 
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    """`items` in slices of at most `size`."""
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `CHUNK`."""
+    size = CHUNK
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
