@@ -65,6 +65,8 @@ class Task(SQLModel, table=True):
         # index entries instead of sorting all of X's tasks (issue 11).
         Index("ix_task_assigned_to_created_at", "assigned_to", "created_at"),
         Index("ix_task_created_by_created_at", "created_by", "created_at"),
+        Index("ix_task_priority_created_at", "priority", "created_at"),
+        Index("ix_task_category_created_at", "category", "created_at"),
         Index("ix_task_idempotency_key", "idempotency_key", unique=True),
         *stats_indexes(),
     )
