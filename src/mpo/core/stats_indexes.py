@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Index, text
 
+from mpo.core.vocabulary import Status
+
 #: When a task was approved or rejected (it never is both).
 DECIDED_AT = "coalesce(approved_at, rejected_at)"
 
@@ -75,9 +77,9 @@ def stats_indexes() -> list[Index]:
         stamped("ix_task_completed_at", "completed_at", "marketplace", "estimated_hours",
                 "actual_hours"),
         stamped("ix_task_awaiting_since", "submitted_at", "marketplace",
-                where="status = 'awaiting_approval'"),
+                where=f"status = '{Status.AWAITING_APPROVAL.value}'"),
         stamped("ix_task_in_progress_since", "started_at", "marketplace",
-                where="status = 'in_progress'"),
+                where=f"status = '{Status.IN_PROGRESS.value}'"),
         sqlite_only(Index("ix_task_stats_cube", *STATS_CUBE)),
         *(sqlite_only(Index(name, text(value), text(stamp), "marketplace"))
           for name, value, stamp in SQLITE_ORDERED.values()),
