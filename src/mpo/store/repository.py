@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, CursorResult, Table, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, and_, or_, select, update
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
@@ -21,7 +21,7 @@ _TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
     for column in attr.columns
 )
-#: Core (not ORM) inserts: plain executemany with column names, no unit-of-work flush.
+#: The tables bulk inserts write to, past the ORM's unit of work.
 _TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
 _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 T = TypeVar("T")
@@ -51,15 +51,34 @@ class SqlTaskRepository:
         # Columns NULL in every row are left out: fewer values for the driver to convert.
         used = [(column, attr) for column, attr in _TASK_COLUMNS
                 if any(state[attr] is not None for state in states)]
-        rows = [{column: state[attr] for column, attr in used} for state in states]
-        self.session.execute(insert(_TASK_TABLE), rows)
+        self._executemany(_TASK_TABLE, [column for column, _ in used],
+                          [[state[attr] for _, attr in used] for state in states])
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
         if events:
-            unused = [k for k in events[0] if all(e[k] is None for e in events)]
-            rows = [{k: v for k, v in e.items() if k not in unused} for e in events]
-            self.session.execute(insert(_EVENT_TABLE), rows)
+            names = [k for k in events[0] if any(e[k] is not None for e in events)]
+            self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
+
+    def _executemany(self, table: Table, names: list[str], rows: list[list[Any]]) -> None:
+        """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
+
+        Values are converted by the columns' own types, as SQLAlchemy stores them, but
+        without its per-row parameter bookkeeping, which cost more than the insert itself.
+        """
+        connection = self.session.connection()
+        dialect = connection.dialect
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in names]
+        convert = [(n, process) for n, process in enumerate(processors) if process is not None]
+        for row in rows:
+            for n, process in convert:
+                row[n] = process(row[n])
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(mark for _ in names)})",
+            [tuple(row) for row in rows])
 
     def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]:
         found: list[Task] = []
