@@ -142,16 +142,19 @@ def main() -> None:
     print(f"{'command':<30}{'wall s':>9}{'cpu s':>9}{'tasks/s':>11}")
     for name, (wall, cpu) in results.items():
         print(f"{name:<30}{wall:>9.2f}{cpu:>9.2f}{count / wall:>11,.0f}")
-    mpo_wall = results["mpo create --from"][0]
-    plain_wall = results["plain sqlite3 executemany"][0]
-    share = plain_wall / mpo_wall
-    print(f"\nmpo rate / plain sqlite3 rate: {share:.0%} (target >= 50 %: "
-          f"{'met' if share >= 0.5 else 'MISSED'})")
+    mpo_wall, mpo_cpu = results["mpo create --from"]
+    plain_wall, plain_cpu = results["plain sqlite3 executemany"]
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: on a shared "
+          "machine CPU time is the steadier measure; both are shown")
+    for what, mine, theirs in (("wall", mpo_wall, plain_wall), ("cpu", mpo_cpu, plain_cpu)):
+        share = theirs / mine
+        print(f"mpo rate / plain sqlite3 rate ({what}): {share:.0%} (target >= 50 %: "
+              f"{'met' if share >= 0.5 else 'MISSED'})")
     if "task import" in results:
-        tw_wall = results["task import"][0]
-        print(f"mpo time / task import time: {mpo_wall / tw_wall:.2f} (target < 1: "
-              f"{'met' if mpo_wall < tw_wall else 'MISSED'})")
-
+        tw_wall, tw_cpu = results["task import"]
+        for what, mine, theirs in (("wall", mpo_wall, tw_wall), ("cpu", mpo_cpu, tw_cpu)):
+            print(f"mpo time / task import time ({what}): {mine / theirs:.2f} (target < 1: "
+                  f"{'met' if mine < theirs else 'MISSED'})")
 
 if __name__ == "__main__":
     main()

@@ -119,13 +119,16 @@ def main() -> None:
         label = f"{name} / import typer, sqlmodel"
         print(f"{label:<44}{wall / base[0]:>7.2f}{cpu / base[1]:>7.2f}")
     create_wall, create_cpu = results["mpo create"]
-    verdict = "met" if create_cpu / base[1] <= 1.3 else "MISSED"
-    print(f"target mpo create <= 1.3x import typer, sqlmodel (cpu): {verdict}")
+    print(f"target mpo create <= 1.3x import typer, sqlmodel: wall "
+          f"{'met' if create_wall / base[0] <= 1.3 else 'MISSED'}, cpu "
+          f"{'met' if create_cpu / base[1] <= 1.3 else 'MISSED'} (load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if "task add" in results:
         tw_wall, tw_cpu = results["task add"]
         print(f"{'mpo create / task add':<44}{create_wall / tw_wall:>7.2f}"
-              f"{create_cpu / tw_cpu:>7.2f}  target < 1: "
-              f"{'met' if create_wall < tw_wall else 'MISSED'}")
+              f"{create_cpu / tw_cpu:>7.2f}  target < 1: wall "
+              f"{'met' if create_wall < tw_wall else 'MISSED'}, cpu "
+              f"{'met' if create_cpu < tw_cpu else 'MISSED'}")
     help_wall, help_cpu = results["mpo --help"]
     print(f"{'mpo create / mpo --help':<44}{create_wall / help_wall:>7.2f}"
           f"{create_cpu / help_cpu:>7.2f}")
