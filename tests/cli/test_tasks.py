@@ -179,6 +179,40 @@ def test_list_filters_combine_with_and_and_repeat_with_or(
 
 
 @SQLITE_ONLY
+def test_a_paged_list_walks_every_task_by_its_cursor(runner: MpoRunner, initialised: str
+                                                     ) -> None:
+    lines = ndjson(*({**LINE, "title": f"Rewrite GEO titles {n}"} for n in range(5)))
+    made = {t["id"] for t in runner.json("create", "--from", "-", input=lines)}
+    page = runner.json("list", "--page", "--limit", "2")
+    assert set(page) == {"tasks", "next_cursor"} and len(page["tasks"]) == 2
+    seen = [t["id"] for t in page["tasks"]]
+    cursor = page["next_cursor"]
+    while cursor is not None:
+        result = runner("list", "--after", cursor, "--limit", "2", "--jsonl", "--fields", "id")
+        assert result.exit_code == 0, result.stderr
+        *rows, last = [json.loads(line) for line in result.stdout.splitlines()]
+        seen += [r["id"] for r in rows]
+        cursor = last["next_cursor"]
+    assert sorted(seen) == sorted(made)
+    piped = runner("list", "--page", "--limit", "4")
+    assert len(piped.stdout.splitlines()) == 4 and piped.stderr.startswith("more: --after c1.")
+    assert isinstance(runner.json("list", "--limit", "1"), list)  # unchanged without --page
+
+
+@SQLITE_ONLY
+def test_list_search_ranks_matches_and_refuses_bad_input(runner: MpoRunner, initialised: str
+                                                         ) -> None:
+    runner("create", "--from", "-", input=ndjson(
+        {**LINE, "title": "Retake images", "tags": ["geo"]},
+        {**LINE, "title": "GEO titles", "description": "geo geo"},
+        {**LINE, "title": "Reprice bundles"}))
+    found = runner.json("list", "--search", "geo", "--fields", "title")
+    assert [t["title"] for t in found] == ["GEO titles", "Retake images"]
+    assert runner("list", "-q", "...").exit_code == 2
+    assert runner("list", "-q", "geo", "--after", "c1.x").exit_code == 2
+
+
+@SQLITE_ONLY
 def test_list_refuses_filter_values_that_can_never_match(runner: MpoRunner, initialised: str
                                                          ) -> None:
     result = runner("list", "--status", "done")

@@ -187,12 +187,12 @@ def pg(pg_url: str) -> SqlDatabase:
 
 def _race(db: SqlDatabase, pg_url: str, rival: object, *, skip_invalid: bool
           ) -> tuple[orchestrator.BatchResult | None, BatchRejected | None, Task, Task]:
-    """Approve two tasks; after the first is moved, `rival(second)` runs in its own
-    transaction on its own connection."""
+    """Approve two tasks; after they were read, before the set-based UPDATE, `rival(second)`
+    runs in its own transaction on its own connection."""
     first, second = (task_in(db, Status.AWAITING_APPROVAL) for _ in range(2))
 
     def progress(done: int, _total: int) -> None:
-        if done == 1:
+        if done == 0:
             rival(second)  # type: ignore[operator]
 
     try:
@@ -235,7 +235,7 @@ def test_a_task_deleted_by_a_concurrent_writer_is_reported_not_found(
         uow.commit()
 
     def progress(done: int, _total: int) -> None:
-        if done == 1:
+        if done == 0:
             readback.execute(pg_url, "DELETE FROM task WHERE id = :id", id=ghost.id)
 
     result = orchestrator.transition(

@@ -264,3 +264,24 @@ def test_durations_are_hours_days_or_weeks() -> None:
     assert parse_duration("backlog-age", "2w") == timedelta(weeks=2)
     with pytest.raises(ValidationError, match="backlog-age: '3 days' is not a duration"):
         parse_duration("backlog-age", "3 days")
+
+
+def test_the_stats_sql_and_report_spell_no_status_by_hand() -> None:
+    """Statuses come from `mpo.core.vocabulary`, never retyped (issue 11, defect 9)."""
+    import ast
+    import importlib
+    import inspect
+
+    from mpo.core.vocabulary import Status
+
+    tallies = {"approved", "rejected", "completed"}  # event counts, named like statuses
+    for name in ("mpo.store.stats_sql", "mpo.store.stats_queries", "mpo.store.stats_sqlite",
+                 "mpo.core.stats", "mpo.core.stats_report", "mpo.core.stats_indexes",
+                 "mpo.report.text", "mpo.report.html", "mpo.report.svg"):
+        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for status in Status:
+                    assert f"'{status.value}'" not in node.value, (name, node.value)
+                    assert node.value != status.value or status.value in tallies, (
+                        name, node.value)

@@ -186,6 +186,23 @@ class Output:
         else:
             people(self.console())
 
+    def page(self, rows: Iterable[Mapping[str, Any]], next_cursor: str | None) -> None:
+        """Render one page of a paged list and the cursor of the next (None: no more).
+
+        `--json`: `{"tasks": [...], "next_cursor": ...}`; `--jsonl`: the rows, then one
+        `{"next_cursor": ...}` line; otherwise the rows, and the next `--after` on stderr.
+        """
+        if self.mode is Mode.JSON:
+            self.stream.write('{"tasks": ')
+            self.rows(rows)
+            self.stream.write(f', "next_cursor": {json.dumps(next_cursor)}}}\n')
+            return
+        self.rows(rows)
+        if self.mode is Mode.JSONL:
+            self.stream.write(json.dumps({"next_cursor": next_cursor}) + "\n")
+        elif next_cursor is not None:
+            message(f"more: --after {next_cursor}")
+
     def _json(self, row: Mapping[str, Any]) -> str:
         return json.dumps({f: row.get(f) for f in self.fields}, ensure_ascii=False,
                           default=_json_default)

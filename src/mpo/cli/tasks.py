@@ -125,6 +125,17 @@ def list_(
         "highest first (docs/score.md).")] = "created",
     explain: Annotated[bool, typer.Option(
         "--explain", help="With --sort score: show each task's points per term.")] = False,
+    search: Annotated[str | None, typer.Option(
+        "--search", "-q", metavar="WORDS",
+        help="Tasks whose title, description or tags hold every word, best match first.")
+    ] = None,
+    page: Annotated[bool, typer.Option(
+        "--page", help="Paged output for scripts: --json prints {\"tasks\": [...], "
+        "\"next_cursor\": ...}, --jsonl ends with a {\"next_cursor\": ...} line.")] = False,
+    after: Annotated[str | None, typer.Option(
+        "--after", metavar="CURSOR",
+        help="The page after CURSOR (a next_cursor printed before); implies --page.")
+    ] = None,
     *,
     out: Output,
 ) -> None:
@@ -133,8 +144,11 @@ def list_(
     Example: mpo list --status awaiting_approval --marketplace amazon
 
     Example: mpo list --status approved --sort score --explain
+
+    Example: mpo list --status awaiting_approval --search "geo titles"
     """
-    from mpo.core.orchestrator import list_tasks
+    from mpo.core.listing import list_page
+    from mpo.core.paging import decode, terms
     from mpo.core.selection import TaskQuery
 
     app_ctx = current()
@@ -149,14 +163,20 @@ def list_(
         until=instant("until", until),
         limit=limit,
         newest_first=not oldest_first,
+        search=terms(search) if search is not None else (),
+        after=decode(after) if after is not None else None,
     )
     if sort != "created" or explain:
         from mpo.cli.ranking import ranked_list
 
         ranked_list(query, sort, explain, out)
         return
-    tasks = list_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
-    out.rows(fields.task_row(t) for t in tasks)
+    result = list_page(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
+    rows = (fields.task_row(t) for t in result.tasks)
+    if page or after is not None:
+        out.page(rows, result.next_cursor.encode() if result.next_cursor else None)
+    else:
+        out.rows(rows)
 
 
 def instant(field: str, text: str | None) -> Any:

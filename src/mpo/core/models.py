@@ -62,8 +62,12 @@ class Task(SQLModel, table=True):
         CheckConstraint(_in("priority", values(Priority)), name="ck_task_priority"),
         Index("ix_task_status_created_at", "status", "created_at"),
         Index("ix_task_marketplace_created_at", "marketplace", "created_at"),
-        Index("ix_task_assigned_to", "assigned_to"),
-        Index("ix_task_created_by", "created_by"),
+        # Led by the filter, then the list order: `mpo list --created-by X -n 50` reads 50
+        # index entries instead of sorting all of X's tasks (issue 11).
+        Index("ix_task_assigned_to_created_at", "assigned_to", "created_at"),
+        Index("ix_task_created_by_created_at", "created_by", "created_at"),
+        Index("ix_task_priority_created_at", "priority", "created_at"),
+        Index("ix_task_category_created_at", "category", "created_at"),
         Index("ix_task_idempotency_key", "idempotency_key", unique=True),
         *stats_indexes(),
         *history_indexes(),

@@ -33,6 +33,7 @@ from mpo.core.models import Task, TaskEvent, utcnow
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, DuplicateKey, UnitOfWork
 from mpo.core.ratelimit import RateLimits
+from mpo.core.records import detached, new_ids
 from mpo.core.selection import Selection, TaskQuery, prefix_bounds
 from mpo.core.subtasks import hold_open
 from mpo.core.validation import Rules, TaskDraft
@@ -144,6 +145,14 @@ def create_tasks(
             raise UsageError("create: no tasks given")
         drafts = _known_creators(db, drafts, problems, errors)
         if problems and not skip_invalid:
+            with db.read() as uow:  # name the reused keys too, not only the invalid items
+                for label, draft, _ in drafts:
+                    existing = _reused(uow.tasks.by_idempotency_keys, actor, draft)
+                    if existing is not None:
+                        problems.append(_problem(label, existing))
+                        errors.append(existing)
+            order = {label: n for n, (label, _) in enumerate(items)}
+            problems.sort(key=lambda p: order.get(p.item, 0))
             _fail("create", problems, errors, len(items))
         # A concurrent create with the same idempotency key can win between our lookup and our
         # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
@@ -196,6 +205,33 @@ def _content(task: Task) -> dict[str, Any]:
     return {key: row[key] for key in validation.CONTENT_KEYS}
 
 
+def _conflict(actor: Actor, existing: Task) -> IdempotencyConflict:
+    if not _may_see(actor, existing):
+        # Never name a task the actor cannot see (issue 10).
+        return IdempotencyConflict(
+            f"idempotency_key {existing.idempotency_key!r} is already used by another task; "
+            "use a new key"
+        )
+    return IdempotencyConflict(
+        f"idempotency_key {existing.idempotency_key!r} was used for task {existing.id} "
+        "with different content"
+    )
+
+
+def _reused(
+    lookup: Callable[[Sequence[str]], dict[str, Task]], actor: Actor, draft: TaskDraft
+) -> IdempotencyConflict | None:
+    """The conflict if `draft`'s idempotency key names a stored task of other content (or
+    one the actor cannot see)."""
+    if draft.idempotency_key is None:
+        return None
+    existing = lookup([draft.idempotency_key]).get(draft.idempotency_key)
+    if existing is None or (_may_see(actor, existing)
+                            and _content(existing) == draft.content()):
+        return None
+    return _conflict(actor, existing)
+
+
 def _insert(
     uow: UnitOfWork,
     actor: Actor,
@@ -203,64 +239,58 @@ def _insert(
     skip_invalid: bool,
     clock: Clock,
 ) -> CreateResult:
+    """Validated drafts to rows: per-item checks, then one INSERT per table (issue 11)."""
     batch_id = uuid.uuid4()
     now = clock()
-    by_key: dict[str, Task] = {}
+    keys = [d.idempotency_key for _, d, _ in drafts if d.idempotency_key is not None]
+    by_key = uow.tasks.by_idempotency_keys(sorted(set(keys))) if keys else {}
     created: list[Created] = []
-    events: list[TaskEvent] = []
+    tasks: list[Task] = []
+    events: list[dict[str, Any]] = []
     problems: list[ItemProblem] = []
     errors: list[MpoError] = []
+    pending, create = Status.PENDING.value, Action.CREATE.value
+    ids = iter(new_ids(len(drafts)))
     for label, draft, on_behalf_of in drafts:
         key = draft.idempotency_key
-        existing = None
-        if key is not None:
-            existing = by_key.get(key) or uow.tasks.by_idempotency_key(key)
+        existing = by_key.get(key) if key is not None else None
         if existing is not None:
-            if not _may_see(actor, existing):
-                # Never name a task the actor cannot see (issue 10).
-                exc = IdempotencyConflict(
-                    f"idempotency_key {key!r} is already used by another task; use a new key"
-                )
-                problems.append(_problem(label, exc))
-                errors.append(exc)
-            elif _content(existing) != draft.content():
-                exc = IdempotencyConflict(
-                    f"idempotency_key {key!r} was used for task {existing.id} "
-                    "with different content"
-                )
+            if not _may_see(actor, existing) or _content(existing) != draft.content():
+                exc = _conflict(actor, existing)
                 problems.append(_problem(label, exc))
                 errors.append(exc)
             else:
                 created.append(Created(existing, created=False))
             continue
-        task = Task(
-            marketplace=draft.marketplace,
-            created_by=draft.created_by,
-            recorded_by=actor.name,
-            title=draft.title,
-            description=draft.description,
-            category=draft.category,
-            status=Status.PENDING.value,
-            priority=draft.priority,
-            estimated_hours=draft.estimated_hours,
-            created_at=now,
-            tags=list(draft.tags),
-            meta=dict(draft.metadata),
-            idempotency_key=key,
-        )
-        uow.tasks.add(task)
+        task = detached(Task, {
+            "id": next(ids),
+            "marketplace": draft.marketplace,
+            "created_by": draft.created_by,
+            "recorded_by": actor.name,
+            "title": draft.title,
+            "description": draft.description,
+            "category": draft.category,
+            "status": pending,
+            "priority": draft.priority,
+            "estimated_hours": draft.estimated_hours,
+            "created_at": now,
+            "tags": list(draft.tags),
+            "meta": dict(draft.metadata),
+            "idempotency_key": key,
+        })
+        tasks.append(task)
         if key is not None:
             by_key[key] = task
-        payload = {"on_behalf_of": on_behalf_of} if on_behalf_of else {}
-        events.append(
-            TaskEvent(task_id=task.id, batch_id=batch_id, actor=actor.name,
-                      action=Action.CREATE.value, from_status=None,
-                      to_status=Status.PENDING.value, at=now, payload=payload)
-        )
+        events.append({
+            "task_id": task.id, "batch_id": batch_id, "actor": actor.name, "action": create,
+            "from_status": None, "to_status": pending, "reason": None, "at": now,
+            "payload": {"on_behalf_of": on_behalf_of} if on_behalf_of else {},
+        })
         created.append(Created(task, created=True))
     if problems and not skip_invalid:
         _fail("create", problems, errors, len(drafts))
-    uow.tasks.add_events(events)
+    uow.tasks.add_many(tasks)
+    uow.tasks.log(events)
     return CreateResult(batch_id, created, problems)
 
 
@@ -294,6 +324,45 @@ def _visible(uow: UnitOfWork, actor: Actor, ref: str) -> Task:
     return task
 
 
+def _full_id(ref: str) -> uuid.UUID | None:
+    """The id `ref` spells out in full (32 hex digits, dashes optional), else None."""
+    hex_ = ref.strip().lower().replace("-", "")
+    if len(hex_) != 32:
+        return None
+    try:
+        return uuid.UUID(hex_)
+    except ValueError:
+        return None
+
+
+def _resolve_all(
+    uow: UnitOfWork, actor: Actor, refs: Sequence[str]
+) -> list[tuple[str, Task | MpoError]]:
+    """Each ref with its task or why it names none: full ids in one query, prefixes each."""
+    full = {ref: _full_id(ref) for ref in refs}
+    wanted = sorted({i for i in full.values() if i is not None})
+    known = {t.id: t for t in uow.tasks.by_ids(wanted)} if wanted else {}
+    resolved: list[tuple[str, Task | MpoError]] = []
+    for ref in refs:
+        task_id = full[ref]
+        try:
+            if task_id is None:
+                resolved.append((ref, _visible(uow, actor, ref)))
+                continue
+            task = known.get(task_id)
+            if task is None or not _may_see(actor, task):
+                raise NotFound(f"no task with id {ref}")
+            resolved.append((ref, task))
+        except MpoError as exc:
+            resolved.append((ref, exc))
+    return resolved
+
+
+def sources(action: Action) -> tuple[str, ...]:
+    """The statuses `action` leaves from: the one place a batch's status condition is made."""
+    return (transition_for(action).source.value,)
+
+
 def _select(
     uow: UnitOfWork, actor: Actor, action: Action, selection: Selection
 ) -> tuple[list[tuple[str, Task]], list[ItemProblem], list[MpoError]]:
@@ -307,13 +376,12 @@ def _select(
     problems: list[ItemProblem] = []
     errors: list[MpoError] = []
     seen: set[uuid.UUID] = set()
-    for ref in selection.refs:
-        try:
-            task = _visible(uow, actor, ref)
-        except MpoError as exc:
-            problems.append(_problem(ref, exc))
-            errors.append(exc)
+    for ref, found in _resolve_all(uow, actor, selection.refs):
+        if isinstance(found, MpoError):
+            problems.append(_problem(ref, found))
+            errors.append(found)
             continue
+        task = found
         if task.id not in seen:
             seen.add(task.id)
             candidates.append((ref, task))
@@ -330,7 +398,7 @@ def _select(
 
 def _blocker(actor: Actor, action: Action, task: Task, status: str) -> MpoError | None:
     """Why `action` cannot apply to `task` while it is in `status`, or None if it can."""
-    if status != transition_for(action).source.value:
+    if status not in sources(action):
         return InvalidTransition(f"task {_short(task)} {why_not(action, Status(status))}")
     refusal = permissions.task_refusal(actor, action, task)
     if refusal is not None:
@@ -377,34 +445,62 @@ def transition(
                 raise Conflict(
                     f"{action}: the selection changed since it was confirmed; run it again"
                 )
-            now = clock()
-            items = []
-            events: list[TaskEvent] = []
-            for done, (label, task) in enumerate(usable, start=1):
-                values = stamps(action, actor=actor.name, now=now, params=params,
-                                assigned_to=task.assigned_to)
-                if not uow.tasks.move(task.id, t.source.value, t.target.value, values):
-                    # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
-                    current = uow.tasks.status_of(task.id)
-                    lost = (NotFound(f"no task with id {label}") if current is None
-                            else _blocker(actor, action, task, current))
-                    assert lost is not None
-                    if not skip_invalid:
-                        raise BatchRejected(action.value, [_problem(label, lost)])
-                    problems.append(_problem(label, lost))
-                    continue
-                events.append(
-                    TaskEvent(task_id=task.id, batch_id=batch_id, actor=actor.name,
-                              action=action.value, from_status=t.source.value,
-                              to_status=t.target.value, reason=params.event_reason(action),
-                              at=now, payload=_payload(action, params))
-                )
-                items.append(ItemResult(task, t.source, t.target, "changed"))
-                if progress is not None:
-                    progress(done, len(usable))
-            uow.tasks.add_events(events)
+            items = _apply(uow, actor, action, usable, params, batch_id, clock(),
+                           problems, skip_invalid, progress)
             uow.commit()
         return BatchResult(action, batch_id, False, items, problems)
+
+
+def _apply(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: Action,
+    usable: list[tuple[str, Task]],
+    params: TransitionParams,
+    batch_id: uuid.UUID,
+    now: datetime,
+    problems: list[ItemProblem],
+    skip_invalid: bool,
+    progress: Progress | None,
+) -> list[ItemResult]:
+    """Move `usable` with one conditional UPDATE per set of equal stamps, then write the
+    events of exactly the rows it moved; a row it missed lost a race and is classified."""
+    t = transition_for(action)
+    if progress is not None:
+        progress(0, len(usable))  # before any write: the last moment others can win a race
+    groups: dict[tuple[tuple[str, Any], ...], list[uuid.UUID]] = {}
+    for _, task in usable:
+        values = stamps(action, actor=actor.name, now=now, params=params,
+                        assigned_to=task.assigned_to)
+        groups.setdefault(tuple(sorted(values.items())), []).append(task.id)
+    moved: set[uuid.UUID] = set()
+    for values_key, ids in groups.items():
+        moved |= uow.tasks.move_many(ids, sources(action), t.target.value, dict(values_key))
+        if progress is not None:
+            progress(len(moved), len(usable))
+    lost = [(label, task) for label, task in usable if task.id not in moved]
+    if lost:
+        # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
+        now_in = uow.tasks.statuses_of([task.id for _, task in lost])
+        missed: list[ItemProblem] = []
+        for label, task in lost:
+            current = now_in.get(task.id)
+            why = (NotFound(f"no task with id {label}") if current is None
+                   else _blocker(actor, action, task, current)
+                   or InvalidTransition(f"task {_short(task)} was changed concurrently"))
+            missed.append(_problem(label, why))
+        if not skip_invalid:
+            raise BatchRejected(action.value, missed)
+        problems.extend(missed)
+    reason, payload = params.event_reason(action), _payload(action, params)
+    uow.tasks.log([
+        {"task_id": task.id, "batch_id": batch_id, "actor": actor.name,
+         "action": action.value, "from_status": task.status, "to_status": t.target.value,
+         "reason": reason, "at": now, "payload": payload}
+        for _, task in usable if task.id in moved
+    ])
+    return [ItemResult(task, Status(task.status), t.target, "changed")
+            for _, task in usable if task.id in moved]
 
 
 def _payload(action: Action, params: TransitionParams) -> dict[str, Any]:

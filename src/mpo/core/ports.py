@@ -6,7 +6,7 @@ The core depends on these shapes, never on `mpo.store`, so the arrows point inwa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -53,6 +53,28 @@ class TaskRepository(Protocol):
         ...
 
     def add_events(self, events: Iterable[TaskEvent]) -> None: ...
+
+    # Set-based reads and writes of batches (issue 11): one statement per table or per
+    # chunk of ids, never one round trip per task.
+
+    def add_many(self, tasks: Sequence[Task]) -> None: ...
+
+    def log(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Append audit events given as column values (`task_id`, `action`, `at`, ...)."""
+        ...
+
+    def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]: ...
+
+    def by_idempotency_keys(self, keys: Sequence[str]) -> dict[str, Task]: ...
+
+    def statuses_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]: ...
+
+    def move_many(
+        self, ids: Sequence[uuid.UUID], sources: Sequence[str], target: str,
+        values: dict[str, Any],
+    ) -> set[uuid.UUID]:
+        """`UPDATE … WHERE id IN (ids) AND status IN (sources)`; the ids it moved."""
+        ...
 
     def events(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mpo.core.errors import UsageError
+from mpo.core.paging import Cursor
 
 MIN_PREFIX = 4
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -43,10 +44,12 @@ class TaskQuery:
     until: datetime | None = None
     limit: int | None = None
     newest_first: bool = True
+    #: Words that must all occur in the title, description or tags; ranked best first.
+    search: tuple[str, ...] = ()
+    #: Keyset paging: only tasks after this (created_at, id) in the list's order.
+    after: Cursor | None = None
     #: Skip this many matches (the seed's offset pagination).
     offset: int = 0
-    #: Only tasks after this (created_at, id) in the query's order (cursor pagination).
-    after: tuple[datetime, uuid.UUID] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.vocabulary import Status, values
 
 SCHEMA_VERSION = 1
+#: The statuses the backlog reports on, in the order the report shows them.
+BACKLOG_STATUSES: tuple[Status, ...] = (Status.AWAITING_APPROVAL, Status.IN_PROGRESS)
 #: Decimal places in the document: hours to 3.6 s, shares to a hundredth of a percent.
 HOURS_PLACES = 3
 SHARE_PLACES = 4
@@ -144,10 +146,10 @@ class Report:
             },
             "backlog": {
                 "older_than_hours": _hours(self.backlog_age / timedelta(hours=1)),
-                "awaiting_approval": self._waiting(Status.AWAITING_APPROVAL,
-                                                   a.oldest_awaiting, a.stale_awaiting),
-                "in_progress": self._waiting(Status.IN_PROGRESS, a.oldest_in_progress,
-                                             a.stale_in_progress),
+                Status.AWAITING_APPROVAL.value: self._waiting(
+                    Status.AWAITING_APPROVAL, a.oldest_awaiting, a.stale_awaiting),
+                Status.IN_PROGRESS.value: self._waiting(
+                    Status.IN_PROGRESS, a.oldest_in_progress, a.stale_in_progress),
             },
             "volume": [{"day": d.isoformat(), "marketplace": m, "created": n}
                        for d, m, n in a.volume],

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
+from mpo.core.stats_report import BACKLOG_STATUSES
+
 Doc = Mapping[str, Any]
 SPARKS = "▁▂▃▄▅▆▇█"
 BAR_WIDTH = 30
@@ -111,7 +113,7 @@ def headline(doc: Doc) -> list[tuple[str, str]]:
 
 def _backlog(b: Doc) -> str:
     parts = []
-    for state in ("awaiting_approval", "in_progress"):
+    for state in (status.value for status in BACKLOG_STATUSES):
         w = b[state]
         oldest = w["oldest"]
         age = f", oldest {oldest['id'][:8]} for {hours(oldest['age_hours'])}" if oldest else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
@@ -17,20 +18,21 @@ from sqlmodel import Session
 from mpo.core.errors import DatabaseError, PermissionDenied
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
-from mpo.store.dashboard_queries import SqlDashboardQueries
-from mpo.store.distribution_queries import SqlDistributions
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.group_commit import COMMITTED, GroupCommit
-from mpo.store.history import SqlHistoryQueries
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
-from mpo.store.stats_queries import SqlStatsQueries
-from mpo.store.subtasks import SqlSubtaskRepository
-from mpo.store.transfer import SqlTransfer
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from mpo.store.dashboard_queries import SqlDashboardQueries
+    from mpo.store.distribution_queries import SqlDistributions
+    from mpo.store.history import SqlHistoryQueries
+    from mpo.store.stats_queries import SqlStatsQueries
+    from mpo.store.subtasks import SqlSubtaskRepository
+    from mpo.store.transfer import SqlTransfer
 
 
 class SqlUnitOfWork:
@@ -40,13 +42,49 @@ class SqlUnitOfWork:
         self.session = session
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
-        self.stats = SqlStatsQueries(session)
-        self.dashboard = SqlDashboardQueries(session)
-        self.transfer = SqlTransfer(session)
-        self.distributions = SqlDistributions(session)
-        self.history = SqlHistoryQueries(session)
-        self.subtasks = SqlSubtaskRepository(session)
         self.committed = False
+
+    @cached_property
+    def stats(self) -> SqlStatsQueries:
+        """The stats queries, imported only by the commands that read them."""
+        from mpo.store.stats_queries import SqlStatsQueries
+
+        return SqlStatsQueries(self.session)
+
+    @cached_property
+    def dashboard(self) -> SqlDashboardQueries:
+        """The dashboard's reads. Imported only by the commands that use them."""
+        from mpo.store.dashboard_queries import SqlDashboardQueries
+
+        return SqlDashboardQueries(self.session)
+
+    @cached_property
+    def transfer(self) -> SqlTransfer:
+        """Import and export. Imported only by the commands that use them."""
+        from mpo.store.transfer import SqlTransfer
+
+        return SqlTransfer(self.session)
+
+    @cached_property
+    def distributions(self) -> SqlDistributions:
+        """The report's histograms. Imported only by the commands that use them."""
+        from mpo.store.distribution_queries import SqlDistributions
+
+        return SqlDistributions(self.session)
+
+    @cached_property
+    def history(self) -> SqlHistoryQueries:
+        """Reads of past work (estimates, health, campaigns), imported only where used."""
+        from mpo.store.history import SqlHistoryQueries
+
+        return SqlHistoryQueries(self.session)
+
+    @cached_property
+    def subtasks(self) -> SqlSubtaskRepository:
+        """Subtasks and their checkpoints. Imported only by the commands that use them."""
+        from mpo.store.subtasks import SqlSubtaskRepository
+
+        return SqlSubtaskRepository(self.session)
 
     def commit(self) -> None:
         self.session.commit()

@@ -55,6 +55,10 @@ def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engi
             ) from None
         # hide_parameters: a statement in an error or traceback never shows its values,
         # among them the token `mpo_authenticate` is called with (issue 10).
+        from mpo.core.models import Task
+        from mpo.core.stats_indexes import with_postgresql_options
+
+        with_postgresql_options(Task.__table__.indexes)  # type: ignore[attr-defined]
         return create_engine(
             url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, hide_parameters=True,
             **pool,

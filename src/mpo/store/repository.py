@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Select, Table, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
+from mpo.store.search import matching
+
+#: Ids per `IN (...)` list: far below SQLite's 32,766 bound parameters, and few round trips.
+CHUNK = 5_000
+#: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
+_TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
+    for column in attr.columns
+)
+#: The tables bulk inserts write to, past the ORM's unit of work.
+_TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
+_EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `CHUNK`."""
+    size = CHUNK
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 class SqlTaskRepository:
@@ -22,6 +42,87 @@ class SqlTaskRepository:
 
     def add(self, task: Task) -> None:
         self.session.add(task)
+
+    def add_many(self, tasks: Sequence[Task]) -> None:
+        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
+        if not tasks:
+            return
+        states = [vars(task) for task in tasks]
+        # Columns NULL in every row are left out: fewer values for the driver to convert.
+        used = [(column, attr) for column, attr in _TASK_COLUMNS
+                if any(state[attr] is not None for state in states)]
+        self._executemany(_TASK_TABLE, [column for column, _ in used],
+                          [[state[attr] for _, attr in used] for state in states])
+
+    def log(self, events: Sequence[Mapping[str, Any]]) -> None:
+        """Append audit events given as column values, in one executemany."""
+        if events:
+            names = [k for k in events[0] if any(e[k] is not None for e in events)]
+            self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
+
+    def _executemany(self, table: Table, names: list[str], rows: list[list[Any]]) -> None:
+        """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
+
+        Values are converted by the columns' own types, as SQLAlchemy stores them, but
+        without its per-row parameter bookkeeping, which cost more than the insert itself.
+        """
+        connection = self.session.connection()
+        dialect = connection.dialect
+        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in names]
+        convert = [(n, process) for n, process in enumerate(processors) if process is not None]
+        for row in rows:
+            for n, process in convert:
+                row[n] = process(row[n])
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({quoted}) VALUES ({', '.join(mark for _ in names)})",
+            [tuple(row) for row in rows])
+
+    def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]:
+        found: list[Task] = []
+        for part in chunks(ids):
+            found.extend(self.session.scalars(select(Task).where(col(Task.id).in_(part))))
+        return found
+
+    def by_idempotency_keys(self, keys: Sequence[str]) -> dict[str, Task]:
+        found: dict[str, Task] = {}
+        for part in chunks(keys):
+            stmt = select(Task).where(col(Task.idempotency_key).in_(part))
+            found.update((t.idempotency_key, t) for t in self.session.scalars(stmt)
+                         if t.idempotency_key is not None)
+        return found
+
+    def statuses_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        found: dict[uuid.UUID, str] = {}
+        for part in chunks(ids):
+            stmt = select(col(Task.id), col(Task.status)).where(col(Task.id).in_(part))
+            found.update((row[0], row[1]) for row in self.session.execute(stmt))
+        return found
+
+    def move_many(
+        self,
+        ids: Sequence[uuid.UUID],
+        sources: Sequence[str],
+        target: str,
+        values: dict[str, Any],
+    ) -> set[uuid.UUID]:
+        """`UPDATE … WHERE id IN (…) AND status IN (sources) RETURNING id`, per chunk of ids.
+
+        Plain row-wise UPDATEs (row triggers see each row); returns the ids it moved.
+        """
+        moved: set[uuid.UUID] = set()
+        for part in chunks(ids):
+            stmt = (
+                update(Task)
+                .where(col(Task.id).in_(part), col(Task.status).in_(sources))
+                .values(status=target, **values)
+                .returning(col(Task.id))
+                .execution_options(synchronize_session=False)
+            )
+            moved.update(self.session.scalars(stmt))
+        return moved
 
     def get(self, task_id: uuid.UUID) -> Task | None:
         return self.session.get(Task, task_id)
@@ -40,13 +141,20 @@ class SqlTaskRepository:
 
     def find(self, query: TaskQuery) -> list[Task]:
         stmt = _filtered(select(Task), query)
-        created = col(Task.created_at)
+        created, task_id = col(Task.created_at), col(Task.id)
         if query.after is not None:
-            at, after_id = query.after
-            beyond = created < at if query.newest_first else created > at
-            stmt = stmt.where(or_(beyond, and_(created == at, col(Task.id) > after_id)))
-        stmt = stmt.order_by(created.desc() if query.newest_first else created.asc(),
-                             col(Task.id))
+            # Keyset paging: strictly after the last task shown, in the list's order.
+            at, last = query.after.created_at, query.after.id
+            stmt = stmt.where(
+                or_(created < at, and_(created == at, task_id < last)) if query.newest_first
+                else or_(created > at, and_(created == at, task_id > last)))
+        order: list[ColumnElement[Any]] = (
+            [created.desc(), task_id.desc()] if query.newest_first
+            else [created.asc(), task_id.asc()])
+        if query.search:
+            stmt, rank = matching(stmt, query.search, self.session.get_bind().dialect.name)
+            order.insert(0, rank)
+        stmt = stmt.order_by(*order)
         if query.offset:
             stmt = stmt.offset(query.offset)
         if query.limit is not None:

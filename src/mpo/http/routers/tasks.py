@@ -11,7 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from mpo.core import fields
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.orchestrator import Item, create_tasks, show_task
-from mpo.core.pages import decode_cursor, list_page
+from mpo.core.pages import list_page
+from mpo.core.paging import decode
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import ndjson
 from mpo.http.deps import Auth, Limits, RulesDep, State
@@ -88,7 +89,7 @@ def list_(who: Auth, rules: RulesDep, state: State,
         categories=split(category), created_by=split(created_by),
         assigned_to=split(assigned_to), since=instant("since", since, zone),
         until=instant("until", until, zone), limit=limit, newest_first=not oldest_first,
-        after=decode_cursor(cursor) if cursor else None)
+        after=decode(cursor) if cursor else None)
     page = list_page(who.db, who.actor, query, rules)
     return JSON({"tasks": [fields.task_row(t) for t in page.tasks], "total": page.total,
                  "next_cursor": page.next_cursor})

@@ -1,0 +1,49 @@
+"""Listing tasks a page at a time: the page and the cursor that continues it.
+
+Kept apart from `list_tasks` so its result (a plain list) stays what library callers expect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from mpo.core import permissions, validation
+from mpo.core.errors import UsageError
+from mpo.core.identity import refusals_recorded
+from mpo.core.models import Task
+from mpo.core.paging import Cursor
+from mpo.core.permissions import Actor, Verb
+from mpo.core.ports import Database
+from mpo.core.selection import TaskQuery
+from mpo.core.validation import Rules
+
+
+@dataclass(frozen=True)
+class Page:
+    """Up to `limit` tasks, and where the next page starts (None: this was the last)."""
+
+    tasks: list[Task]
+    next_cursor: Cursor | None
+
+
+def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> Page:
+    """The tasks a query matches as far as the actor may see, one page of them.
+
+    One task more than the limit is read, so the last page says so (no empty page after it).
+    """
+    with refusals_recorded(db, actor, Verb.LIST):
+        permissions.require(actor, Verb.LIST)
+        validation.filters(query, rules, query.statuses)
+        if query.search and query.after is not None:
+            raise UsageError("list: --after pages the list in creation order; search "
+                             "results are ranked, so give --search with --limit only")
+        scoped = permissions.scope(actor, query)
+        wanted = scoped.limit
+        if wanted is not None:
+            scoped = replace(scoped, limit=wanted + 1)
+        with db.read() as uow:
+            tasks = uow.tasks.find(scoped)
+    if wanted is None or len(tasks) <= wanted or query.search:
+        return Page(tasks[:wanted] if wanted is not None else tasks, None)
+    last = tasks[wanted - 1]
+    return Page(tasks[:wanted], Cursor(last.created_at, last.id))
