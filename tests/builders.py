@@ -5,11 +5,13 @@ The `db` fixture is re-exported by the conftest of tests/core and tests/store.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 
 from mpo.core import identity, orchestrator
+from mpo.core.errors import Conflict
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.models import Task
 from mpo.core.permissions import Actor, Role
@@ -20,6 +22,8 @@ from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 
 ADMIN = Actor("ana", Role.ADMIN)
+#: The amazon agent (added by the `db` fixture): tasks it proposes, the admin may decide.
+AGENT = Actor("marketplace-amazon", Role.AGENT, "amazon")
 RULES = Rules()
 
 #: The actions that lead from a new (pending) task to each status.
@@ -41,7 +45,9 @@ PARAMS = TransitionParams(note="n", reason_code="duplicate", reason="same as ano
 def db(database_url: str) -> SqlDatabase:
     """A migrated database on each backend, opened the way the CLI opens it."""
     upgrade(database_url)
-    return SqlDatabase(database_url)
+    database = SqlDatabase(database_url)
+    proposer(database)
+    return database
 
 
 def draft(**overrides: Any) -> dict[str, Any]:
@@ -52,8 +58,10 @@ def draft(**overrides: Any) -> dict[str, Any]:
 
 def proposer(db: SqlDatabase, name: str = "marketplace-amazon",
              marketplace: str = "amazon") -> str:
-    """Add an agent tasks may be created for (`created_by` names an active principal)."""
-    identity.add_principal(db, ADMIN, name, "agent", marketplace, RULES)
+    """Add an agent tasks may be created for (`created_by` names an active principal);
+    one that exists already is kept."""
+    with contextlib.suppress(Conflict):
+        identity.add_principal(db, ADMIN, name, "agent", marketplace, RULES)
     return name
 
 

@@ -14,7 +14,7 @@ from mpo.core.vocabulary import Action, Status
 from mpo.store import repository
 from mpo.store.database import SqlDatabase
 from tests import readback
-from tests.builders import ADMIN, PARAMS, RULES, draft, move
+from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft, move
 
 
 @pytest.fixture(autouse=True)
@@ -26,7 +26,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def bulk(db: SqlDatabase, count: int, **overrides: object) -> list[uuid.UUID]:
     items = [(f"line {n}", draft(title=f"task {n}", **overrides))
              for n in range(1, count + 1)]
-    return [c.task.id for c in orchestrator.create_tasks(db, ADMIN, items, RULES).tasks]
+    return [c.task.id for c in orchestrator.create_tasks(db, AGENT, items, RULES).tasks]
 
 
 def test_a_bulk_create_inserts_every_task_with_its_event_in_one_batch(
@@ -45,13 +45,13 @@ def test_a_bulk_create_inserts_every_task_with_its_event_in_one_batch(
 def test_a_bulk_create_names_every_bad_item_and_writes_nothing(
     db: SqlDatabase, database_url: str
 ) -> None:
-    orchestrator.create_tasks(db, ADMIN, [("first", draft(idempotency_key="k1"))], RULES)
+    orchestrator.create_tasks(db, AGENT, [("first", draft(idempotency_key="k1"))], RULES)
     items = [(f"line {n}", draft(title=f"task {n}")) for n in range(1, 21)]
     items[4] = ("line 5", draft(title=""))
     items[11] = ("line 12", draft(idempotency_key="k1", title="other content"))
     items[17] = ("line 18", draft(estimated_hours=-1))
     with pytest.raises(BatchRejected) as caught:
-        orchestrator.create_tasks(db, ADMIN, items, RULES)
+        orchestrator.create_tasks(db, AGENT, items, RULES)
     assert [p.item for p in caught.value.problems] == ["line 5", "line 12", "line 18"]
     assert len(readback.tasks(database_url)) == 1
     assert len(readback.events(database_url)) == 1

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mpo.core.errors import ValidationError
-from mpo.core.pages import decode_cursor, list_page
+from mpo.core.pages import list_page
+from mpo.core.paging import decode
 from mpo.core.selection import TaskQuery
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, make_task
@@ -16,7 +17,7 @@ def test_cursors_walk_every_task_once_and_the_total_counts_them_all(db: SqlDatab
     made = {make_task(db, title=f"t{n}").id for n in range(5)}
     seen, cursor = [], None
     while True:
-        after = decode_cursor(cursor) if cursor else None
+        after = decode(cursor) if cursor else None
         page = list_page(db, ADMIN, TaskQuery(limit=2, after=after), RULES)
         assert page.total == 5
         seen += [t.id for t in page.tasks]
@@ -37,4 +38,4 @@ def test_offset_skips_and_status_filters(db: SqlDatabase) -> None:
 
 def test_a_forged_cursor_is_refused() -> None:
     with pytest.raises(ValidationError, match="cursor"):
-        decode_cursor("bm90IGEgY3Vyc29y")
+        decode("bm90IGEgY3Vyc29y")

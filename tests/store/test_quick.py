@@ -44,8 +44,7 @@ def test_an_agent_completes_only_its_marketplace_and_a_bad_token_nothing(
         db: SqlDatabase, database_url: str, viewer: str) -> None:
     amazon = str(make_task(db).id)
     shopee = str(make_task(db, marketplace="shopee", created_by="marketplace-shopee").id)
-    agent = identity.add_principal(db, ADMIN, "marketplace-amazon", "agent", "amazon",
-                                   RULES).token
+    agent = identity.rotate_token(db, ADMIN, "marketplace-amazon").token
     every = [amazon, shopee]
     assert [i for i in every if task_ids(database_url, viewer, i[:6])] == every
     assert [i for i in every if task_ids(database_url, agent, i[:6])] == [amazon]

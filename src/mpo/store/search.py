@@ -1,6 +1,6 @@
 """Full-text search in SQL: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
 
-Both index the title, description and tags (migration 0006) and take the same words, all
+Both index the title, description and tags (migration 0007) and take the same words, all
 required; results come best match first (bm25 on SQLite, ts_rank on PostgreSQL).
 """
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, column, func, literal_column, tabl
 
 from mpo.core.models import Task
 
-#: The indexed expression of migration 0006, spelled the same so PostgreSQL uses the index.
+#: The indexed expression of migration 0007, spelled the same so PostgreSQL uses the index.
 TSVECTOR = ("to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || "
             "coalesce(description, '') || ' ' || coalesce(tags::text, ''))")
 

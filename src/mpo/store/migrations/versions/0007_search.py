@@ -11,15 +11,15 @@ configuration keeps them, so both databases find the same tasks.
 PostgreSQL: a GIN index on the `simple` tsvector of the same three columns; queries spell
 the expression exactly as `mpo.store.search.TSVECTOR` does, so the planner uses it.
 
-Revision ID: 0006
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
