@@ -48,9 +48,9 @@ def test_create_takes_the_short_flags_its_help_shows(runner: MpoRunner, initiali
 def test_an_invalid_create_names_the_field_and_stores_nothing(
     runner: MpoRunner, initialised: str
 ) -> None:
-    result = runner("create", "-m", "amazon", "-t", "x" * 201, "-c", "optimization", "-e", "4")
+    result = runner("create", "-m", "amazon", "-t", "x" * 501, "-c", "optimization", "-e", "4")
     assert result.exit_code == 2
-    assert result.stderr == "error: title: must be at most 200 characters, got 201\n"
+    assert result.stderr == "error: title: must be at most 500 characters, got 501\n"
     result = runner("create", "-m", "ebay", "-t", "t", "-c", "optimization", "-e", "4")
     assert result.exit_code == 2
     assert "marketplace: 'ebay' is not one of amazon, shopee" in result.stderr
@@ -185,7 +185,7 @@ def test_list_refuses_filter_values_that_can_never_match(runner: MpoRunner, init
     result = runner("list", "--status", "done")
     assert result.exit_code == 2
     assert result.stderr == ("error: status: 'done' is not one of pending, awaiting_approval, "
-                             "approved, rejected, in_progress, completed\n")
+                             "approved, rejected, in_progress, completed, cancelled\n")
     assert runner("list", "--since", "last tuesday").exit_code == 2
     assert runner("list", "--limit", "0").exit_code == 2
 

@@ -20,12 +20,16 @@ from mpo.cli import (
     completion_values,
     config,
     db,
+    expire,
     lifecycle,
     log,
     principal,
     profile,
+    route,
     stats,
+    status,
     tasks,
+    undo,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -142,7 +146,8 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
+              undo, expire, route, status):
     app.add_typer(group.app)
 
 

@@ -199,6 +199,10 @@ def _insert(
             tags=list(draft.tags),
             meta=dict(draft.metadata),
             idempotency_key=key,
+            due_date=draft.due_date,
+            listing_id=draft.listing_id,
+            source_type=draft.source_type,
+            plan_id=draft.plan_id,
         )
         uow.tasks.add(task)
         if key is not None:
@@ -245,8 +249,8 @@ def _select(
 ) -> tuple[list[tuple[str, Task]], list[ItemProblem], list[MpoError]]:
     """The tasks a selection names, with why each unusable one cannot move."""
     if selection.by_filter:
-        source = transition_for(action).source
-        query = permissions.scope(actor, selection.query(source.value))
+        sources = [s.value for s in Status if s in transition_for(action).sources]
+        query = permissions.scope(actor, selection.query(*sources, me=actor.name))
         candidates = [(str(t.id), t) for t in uow.tasks.find(query)]
     else:
         candidates = []
@@ -276,7 +280,7 @@ def _select(
 
 def _blocker(actor: Actor, action: Action, task: Task, status: str) -> MpoError | None:
     """Why `action` cannot apply to `task` while it is in `status`, or None if it can."""
-    if status != transition_for(action).source.value:
+    if Status(status) not in transition_for(action).sources:
         return InvalidTransition(f"task {_short(task)} {why_not(action, Status(status))}")
     refusal = permissions.task_refusal(actor, action, task)
     if refusal is not None:
@@ -315,7 +319,8 @@ def transition(
                 _fail(action.value, problems, errors, len(usable) + len(problems))
             batch_id = uuid.uuid4()
             if dry_run:
-                items = [ItemResult(task, t.source, t.target, "would_change") for _, task in usable]
+                items = [ItemResult(task, task.status, t.target, "would_change")
+                         for _, task in usable]
                 return BatchResult(action, batch_id, True, items, problems)
             if expect is not None and {task.id for _, task in usable} != expect:
                 raise Conflict(
@@ -327,7 +332,7 @@ def transition(
             for done, (label, task) in enumerate(usable, start=1):
                 values = stamps(action, actor=actor.name, now=now, params=params,
                                 assigned_to=task.assigned_to)
-                if not uow.tasks.move(task.id, t.source.value, t.target.value, values):
+                if not uow.tasks.move(task.id, task.status, t.target.value, values):
                     # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
                     current = uow.tasks.status_of(task.id)
                     lost = (NotFound(f"no task with id {label}") if current is None
@@ -339,11 +344,11 @@ def transition(
                     continue
                 events.append(
                     TaskEvent(task_id=task.id, batch_id=batch_id, actor=actor.name,
-                              action=action.value, from_status=t.source.value,
+                              action=action.value, from_status=task.status,
                               to_status=t.target.value, reason=params.event_reason(action),
                               at=now, payload=_payload(action, params))
                 )
-                items.append(ItemResult(task, t.source, t.target, "changed"))
+                items.append(ItemResult(task, task.status, t.target, "changed"))
                 if progress is not None:
                     progress(done, len(usable))
             uow.tasks.add_events(events)
@@ -352,7 +357,7 @@ def transition(
 
 
 def _payload(action: Action, params: TransitionParams) -> dict[str, Any]:
-    if action is Action.REJECT:
+    if action in (Action.REJECT, Action.CANCEL):
         return {"reason_code": params.reason_code}
     if action is Action.ASSIGN:
         return {"assigned_to": params.assignee}

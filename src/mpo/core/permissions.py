@@ -45,16 +45,24 @@ class Verb(StrEnum):
     LOG = "log"
     STATS = "stats"
     MANAGE = "manage-principals"
+    CANCEL = "cancel"
+    UNDO = "undo"
+    STATUS = "status"
+    ROUTE = "route"
+    TEMPLATE = "template"
+    TICK = "tick"
+    EXPIRE = "expire"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW})
 
+# Agents submit and cancel only their own not-yet-approved proposals (`task_refusal`).
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
-    Role.AGENT: frozenset({Verb.CREATE}) | _READ,
-    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT}) | _READ,
+    Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL}) | _READ,
+    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.STATUS, Verb.TICK}) | _READ,
     Role.ADMIN: frozenset(Verb),
     Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE}) | _READ,
-    Role.VIEWER: frozenset({Verb.STATS, Verb.LOG}) | _READ,
+    Role.VIEWER: frozenset({Verb.STATS, Verb.LOG, Verb.STATUS}) | _READ,
 }
 
 
@@ -87,6 +95,11 @@ def task_refusal(actor: Actor, action: Action, task: Task) -> str | None:
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
+    if actor.role is Role.AGENT and action in (Action.SUBMIT, Action.CANCEL):
+        if task.created_by != actor.name:
+            return f"was created by {task.created_by}; {actor.name} may {action} only its own"
+        if action is Action.CANCEL and task.status not in ("pending", "awaiting_approval"):
+            return f"is {task.status}; an agent may cancel only before approval"
     if action in (Action.APPROVE, Action.REJECT) and task.created_by == actor.name:
         return f"was created by {actor.name}; nobody may {action} their own task"
     if actor.role is Role.MEMBER:
@@ -126,4 +139,6 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
     elif claimed not in (None, actor.name) and actor.role not in (Role.MASTER, Role.ADMIN):
         raise PermissionDenied("only master or admin may create tasks for another agent")
     data["created_by"] = claimed or actor.name
+    if actor.role in (Role.AGENT, Role.MASTER):
+        data.setdefault("source_type", "ai_generated")
     return data, (claimed if claimed not in (None, actor.name) else None)

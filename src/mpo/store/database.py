@@ -18,10 +18,14 @@ from mpo.core.errors import DatabaseError
 from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
+from mpo.store.history import SqlHistoryQueries
 from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
+from mpo.store.routing_state import SqlRoutingStore
 from mpo.store.stats_queries import SqlStatsQueries
+from mpo.store.status_queries import SqlStatusQueries
+from mpo.store.templates import SqlTemplateStore
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -35,6 +39,10 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
+        self.history = SqlHistoryQueries(session)
+        self.status = SqlStatusQueries(session)
+        self.routing = SqlRoutingStore(session)
+        self.templates = SqlTemplateStore(session)
         self.committed = False
 
     def commit(self) -> None:

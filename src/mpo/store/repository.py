@@ -43,6 +43,7 @@ class SqlTaskRepository:
             (Task.category, query.categories),
             (Task.created_by, query.created_by),
             (Task.assigned_to, query.assigned_to),
+            (Task.listing_id, query.listing_ids),
         ):
             if allowed:
                 stmt = stmt.where(col(column).in_(allowed))
