@@ -29,6 +29,7 @@ from mpo.cli import (
     stats,
     status,
     tasks,
+    template,
     undo,
 )
 from mpo.cli.context import AppContext
@@ -147,7 +148,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              undo, expire, route, status):
+              undo, expire, route, status, template):
     app.add_typer(group.app)
 
 
