@@ -36,4 +36,4 @@ def test_the_migrated_indexes_are_the_declared_ones(database_url: str) -> None:
 def test_head_is_alembics_newest_revision() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_current_head() == HEAD == "0004"
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD == "0007"

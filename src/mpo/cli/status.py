@@ -42,8 +42,9 @@ def status(
         Output(mode, AGENT_FIELDS).rows(
             [vars(a) for a in report.agents], title="agents")
         Output(mode, QUEUE_FIELDS).rows([vars(report.queue)], title="queue")
-        for alert in report.alerts:
-            message(f"alert: {alert['message']}")
+        if not check:  # with --check, the error line names them all
+            for alert in report.alerts:
+                message(f"alert: {alert['message']}")
     if check and report.alerts:
         raise AlertFired(f"{len(report.alerts)} alert(s): "
                          + "; ".join(a["message"] for a in report.alerts))

@@ -49,21 +49,29 @@ def add(
     json_fields: Annotated[str | None, typer.Option(
         "--fields-json", metavar="JSON", help="The task fields as one JSON object.")] = None,
     marketplace: Annotated[str | None, typer.Option(
-        "--marketplace", "-m", autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option("--title", "-t")] = None,
-    description: Annotated[str | None, typer.Option("--description", "-d")] = None,
+        "--marketplace", "-m", help="Marketplace of each task.",
+        autocompletion=values.marketplaces)] = None,
+    title: Annotated[str | None, typer.Option("--title", "-t", help="1-500 characters.")
+                     ] = None,
+    description: Annotated[str | None, typer.Option(
+        "--description", "-d", help="Up to 5,000 characters.")] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", autocompletion=values.categories)] = None,
+        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
+        autocompletion=values.categories)] = None,
     priority: Annotated[str | None, typer.Option(
-        "--priority", "-p", autocompletion=values.priorities)] = None,
-    estimated_hours: Annotated[float | None, typer.Option("--estimated-hours", "-e")] = None,
+        "--priority", "-p", help="high, medium (default) or low.",
+        autocompletion=values.priorities)] = None,
+    estimated_hours: Annotated[float | None, typer.Option(
+        "--estimated-hours", "-e", help="More than 0, at most 1,000.")] = None,
     created_by: Annotated[str | None, typer.Option(
         "--created-by", help="The agent each task is created for.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", help="A tag; repeatable or comma-separated.")] = None,
     due: Annotated[str | None, typer.Option(
         "--due", metavar="+Nd", help="Due this long after each period (+7d), or a date.")
     ] = None,
-    listing: Annotated[str | None, typer.Option("--listing", metavar="ID")] = None,
+    listing: Annotated[str | None, typer.Option(
+        "--listing", metavar="ID", help="The product listing each task is about.")] = None,
     *,
     out: Output,
 ) -> None:
@@ -112,7 +120,8 @@ def list_(*, out: Output) -> None:
 
 @template_app.command("show")
 @output_options(FieldSet("template", all=TEMPLATE.all, default=TEMPLATE.all))
-def show(name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)], *,
+def show(name: Annotated[str, typer.Argument(metavar="NAME", help="The template's name.",
+                                             show_default=False)], *,
          out: Output) -> None:
     """Show one template.
 
@@ -125,7 +134,8 @@ def show(name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)
 
 
 @template_app.command("remove")
-def remove(name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)]) -> None:
+def remove(name: Annotated[str, typer.Argument(
+        metavar="NAME", help="The template's name.", show_default=False)]) -> None:
     """Remove a template (the tasks it made stay).
 
     Example: mpo template remove weekly-audit
@@ -139,7 +149,8 @@ def remove(name: Annotated[str, typer.Argument(metavar="NAME", show_default=Fals
 
 @template_app.command("run")
 @output_options(fields.CREATED)
-def run(name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)], *,
+def run(name: Annotated[str, typer.Argument(metavar="NAME", help="The template's name.",
+                                            show_default=False)], *,
         out: Output) -> None:
     """Make one task from a template now (a one-off).
 
