@@ -209,3 +209,28 @@ def test_showing_an_unknown_id_is_not_found(runner: MpoRunner, initialised: str)
     result = runner("show", "xyz")
     assert result.exit_code == 2
     assert "not a task id or a unique prefix of 4+ hex characters" in result.stderr
+
+
+@SQLITE_ONLY
+def test_the_seeds_fields_are_kept_listed_and_filtered(runner: MpoRunner, initialised: str
+                                                       ) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    task = runner.json("create", "-m", "amazon", "-t", "t" * 500, "-c", "analysis", "-e", "2",
+                       "--due", "+7d", "--listing", "MLB123", "--plan", "run-42",
+                       "--source-type", "ai_generated")
+    week = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    assert (task["due_date"], task["listing_id"], task["plan_id"], task["source_type"]) == (
+        week, "MLB123", "run-42", "ai_generated")
+    other = runner.json("create", "-m", "amazon", "-t", "u", "-c", "analysis", "-e", "2",
+                        "--due", "2026-12-24")
+    assert (other["due_date"], other["source_type"]) == ("2026-12-24", "manual")
+    assert [t["id"] for t in runner.json("list", "--listing", "MLB123")] == [task["id"]]
+    bad = runner("create", "-m", "amazon", "-t", "v", "-c", "analysis", "-e", "2", "--due",
+                 "soon")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: due_date: 'soon' is not")
+    wrong = runner("create", "-m", "amazon", "-t", "v", "-c", "analysis", "-e", "2",
+                   "--source-type", "robot")
+    assert wrong.exit_code == 2 and "source_type: 'robot' is not one of" in wrong.stderr
+    row = readback.tasks(initialised)[task["id"]]
+    assert (str(row["due_date"]), row["listing_id"]) == (week, "MLB123")

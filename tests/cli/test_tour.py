@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import MpoRunner
 
 
@@ -50,6 +52,7 @@ def test_the_tour_runs_as_written(runner: MpoRunner, initialised: str) -> None:
         ("approved", "in_progress"), ("in_progress", "completed")]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_tours_orchestrator_steps_run_as_written(runner: MpoRunner, initialised: str
                                                      ) -> None:
     token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
