@@ -43,7 +43,8 @@ def test_an_agent_may_not_cancel_approved_work_and_a_cancel_needs_a_code(
     approved = task_in(runner, "approved")
     result = runner("cancel", approved, "--reason-code", "obsolete", env=agent)
     assert result.exit_code == 4
-    assert "an agent may cancel only before approval" in result.stderr
+    assert ("agent marketplace-amazon may cancel only from pending, awaiting_approval"
+            in result.stderr)
     missing = runner("cancel", approved)
     assert (missing.exit_code, missing.stderr) == (
         2, "error: reason-code: cancel needs a reason code (--reason-code)\n")

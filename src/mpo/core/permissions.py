@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import PermissionDenied
 from mpo.core.validation import normalised
-from mpo.core.vocabulary import Action
+from mpo.core.vocabulary import Action, Status
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
@@ -56,13 +56,21 @@ class Verb(StrEnum):
 
 _READ = frozenset({Verb.LIST, Verb.SHOW})
 
-# Agents submit and cancel only their own not-yet-approved proposals (`task_refusal`).
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
     Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL}) | _READ,
     Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.STATUS, Verb.TICK}) | _READ,
     Role.ADMIN: frozenset(Verb),
     Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE}) | _READ,
     Role.VIEWER: frozenset({Verb.STATS, Verb.LOG, Verb.STATUS}) | _READ,
+}
+
+#: Verbs a role may apply only to tasks it created itself, and the statuses they may
+#: leave from: agents submit and cancel their own proposals, before approval.
+OWN_ONLY: Mapping[Role, Mapping[Verb, frozenset[Status]]] = {
+    Role.AGENT: {
+        Verb.SUBMIT: frozenset({Status.PENDING}),
+        Verb.CANCEL: frozenset({Status.PENDING, Status.AWAITING_APPROVAL}),
+    },
 }
 
 
@@ -95,11 +103,13 @@ def task_refusal(actor: Actor, action: Action, task: Task) -> str | None:
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
-    if actor.role is Role.AGENT and action in (Action.SUBMIT, Action.CANCEL):
+    own = OWN_ONLY.get(actor.role, {}).get(Verb(action.value))
+    if own is not None:
         if task.created_by != actor.name:
             return f"was created by {task.created_by}; {actor.name} may {action} only its own"
-        if action is Action.CANCEL and task.status not in ("pending", "awaiting_approval"):
-            return f"is {task.status}; an agent may cancel only before approval"
+        if task.status not in own:
+            allowed = ", ".join(s.value for s in Status if s in own)
+            return f"is {task.status}; {actor.role} {actor.name} may {action} only from {allowed}"
     if action in (Action.APPROVE, Action.REJECT) and task.created_by == actor.name:
         return f"was created by {actor.name}; nobody may {action} their own task"
     if actor.role is Role.MEMBER:
