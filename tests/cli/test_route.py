@@ -36,3 +36,14 @@ def test_route_and_auto_assign_on_approval(runner: MpoRunner, initialised: str) 
         ("approve", "approved", None), ("assign", "in_progress", "rule ads (least-loaded) -> bea")]
     event = readback.events(initialised)[-1]
     assert event["payload"]["rule"] == "ads"
+
+
+@SQLITE_ONLY
+def test_bad_rules_from_the_environment_stop_an_approval_before_it_starts(
+    runner: MpoRunner, initialised: str
+) -> None:
+    proposal = task_in(runner, "awaiting_approval")
+    env = {"MPO_AUTO_ASSIGN": "true", "MPO_ROUTING": '[{"name": "x", "assignees": ["zed"]}]'}
+    result = runner("approve", proposal, env=env)
+    assert result.exit_code == 2 and "unknown assignee 'zed'" in result.stderr
+    assert readback.statuses(initialised)[proposal] == "awaiting_approval"

@@ -101,11 +101,13 @@ def approve(
     from mpo.core.validation import transition_params
 
     app_ctx = current()
+    # The rules are checked before anything is approved: a bad MPO_ROUTING stops it all.
+    routing = app_ctx.settings.routing_rules if app_ctx.settings.auto_assign else None
     results = [run(Action.APPROVE, batch, transition_params(app_ctx.settings.rules, note=note))]
-    if app_ctx.settings.auto_assign and not batch.dry_run and results[0].task_ids:
+    if routing is not None and not batch.dry_run and results[0].task_ids:
         from mpo.core.routing import route
 
-        results.append(route(app_ctx.database, app_ctx.actor, app_ctx.settings.routing_rules,
+        results.append(route(app_ctx.database, app_ctx.actor, routing,
                              task_ids=results[0].task_ids))
     render(out, results)
 
