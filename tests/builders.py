@@ -34,6 +34,7 @@ PATH: dict[Status, tuple[Action, ...]] = {
     Status.REJECTED: (Action.SUBMIT, Action.REJECT),
     Status.IN_PROGRESS: (Action.SUBMIT, Action.APPROVE, Action.ASSIGN),
     Status.COMPLETED: (Action.SUBMIT, Action.APPROVE, Action.ASSIGN, Action.COMPLETE),
+    Status.CANCELLED: (Action.CANCEL,),
 }
 
 #: Values that satisfy every action's requirements.

@@ -48,6 +48,10 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         own = runner.json("create", "-m", "amazon", "-t", "mine", "-c", "scaling", "-e", "1")
         assert runner("submit", own["id"]).exit_code == 0
         return ["approve", own["id"]]
+    if code is ExitCode.ALERT:  # more tasks await approval than the threshold allows
+        task_in(runner, "awaiting_approval")
+        assert runner("config", "set", "alert_awaiting_over", "0").exit_code == 0
+        return ["status", "--check"]
     return {
         ExitCode.OK: ["list"],
         ExitCode.USAGE: ["list", "--status", "done"],

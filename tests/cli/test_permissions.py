@@ -37,7 +37,8 @@ PRINCIPALS = {
 }
 # verb -> (state the task must be in, extra arguments, roles allowed)
 VERBS: dict[str, tuple[str | None, tuple[str, ...], set[str]]] = {
-    "submit": ("pending", (), {"master", "admin"}),
+    "submit": ("pending", (), {"agent", "master", "admin"}),
+    "cancel": ("pending", ("--reason-code", "obsolete"), {"agent", "admin"}),
     "approve": ("awaiting_approval", (), {"admin"}),
     "reject": ("awaiting_approval", ("--reason-code", "duplicate"), {"admin"}),
     "assign": ("approved", ("--to", "ana"), {"admin"}),

@@ -152,3 +152,11 @@ def test_the_cron_line_prints_json_for_yesterday(history: str) -> None:
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1 and doc["window"]["days"] == 1.0  # a UTC day
     assert doc["pipeline"]["now"]["completed"] == 3
+
+
+def test_stats_group_by_listing(runner: MpoRunner, initialised: str) -> None:
+    for listing in ("MLB1", "MLB1", "MLB2"):
+        runner.json("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1",
+                    "--listing", listing)
+    groups = runner.json("stats", "--by", "listing")["groups"]
+    assert {g["key"]: g["created"] for g in groups} == {"MLB1": 2, "MLB2": 1}

@@ -47,9 +47,9 @@ def test_create_takes_the_short_flags_its_help_shows(runner: MpoRunner, initiali
 def test_an_invalid_create_names_the_field_and_stores_nothing(
     runner: MpoRunner, initialised: str
 ) -> None:
-    result = runner("create", "-m", "amazon", "-t", "x" * 201, "-c", "optimization", "-e", "4")
+    result = runner("create", "-m", "amazon", "-t", "x" * 501, "-c", "optimization", "-e", "4")
     assert result.exit_code == 2
-    assert result.stderr == "error: title: must be at most 200 characters, got 201\n"
+    assert result.stderr == "error: title: must be at most 500 characters, got 501\n"
     result = runner("create", "-m", "ebay", "-t", "t", "-c", "optimization", "-e", "4")
     assert result.exit_code == 2
     assert "marketplace: 'ebay' is not one of amazon, shopee" in result.stderr
@@ -218,7 +218,7 @@ def test_list_refuses_filter_values_that_can_never_match(runner: MpoRunner, init
     result = runner("list", "--status", "done")
     assert result.exit_code == 2
     assert result.stderr == ("error: status: 'done' is not one of pending, awaiting_approval, "
-                             "approved, rejected, in_progress, completed\n")
+                             "approved, rejected, in_progress, completed, cancelled\n")
     assert runner("list", "--since", "last tuesday").exit_code == 2
     assert runner("list", "--limit", "0").exit_code == 2
 
@@ -255,3 +255,28 @@ def test_create_over_the_rate_limit_exits_5_and_says_when_to_retry(
     assert refused.exit_code == 5, refused.stderr
     assert "rate limit 1/hour reached" in refused.stderr and "retry after" in refused.stderr
     assert len(readback.tasks(initialised)) == 1
+
+
+@SQLITE_ONLY
+def test_the_seeds_fields_are_kept_listed_and_filtered(runner: MpoRunner, initialised: str
+                                                       ) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    task = runner.json("create", "-m", "amazon", "-t", "t" * 500, "-c", "analysis", "-e", "2",
+                       "--due", "+7d", "--listing", "MLB123", "--plan", "run-42",
+                       "--source-type", "ai_generated")
+    week = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    assert (task["due_date"], task["listing_id"], task["plan_id"], task["source_type"]) == (
+        week, "MLB123", "run-42", "ai_generated")
+    other = runner.json("create", "-m", "amazon", "-t", "u", "-c", "analysis", "-e", "2",
+                        "--due", "2026-12-24")
+    assert (other["due_date"], other["source_type"]) == ("2026-12-24", "manual")
+    assert [t["id"] for t in runner.json("list", "--listing", "MLB123")] == [task["id"]]
+    bad = runner("create", "-m", "amazon", "-t", "v", "-c", "analysis", "-e", "2", "--due",
+                 "soon")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: due_date: 'soon' is not")
+    wrong = runner("create", "-m", "amazon", "-t", "v", "-c", "analysis", "-e", "2",
+                   "--source-type", "robot")
+    assert wrong.exit_code == 2 and "source_type: 'robot' is not one of" in wrong.stderr
+    row = readback.tasks(initialised)[task["id"]]
+    assert (str(row["due_date"]), row["listing_id"]) == (week, "MLB123")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 
@@ -50,3 +52,27 @@ def test_the_tour_runs_as_written(runner: MpoRunner, initialised: str) -> None:
     assert [(e["from_status"], e["to_status"]) for e in log] == [
         (None, "pending"), ("pending", "awaiting_approval"), ("awaiting_approval", "approved"),
         ("approved", "in_progress"), ("in_progress", "completed")]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_tours_orchestrator_steps_run_as_written(runner: MpoRunner, initialised: str
+                                                     ) -> None:
+    token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
+                        "--marketplace", "amazon")["token"]
+    agent = {"MPO_TOKEN": token}
+    runner.json("create", "--marketplace", "amazon", "--title", "Rewrite GEO titles",
+                "--category", "optimization", "--estimated-hours", "4", env=agent)
+    assert [r["to_status"] for r in runner.json("submit", "--mine", env=agent)] == [
+        "awaiting_approval"]
+    for key, value in (("teams", '{"Ads": ["ana", "bea"]}'),
+                       ("routing", '[{"name": "ads", "team": "Ads", "strategy": "round-robin"}]'),
+                       ("auto_assign", "true")):
+        assert runner("config", "set", key, value).exit_code == 0
+    created = runner.json("create", "--title", "A+ content for the top 10", "--category",
+                          "optimization", "--estimated-hours", "6", "--due", "+7d", env=agent)
+    assert created["due_date"] is not None
+    runner.json("submit", "--mine", env=agent)
+    rows = runner.json("approve", "--all")
+    assert [r["action"] for r in rows] == ["approve", "approve", "assign", "assign"]
+    assert {r["detail"].split()[-1] for r in rows if r["action"] == "assign"} == {"ana", "bea"}
+    assert runner.json("status")["queue"]["in_progress"] == 2

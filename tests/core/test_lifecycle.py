@@ -11,8 +11,11 @@ from mpo.core.lifecycle import (
     BATCH_ACTIONS,
     TERMINAL,
     TRANSITIONS,
+    UNDO_MOVES,
+    Transition,
     TransitionParams,
     accuracy,
+    inverse,
     stamps,
     transition_for,
     why_not,
@@ -20,7 +23,7 @@ from mpo.core.lifecycle import (
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from tests import readback
-from tests.builders import PATH, move, task_in
+from tests.builders import PARAMS, PATH, move, task_in
 
 S = Status
 EXPECTED = {
@@ -30,19 +33,40 @@ EXPECTED = {
     Action.ASSIGN: (S.APPROVED, S.IN_PROGRESS),
     Action.START: (S.APPROVED, S.IN_PROGRESS),
     Action.COMPLETE: (S.IN_PROGRESS, S.COMPLETED),
+    Action.CANCEL: (frozenset({S.PENDING, S.AWAITING_APPROVAL, S.APPROVED, S.IN_PROGRESS}),
+                    S.CANCELLED),
 }
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_the_table_holds_exactly_the_documented_transitions() -> None:
-    assert {a: (t.source, t.target) for a, t in TRANSITIONS.items()} == EXPECTED
+    def sources(t: Transition) -> object:
+        return next(iter(t.sources)) if len(t.sources) == 1 else t.sources
+
+    assert {a: (sources(t), t.target) for a, t in TRANSITIONS.items()} == EXPECTED
     assert set(BATCH_ACTIONS) == set(EXPECTED)
     assert Action.CREATE not in TRANSITIONS
+    assert Action.UNDO not in TRANSITIONS
 
 
-def test_terminal_statuses_are_rejected_and_completed_and_nothing_leaves_them() -> None:
-    assert frozenset({S.REJECTED, S.COMPLETED}) == TERMINAL
-    assert not [t for t in TRANSITIONS.values() if t.source in TERMINAL]
+def test_terminal_statuses_are_rejected_completed_and_cancelled_and_nothing_leaves_them(
+) -> None:
+    assert frozenset({S.REJECTED, S.COMPLETED, S.CANCELLED}) == TERMINAL
+    assert not [t for t in TRANSITIONS.values() if t.sources & TERMINAL]
+
+
+def test_undo_walks_each_transition_backwards_clearing_what_it_stamped() -> None:
+    for action, t in TRANSITIONS.items():
+        back = inverse(action)
+        assert (back.source, back.targets, back.clears) == (t.target, t.sources, t.columns)
+    assert (S.CANCELLED, S.APPROVED) in UNDO_MOVES
+    assert (S.PENDING, S.AWAITING_APPROVAL) not in UNDO_MOVES
+
+
+def test_each_transition_declares_every_column_it_stamps() -> None:
+    for action, t in TRANSITIONS.items():
+        stamped = stamps(action, actor="ana", now=NOW, params=PARAMS, assigned_to=None)
+        assert set(stamped) == set(t.columns), action
 
 
 def test_every_status_is_reachable_from_pending() -> None:
@@ -80,10 +104,14 @@ def test_stamps_record_who_and_when_for_each_action() -> None:
     assert s(Action.APPROVE) == {"approved_at": NOW, "approved_by": "ana"}
     assert s(Action.REJECT) == {"rejected_at": NOW, "rejected_by": "ana",
                                 "rejection_code": "duplicate", "rejection_reason": "same"}
-    assert s(Action.ASSIGN) == {"assigned_to": "bea", "started_at": NOW}
-    assert s(Action.START) == {"assigned_to": "ana", "started_at": NOW}
-    assert s(Action.START, assigned_to="cy") == {"assigned_to": "cy", "started_at": NOW}
-    assert s(Action.COMPLETE) == {"completed_at": NOW, "actual_hours": 2}
+    assert s(Action.ASSIGN) == {"assigned_to": "bea", "assigned_by": "ana", "started_at": NOW}
+    assert s(Action.START) == {"assigned_to": "ana", "assigned_by": "ana", "started_at": NOW}
+    assert s(Action.START, assigned_to="cy") == {"assigned_to": "cy", "assigned_by": "ana",
+                                                 "started_at": NOW}
+    assert s(Action.COMPLETE) == {"completed_at": NOW, "completed_by": "ana", "actual_hours": 2,
+                                  "completion_notes": None}
+    assert s(Action.CANCEL) == {"cancelled_at": NOW, "cancelled_by": "ana",
+                                "cancellation_code": "duplicate", "cancellation_reason": "same"}
 
 
 def test_the_event_reason_is_the_rejection_text_or_the_note() -> None:
@@ -105,9 +133,10 @@ STAMPED = {
     Action.SUBMIT: ("submitted_at",),
     Action.APPROVE: ("approved_at", "approved_by"),
     Action.REJECT: ("rejected_at", "rejected_by", "rejection_code", "rejection_reason"),
-    Action.ASSIGN: ("started_at", "assigned_to"),
-    Action.START: ("started_at", "assigned_to"),
-    Action.COMPLETE: ("completed_at", "actual_hours"),
+    Action.ASSIGN: ("started_at", "assigned_to", "assigned_by"),
+    Action.START: ("started_at", "assigned_to", "assigned_by"),
+    Action.COMPLETE: ("completed_at", "actual_hours", "completed_by", "completion_notes"),
+    Action.CANCEL: ("cancelled_at", "cancelled_by", "cancellation_code"),
 }
 
 
@@ -115,11 +144,11 @@ STAMPED = {
 def test_every_action_from_every_status_moves_or_is_refused_leaving_nothing_behind(
     db: SqlDatabase, database_url: str, status: Status
 ) -> None:
-    tasks = {action: task_in(db, status) for action in Action if action is not Action.CREATE}
+    tasks = {action: task_in(db, status) for action in TRANSITIONS}
     for action, task in tasks.items():
         events_before = len(readback.events(database_url))
         row_before = readback.tasks(database_url)[str(task.id)]
-        if transition_for(action).source is status:
+        if status in transition_for(action).sources:
             result = move(db, task, action)
             row = readback.tasks(database_url)[str(task.id)]
             assert row["status"] == transition_for(action).target, action
@@ -140,6 +169,6 @@ def test_the_path_to_each_status_is_made_of_table_transitions() -> None:
     for status, actions in PATH.items():
         current = S.PENDING
         for action in actions:
-            assert transition_for(action).source is current
+            assert current in transition_for(action).sources
             current = transition_for(action).target
         assert current is status

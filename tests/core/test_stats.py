@@ -48,7 +48,8 @@ def test_a_day_of_work_adds_up_to_the_hand_computed_numbers(db: SqlDatabase) -> 
                              "days": 1.0}
     # Now: A B D completed; C E F rejected; G pending; H awaiting; J in progress; K L approved.
     assert doc["pipeline"]["now"] == {"pending": 1, "awaiting_approval": 1, "approved": 2,
-                                      "rejected": 3, "in_progress": 1, "completed": 3}
+                                      "rejected": 3, "in_progress": 1, "completed": 3,
+                                      "cancelled": 0}
     # In D: created all but K (created the day before); submitted all but G and K;
     # approved A B D J and K (at exactly 00:00), not L (at exactly 24:00).
     assert doc["pipeline"]["window"] == {"created": 10, "submitted": 9, "approved": 5,
@@ -190,7 +191,8 @@ def test_the_marketplace_filter_narrows_every_section(db: SqlDatabase) -> None:
 
     assert doc["marketplaces"] == ["shopee"]
     assert doc["pipeline"]["now"] == {"pending": 0, "awaiting_approval": 1, "approved": 1,
-                                      "rejected": 1, "in_progress": 0, "completed": 1}
+                                      "rejected": 1, "in_progress": 0, "completed": 1,
+                                      "cancelled": 0}
     assert doc["approval"]["turnaround_hours"] == {"n": 2, "median": 5.5, "p90": 9.1}
     assert doc["execution"]["started_to_completed_hours"] == {"n": 1, "median": 6.0,
                                                               "p90": 6.0}

@@ -23,16 +23,21 @@ from mpo.cli import (
     config,
     db,
     estimate,
+    expire,
     lifecycle,
     log,
     principal,
     profile,
     review,
+    route,
     serve,
     stats,
+    status,
     subtask,
     tasks,
+    template,
     transfer,
+    undo,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -150,7 +155,8 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              serve, review, transfer, estimate, campaign, subtask, checkpoint):
+              serve, review, transfer, estimate, campaign, subtask, checkpoint, undo, expire,
+              route, status, template):
     app.add_typer(group.app)
 
 

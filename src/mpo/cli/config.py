@@ -25,7 +25,9 @@ CONFIG = FieldSet("config", all=("key", "value", "source"), default=("key", "val
 
 KeyArgument = Annotated[str, typer.Argument(
     metavar="KEY", help="A profile key: database_url, default_role, timezone, marketplaces, "
-    "rejection_codes, confirm_over.", autocompletion=values.config_keys, show_default=False)]
+    "rejection_codes, confirm_over, cancel_codes, auto_assign, teams, routing, "
+    "alert_awaiting_over, alert_silent_hours, alert_stale_days, expire_after, "
+    "tick_catch_up.", autocompletion=values.config_keys, show_default=False)]
 
 
 def _value(key: str, value: Any) -> Any:
@@ -40,7 +42,14 @@ def _value(key: str, value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
-    """A value as `config set` takes it: lists comma-separated."""
+    """A value as `config set` takes it: lists comma-separated, tables as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict) or (isinstance(value, list) and any(
+            isinstance(v, dict) for v in value)):
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
     return ",".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 

@@ -1,4 +1,4 @@
-"""Lifecycle verbs: submit, approve, reject, assign, start, complete.
+"""Lifecycle verbs: submit, approve, reject, assign, start, complete, cancel.
 
 Each takes many ids, unique prefixes, `-` for ids on stdin, or filters; a batch is all or
 nothing unless --skip-invalid, and carries one batch id on every event it writes.
@@ -7,7 +7,7 @@ nothing unless --skip-invalid, and carries one batch id on every event it writes
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,10 @@ from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
 from mpo.core import fields
 from mpo.core.vocabulary import Action
+
+if TYPE_CHECKING:
+    from mpo.core.lifecycle import TransitionParams
+    from mpo.core.orchestrator import BatchResult
 
 app = typer.Typer()
 PANEL = "Lifecycle"
@@ -28,12 +32,18 @@ def _can_prompt() -> bool:
 
 def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None:
     """Validate, plan (and confirm on a terminal when large), apply, render."""
-    from mpo.core.orchestrator import transition
     from mpo.core.validation import transition_params
+
+    params = transition_params(current().settings.rules, **given)
+    render(out, [run(action, batch, params)])
+
+
+def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchResult:
+    """Apply a batch verb, asking first on a terminal when the batch is large."""
+    from mpo.core.orchestrator import transition
 
     app_ctx = current()
     rules = app_ctx.settings.rules
-    params = transition_params(rules, **given)
     db, actor = app_ctx.database, app_ctx.actor
     expect = None
     if not batch.dry_run and not batch.yes and _can_prompt():
@@ -43,28 +53,34 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
             typer.confirm(f"{action} {len(plan.task_ids)} tasks?", abort=True, err=True)
             expect = plan.task_ids
     with progress(str(action)) as report:
-        result = transition(db, actor, action, batch.selection, params, rules,
-                            dry_run=batch.dry_run, skip_invalid=batch.skip_invalid,
-                            expect=expect, progress=report)
-    out.rows(fields.result_rows(result))
-    moved = len(result.task_ids)
-    verb = f"would {action}" if result.dry_run else _DONE[action]
-    tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
-    message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
-            + (f", skipped {len(result.skipped)}" if result.skipped else ""))
+        return transition(db, actor, action, batch.selection, params, rules,
+                          dry_run=batch.dry_run, skip_invalid=batch.skip_invalid,
+                          expect=expect, progress=report)
+
+
+def render(out: Output, results: list[BatchResult]) -> None:
+    """One table (or JSON array) of every batch's rows, then a summary line per batch."""
+    out.rows([row for result in results for row in fields.result_rows(result)])
+    for result in results:
+        moved = len(result.task_ids)
+        verb = f"would {result.action}" if result.dry_run else _DONE[result.action]
+        tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
+        message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
+                + (f", skipped {len(result.skipped)}" if result.skipped else ""))
 
 
 _DONE = {Action.SUBMIT: "submitted", Action.APPROVE: "approved", Action.REJECT: "rejected",
-         Action.ASSIGN: "assigned", Action.START: "started", Action.COMPLETE: "completed"}
+         Action.ASSIGN: "assigned", Action.START: "started", Action.COMPLETE: "completed",
+         Action.CANCEL: "cancelled", Action.UNDO: "undid"}
 
 
 @app.command(rich_help_panel=PANEL)
 @output_options(fields.RESULT)
 @selection_options
 def submit(*, batch: BatchFlags, out: Output) -> None:
-    """Submit pending tasks for approval (pending -> awaiting_approval).
+    """Submit pending tasks for approval (pending -> awaiting_approval); agents their own.
 
-    Example: mpo submit --all
+    Example: mpo submit --mine
     """
     _apply(Action.SUBMIT, batch, out)
 
@@ -78,11 +94,22 @@ def approve(
     batch: BatchFlags,
     out: Output,
 ) -> None:
-    """Approve tasks awaiting approval (-> approved).
+    """Approve tasks awaiting approval (-> approved); with auto_assign on, route them to people.
 
     Example: mpo approve 3f2a91c0 7bd0 --note "go"
     """
-    _apply(Action.APPROVE, batch, out, note=note)
+    from mpo.core.validation import transition_params
+
+    app_ctx = current()
+    # The rules are checked before anything is approved: a bad MPO_ROUTING stops it all.
+    routing = app_ctx.settings.routing_rules if app_ctx.settings.auto_assign else None
+    results = [run(Action.APPROVE, batch, transition_params(app_ctx.settings.rules, note=note))]
+    if routing is not None and not batch.dry_run and results[0].task_ids:
+        from mpo.core.routing import route
+
+        results.append(route(app_ctx.database, app_ctx.actor, routing,
+                             task_ids=results[0].task_ids))
+    render(out, results)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -145,7 +172,8 @@ def start(
 def complete(
     actual_hours: Annotated[float | None, typer.Option(
         "--actual-hours", metavar="HOURS", help="Required: hours actually spent.")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="Completion notes, kept on the task (completion_notes).")] = None,
     *,
     batch: BatchFlags,
     out: Output,
@@ -155,3 +183,26 @@ def complete(
     Example: mpo complete 3f2a --actual-hours 3.5
     """
     _apply(Action.COMPLETE, batch, out, actual_hours=actual_hours, note=note)
+
+
+@app.command(rich_help_panel=PANEL)
+@output_options(fields.RESULT)
+@selection_options
+def cancel(
+    reason_code: Annotated[str | None, typer.Option(
+        "--reason-code", metavar="CODE",
+        help="Required: one of the configured cancel codes (mpo config get cancel_codes).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Free text.")] = None,
+    *,
+    batch: BatchFlags,
+    out: Output,
+) -> None:
+    """Cancel tasks not yet finished (-> cancelled, terminal); agents their own proposals.
+
+    Example: mpo cancel 9c1e --reason-code obsolete --reason "listing removed"
+    """
+    from mpo.core.cancel import params
+
+    render(out, [run(Action.CANCEL, batch, params(current().settings.rules, reason_code,
+                                                   reason))])

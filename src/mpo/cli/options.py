@@ -117,6 +117,8 @@ def selection_options(fn: F) -> F:
             autocompletion=values.categories)], None),
         _option("created_by", Annotated[list[str] | None, typer.Option(
             "--created-by", help=f"Select by creator. {many}")], None),
+        _option("mine", Annotated[bool, typer.Option(
+            "--mine", help="Select the tasks you created (an agent's own proposals).")], False),
         _option("all_", Annotated[bool, typer.Option(
             "--all", help="Select every task in the state this verb leaves from.")], False),
         _option("campaign", Annotated[list[str] | None, typer.Option(
@@ -139,6 +141,7 @@ def selection_options(fn: F) -> F:
             created_by=split(v["created_by"]),
             all=v["all_"],
             campaigns=split(v["campaign"]),
+            mine=v["mine"],
         )
         return BatchFlags(selection, v["dry_run"], v["skip_invalid"], v["yes"])
 

@@ -34,7 +34,7 @@ def create(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Marketplace the task is for.",
         autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option("--title", "-t", help="1-200 characters.")] = None,
+    title: Annotated[str | None, typer.Option("--title", "-t", help="1-500 characters.")] = None,
     description: Annotated[str | None, typer.Option(
         "--description", "-d", help="Up to 5,000 characters.")] = None,
     category: Annotated[str | None, typer.Option(
@@ -54,6 +54,15 @@ def create(
     idempotency_key: Annotated[str | None, typer.Option(
         "--idempotency-key", metavar="KEY",
         help="Retry-safe: the same key and content returns the existing task.")] = None,
+    due: Annotated[str | None, typer.Option(
+        "--due", metavar="DATE", help="Due date: ISO date or +Nd/+Nw from today (+7d).")] = None,
+    listing: Annotated[str | None, typer.Option(
+        "--listing", metavar="ID", help="The product listing the task is about.")] = None,
+    source_type: Annotated[str | None, typer.Option(
+        "--source-type", metavar="TYPE", help="ai_generated, manual or scheduled (default: "
+        "ai_generated for agents and the master, else manual).")] = None,
+    plan: Annotated[str | None, typer.Option(
+        "--plan", metavar="ID", help="Groups the tasks of one agent run (plan_id).")] = None,
     from_: Annotated[str | None, typer.Option(
         "--from", metavar="FILE|-",
         help="Create many tasks from NDJSON (one object per line) in one transaction.")] = None,
@@ -75,7 +84,8 @@ def create(
             "marketplace": marketplace, "title": title, "description": description,
             "category": category, "priority": priority, "estimated_hours": estimated_hours,
             "created_by": created_by, "tags": list(split(tag)) or None, "metadata": metadata,
-            "idempotency_key": idempotency_key,
+            "idempotency_key": idempotency_key, "due_date": due, "listing_id": listing,
+            "source_type": source_type, "plan_id": plan,
         }.items() if v is not None
     }
     if from_ is not None and single:
@@ -113,6 +123,8 @@ def list_(
         "--created-by", help="Creator (agent) name; repeatable or comma-separated.")] = None,
     assigned_to: Annotated[list[str] | None, typer.Option(
         "--assigned-to", help="Assignee name; repeatable or comma-separated.")] = None,
+    listing: Annotated[list[str] | None, typer.Option(
+        "--listing", metavar="ID", help="Listing id; repeatable or comma-separated.")] = None,
     since: Annotated[str | None, typer.Option(
         "--since", help="Created at or after: ISO date/time, today, yesterday, -7d ...")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Created before.")] = None,
@@ -159,6 +171,7 @@ def list_(
         categories=split(category),
         created_by=split(created_by),
         assigned_to=split(assigned_to),
+        listing_ids=split(listing),
         since=instant("since", since),
         until=instant("until", until),
         limit=limit,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mpo.config import env, file, paths
-from mpo.config.settings import DEFAULT_PROFILE, KEYS, selected_profile
+from mpo.config.settings import DEFAULT_PROFILE, KEYS, check_profile, selected_profile
 from mpo.core.errors import ConfigError, Conflict, NotFound, ValidationError
 from mpo.store import urls
 
@@ -96,7 +96,9 @@ def set_value(key: str, raw: str, profile_flag: str | None) -> tuple[str, Any]:
     data = file.load(path)
     value = value_for(key, raw)
     name, _ = selected_profile(data, profile_flag, os.environ)
-    _table(data, name, path)[key] = value
+    table = _table(data, name, path)
+    table[key] = value
+    check_profile(table)
     file.save(path, data)
     return name, value
 
@@ -111,6 +113,7 @@ def unset_value(key: str, profile_flag: str | None) -> tuple[str, bool]:
     if key not in table:
         return name, False
     del table[key]
+    check_profile(table)
     file.save(path, data)
     return name, True
 

@@ -6,6 +6,7 @@ in the config file > built-in default. `Settings.sources` says where each value 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,11 +15,16 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
-from mpo.core.errors import ConfigError, ValidationError
+from mpo.core import routing_rules
+from mpo.core.errors import ConfigError, MpoError, ValidationError
 from mpo.core.permissions import Role
 from mpo.core.score import DEFAULT_WEIGHTS, parse_weights
 from mpo.core.validation import Rules
-from mpo.core.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
+from mpo.core.vocabulary import (
+    DEFAULT_CANCEL_CODES,
+    DEFAULT_MARKETPLACES,
+    DEFAULT_REJECTION_CODES,
+)
 from mpo.store import urls
 
 if TYPE_CHECKING:
@@ -111,6 +117,8 @@ def _origins(key: str, value: Any) -> tuple[str, ...]:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ConfigError(f"{key}: {origin!r} is not an origin like https://dash.example")
     return origins
+
+
 def _weights(key: str, value: Any) -> str:
     if not isinstance(value, str):
         raise ConfigError(f"{key}: must be a string such as 'priority=40,age=20', got {value!r}")
@@ -118,6 +126,42 @@ def _weights(key: str, value: Any) -> str:
         return parse_weights(value).text()
     except ValidationError as exc:
         raise ConfigError(f"{key}: {exc.message.split(': ', 1)[-1]}") from None
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{key}: must be true or false, got {value!r}")
+
+
+def _duration(key: str, value: Any) -> str:
+    from mpo.core.timeparse import parse_duration
+
+    text = _text(key, value)
+    try:
+        parse_duration(key, text)
+    except MpoError as exc:
+        raise ConfigError(exc.message) from None
+    return text
+
+
+def _teams(key: str, value: Any) -> dict[str, list[str]]:
+    return {name: list(people) for name, people in routing_rules.parse_teams(key, value).items()}
+
+
+def _routing(key: str, value: Any) -> list[dict[str, Any]]:
+    loaded = json.loads(value) if isinstance(value, str) else value
+    routing_rules.parse_rules(key, loaded)
+    return [loaded] if isinstance(loaded, dict) else list(loaded)
+
+
+def check_profile(table: Mapping[str, Any]) -> None:
+    """Checks across keys: every team and person a routing rule names exists in `teams`."""
+    if "routing" in table:
+        routing_rules.parse_rules("routing", table["routing"],
+                                  routing_rules.parse_teams("teams", table.get("teams", {})))
 
 
 @dataclass(frozen=True)
@@ -161,6 +205,24 @@ KEYS: Mapping[str, Key] = {
         Key("score_weights", _weights, "string (NAME=NUMBER,...)",
             DEFAULT_WEIGHTS, env.SCORE_WEIGHTS,
             "weights of `mpo list --sort score` (docs/score.md)"),
+        Key("cancel_codes", _names, "list of strings", DEFAULT_CANCEL_CODES, env.CANCEL_CODES,
+            "the reason codes `cancel --reason-code` accepts (`expire` records `expired`)"),
+        Key("auto_assign", _bool, "boolean", False, env.AUTO_ASSIGN,
+            "route tasks to people by the routing rules as soon as they are approved"),
+        Key("teams", _teams, "table of lists", {}, env.TEAMS,
+            "named teams of people routing rules assign to (JSON with config set)"),
+        Key("routing", _routing, "list of tables", [], env.ROUTING,
+            "routing rules, first match wins: see docs/routing.md (JSON with config set)"),
+        Key("alert_awaiting_over", _count, "integer", 500, env.ALERT_AWAITING_OVER,
+            "mpo status alerts when more tasks than this await approval"),
+        Key("alert_silent_hours", _count, "integer", 24, env.ALERT_SILENT_HOURS,
+            "mpo status alerts when an agent has created nothing for this many hours"),
+        Key("alert_stale_days", _count, "integer", 7, env.ALERT_STALE_DAYS,
+            "mpo status alerts on tasks pending or awaiting approval for longer"),
+        Key("expire_after", _duration, "duration", "7d", env.EXPIRE_AFTER,
+            "the default age (Nh, Nd, Nw) at which `mpo expire` cancels proposals"),
+        Key("tick_catch_up", _count, "integer", 10, env.TICK_CATCH_UP,
+            "at most this many missed periods of each template `mpo tick` creates"),
     )
 }
 
@@ -183,12 +245,28 @@ class Settings:
     http_cors_origins: tuple[str, ...] = ()
     http_access_log: str = "-"
     score_weights: str = DEFAULT_WEIGHTS
+    cancel_codes: tuple[str, ...] = DEFAULT_CANCEL_CODES
+    auto_assign: bool = False
+    teams: dict[str, list[str]] = field(default_factory=dict)
+    routing: list[dict[str, Any]] = field(default_factory=list)
+    alert_awaiting_over: int = 500
+    alert_silent_hours: int = 24
+    alert_stale_days: int = 7
+    expire_after: str = "7d"
+    tick_catch_up: int = 10
     sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def rules(self) -> Rules:
         """The validation rules these settings configure."""
-        return Rules(marketplaces=self.marketplaces, rejection_codes=self.rejection_codes)
+        return Rules(marketplaces=self.marketplaces, rejection_codes=self.rejection_codes,
+                     cancel_codes=self.cancel_codes, timezone=self.timezone)
+
+    @property
+    def routing_rules(self) -> tuple[routing_rules.Rule, ...]:
+        """The routing rules, their pools resolved through `teams`."""
+        return routing_rules.parse_rules("routing", self.routing,
+                                         routing_rules.parse_teams("teams", self.teams))
 
     @property
     def limits(self) -> RateLimits | None:
@@ -218,6 +296,7 @@ def profile_table(data: Mapping[str, Any], name: str, path: Path) -> dict[str, A
                 f"keys: {', '.join(KEYS)}"
             )
         KEYS[key].check(key, value)
+    check_profile(table)
     return table
 
 

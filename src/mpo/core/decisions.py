@@ -88,12 +88,12 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
             batch_id, now = uuid.uuid4(), clock()
             items: list[ItemResult] = []
             for ref, task, steps in plan:
-                first = task.status
+                first = current = task.status
                 for step in steps:
                     t = transition_for(step)
                     values = stamps(step, actor=actor.name, now=now, params=params,
                                     assigned_to=task.assigned_to)
-                    if not uow.tasks.move(task.id, t.source.value, t.target.value, values):
+                    if not uow.tasks.move(task.id, current, t.target.value, values):
                         # A concurrent batch won (PostgreSQL READ COMMITTED): nothing applies.
                         current = uow.tasks.status_of(task.id) or "gone"
                         raise BatchRejected(action.value, [_problem(
@@ -102,9 +102,10 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
                     # guards check an event against the task's status at that moment.
                     uow.tasks.add_events([TaskEvent(
                         task_id=task.id, batch_id=batch_id, actor=actor.name,
-                        action=step.value, from_status=t.source.value,
+                        action=step.value, from_status=current,
                         to_status=t.target.value, reason=params.event_reason(step), at=now,
                         payload=_payload(step, params))])
+                    current = t.target.value
                 items.append(ItemResult(task, first, transition_for(action).target.value,
                                         "changed"))
             uow.commit()

@@ -49,7 +49,9 @@ TASK = FieldSet(
         "priority", "estimated_hours", "actual_hours", "accuracy", "created_at",
         "submitted_at", "approved_at", "approved_by", "rejected_at", "rejected_by",
         "rejection_code", "rejection_reason", "started_at", "completed_at", "assigned_to",
-        "tags", "metadata", "idempotency_key", "recorded_by",
+        "tags", "metadata", "idempotency_key", "recorded_by", "due_date", "listing_id",
+        "completion_notes", "assigned_by", "completed_by", "source_type", "plan_id",
+        "cancelled_at", "cancelled_by", "cancellation_code", "cancellation_reason",
     ),
     default=(
         "id", "marketplace", "status", "priority", "category", "estimated_hours",
@@ -110,6 +112,17 @@ def task_row(task: Task) -> dict[str, Any]:
         "metadata": dict(task.meta or {}),
         "idempotency_key": task.idempotency_key,
         "recorded_by": task.recorded_by,
+        "due_date": task.due_date,
+        "listing_id": task.listing_id,
+        "completion_notes": task.completion_notes,
+        "assigned_by": task.assigned_by,
+        "completed_by": task.completed_by,
+        "source_type": task.source_type,
+        "plan_id": task.plan_id,
+        "cancelled_at": task.cancelled_at,
+        "cancelled_by": task.cancelled_by,
+        "cancellation_code": task.cancellation_code,
+        "cancellation_reason": task.cancellation_reason,
     }
 
 

@@ -7,16 +7,16 @@ timezone-aware UTC in Python on both databases (`UTCDateTime`).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Dialect, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Dialect, Index, String, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from mpo.core.history_indexes import history_indexes
 from mpo.core.stats_indexes import stats_indexes
-from mpo.core.vocabulary import Category, Priority, Status, values
+from mpo.core.vocabulary import Category, Priority, SourceType, Status, values
 
 
 def utcnow() -> datetime:
@@ -69,6 +69,9 @@ class Task(SQLModel, table=True):
         Index("ix_task_priority_created_at", "priority", "created_at"),
         Index("ix_task_category_created_at", "category", "created_at"),
         Index("ix_task_idempotency_key", "idempotency_key", unique=True),
+        Index("ix_task_listing_id", "listing_id"),
+        Index("ix_task_plan_id", "plan_id"),
+        Index("ix_task_due_date", "due_date"),
         *stats_indexes(),
         *history_indexes(),
     )
@@ -79,7 +82,7 @@ class Task(SQLModel, table=True):
     #: Who really inserted the task (the authenticated principal); `created_by` is whom it
     #: was created for. Neither may approve it. NULL only on rows older than revision 0005.
     recorded_by: str | None = Field(default=None, sa_type=String(100))
-    title: str = Field(sa_type=String(200))
+    title: str = Field(sa_type=String(500))
     description: str = Field(default="", sa_type=Text)
     category: str = Field(sa_type=String(20))
     status: str = Field(default=Status.PENDING.value, sa_type=String(20))
@@ -105,6 +108,19 @@ class Task(SQLModel, table=True):
     )
     idempotency_key: str | None = Field(default=None, sa_type=String(200))
     campaign: str | None = Field(default=None, sa_type=String(50))
+    # The seed's table (issue 13): due dates, listings, who assigned and completed, where
+    # the task came from, the agent run that proposed it, and cancellation.
+    due_date: date | None = Field(default=None, sa_type=Date)
+    listing_id: str | None = Field(default=None, sa_type=String(100))
+    completion_notes: str | None = Field(default=None, sa_type=Text)
+    assigned_by: str | None = Field(default=None, sa_type=String(100))
+    completed_by: str | None = Field(default=None, sa_type=String(100))
+    source_type: str = Field(default=SourceType.MANUAL.value, sa_type=String(20))
+    plan_id: str | None = Field(default=None, sa_type=String(100))
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, sa_type=String(100))
+    cancellation_code: str | None = Field(default=None, sa_type=String(50))
+    cancellation_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class TaskEvent(SQLModel, table=True):
@@ -192,3 +208,26 @@ class Subtask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(sa_type=String(100))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+class TaskTemplate(SQLModel, table=True):
+    """Recurring (or one-off) work: the fields of the task it makes, and an optional cron
+    schedule read in the configured time zone."""
+
+    __tablename__ = "task_template"
+    __table_args__ = (Index("ix_task_template_name", "name", unique=True),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(sa_type=String(100))
+    fields: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    every: str | None = Field(default=None, sa_type=String(100))
+    starts_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str = Field(sa_type=String(100))
+
+
+class RouteCursor(SQLModel, table=True):
+    """Where a round-robin routing rule stands, shared by every process and host."""
+
+    __tablename__ = "route_cursor"
+
+    rule: str = Field(primary_key=True, sa_type=String(100))
+    position: int = 0

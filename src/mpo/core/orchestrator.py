@@ -277,6 +277,10 @@ def _insert(
             "tags": list(draft.tags),
             "meta": dict(draft.metadata),
             "idempotency_key": key,
+            "due_date": draft.due_date,
+            "listing_id": draft.listing_id,
+            "source_type": draft.source_type,
+            "plan_id": draft.plan_id,
         })
         tasks.append(task)
         if key is not None:
@@ -360,7 +364,7 @@ def _resolve_all(
 
 def sources(action: Action) -> tuple[str, ...]:
     """The statuses `action` leaves from: the one place a batch's status condition is made."""
-    return (transition_for(action).source.value,)
+    return tuple(sorted(s.value for s in transition_for(action).sources))
 
 
 def _select(
@@ -368,8 +372,8 @@ def _select(
 ) -> tuple[list[tuple[str, Task]], list[ItemProblem], list[MpoError]]:
     """The tasks a selection names, with why each unusable one cannot move."""
     if selection.by_filter:
-        source = transition_for(action).source
-        query = permissions.scope(actor, selection.query(source.value))
+        sources = [s.value for s in Status if s in transition_for(action).sources]
+        query = permissions.scope(actor, selection.query(*sources, me=actor.name))
         candidates = [(str(t.id), t) for t in uow.tasks.find(query)]
     else:
         candidates = []
@@ -439,7 +443,8 @@ def transition(
                 _fail(action.value, problems, errors, len(usable) + len(problems))
             batch_id = uuid.uuid4()
             if dry_run:
-                items = [ItemResult(task, t.source, t.target, "would_change") for _, task in usable]
+                items = [ItemResult(task, task.status, t.target, "would_change")
+                         for _, task in usable]
                 return BatchResult(action, batch_id, True, items, problems)
             if expect is not None and {task.id for _, task in usable} != expect:
                 raise Conflict(
@@ -504,7 +509,7 @@ def _apply(
 
 
 def _payload(action: Action, params: TransitionParams) -> dict[str, Any]:
-    if action is Action.REJECT:
+    if action in (Action.REJECT, Action.CANCEL):
         return {"reason_code": params.reason_code}
     if action is Action.ASSIGN:
         return {"assigned_to": params.assignee}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import PermissionDenied
 from mpo.core.validation import normalised
-from mpo.core.vocabulary import Action
+from mpo.core.vocabulary import Action, Status
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
@@ -50,16 +50,33 @@ class Verb(StrEnum):
     PLAN = "add-subtask"
     WORK = "work-subtask"
     REVIEW = "review-checkpoint"
+    CANCEL = "cancel"
+    UNDO = "undo"
+    STATUS = "status"
+    ROUTE = "route"
+    TEMPLATE = "template"
+    TICK = "tick"
+    EXPIRE = "expire"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW})
 
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
-    Role.AGENT: frozenset({Verb.CREATE, Verb.WORK}) | _READ,
-    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.PLAN, Verb.WORK}) | _READ,
+    Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL, Verb.WORK}) | _READ,
+    Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.STATUS, Verb.TICK, Verb.PLAN,
+                            Verb.WORK}) | _READ,
     Role.ADMIN: frozenset(Verb),
     Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE, Verb.REVIEW}) | _READ,
-    Role.VIEWER: frozenset({Verb.STATS, Verb.LOG}) | _READ,
+    Role.VIEWER: frozenset({Verb.STATS, Verb.LOG, Verb.STATUS}) | _READ,
+}
+
+#: Verbs a role may apply only to tasks it created itself, and the statuses they may
+#: leave from: agents submit and cancel their own proposals, before approval.
+OWN_ONLY: Mapping[Role, Mapping[Verb, frozenset[Status]]] = {
+    Role.AGENT: {
+        Verb.SUBMIT: frozenset({Status.PENDING}),
+        Verb.CANCEL: frozenset({Status.PENDING, Status.AWAITING_APPROVAL}),
+    },
 }
 
 #: Roles that may create a task on behalf of another principal (`create --created-by`).
@@ -105,6 +122,13 @@ def task_refusal(actor: Actor, action: Action, task: Task) -> str | None:
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
+    own = OWN_ONLY.get(actor.role, {}).get(Verb(action.value))
+    if own is not None:
+        if task.created_by != actor.name:
+            return f"was created by {task.created_by}; {actor.name} may {action} only its own"
+        if task.status not in own:
+            allowed = ", ".join(s.value for s in Status if s in own)
+            return f"is {task.status}; {actor.role} {actor.name} may {action} only from {allowed}"
     # The real actor (recorded_by) counts as much as whom it was created for (issue 10).
     if action in DECISIONS and actor.name in (task.created_by, task.recorded_by):
         return f"was created by {actor.name}; nobody may {action} their own task"
@@ -145,4 +169,6 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
     elif claimed not in (None, actor.name) and actor.role not in ON_BEHALF:
         raise PermissionDenied("only master or admin may create tasks for another agent")
     data["created_by"] = claimed or actor.name
+    if actor.role in (Role.AGENT, Role.MASTER):
+        data.setdefault("source_type", "ai_generated")
     return data, (claimed if claimed not in (None, actor.name) else None)

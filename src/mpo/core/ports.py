@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from mpo.core.dashboard import Oldest
     from mpo.core.estimate import History
-    from mpo.core.models import Principal, Subtask, Task, TaskEvent
+    from mpo.core.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
+    from mpo.core.status import StatusQuery, StatusReport
 
 
 class DuplicateKey(Exception):
@@ -202,6 +203,58 @@ class PrincipalRepository(Protocol):
     def record_denial(self, principal: str | None, verb: str, reason: str) -> None: ...
 
 
+class AuditQueries(Protocol):
+    """What undo and expiry read: events by id, each task's newest event, stale tasks."""
+
+    def event(self, event_id: int) -> TaskEvent | None: ...
+
+    def latest_event_ids(self, task_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]: ...
+
+    def stale(self, statuses: Sequence[str], before: datetime) -> list[uuid.UUID]:
+        """Tasks in one of `statuses` since before `before` (pending: created, awaiting:
+        submitted), oldest first."""
+        ...
+
+
+class StatusQueries(Protocol):
+    """The aggregates of `mpo status`, computed by the database."""
+
+    def report(self, query: StatusQuery) -> StatusReport: ...
+
+
+class RoutingStore(Protocol):
+    """What routing reads and the round-robin cursors it advances."""
+
+    def unassigned(self, task_ids: Sequence[uuid.UUID] | None) -> list[Task]:
+        """Approved tasks nobody is assigned to (of `task_ids`, when given), oldest first."""
+        ...
+
+    def advance(self, rule: str, steps: int) -> int:
+        """Move a rule's cursor on by `steps`; return where it stood before (atomically)."""
+        ...
+
+    def loads(self, people: Sequence[str]) -> dict[str, int]:
+        """How many tasks each person has in progress."""
+        ...
+
+    def specialists(self, people: Sequence[str], category: str, since: datetime
+                    ) -> dict[str, tuple[float, int]]:
+        """Per person: mean estimate accuracy and completions in `category` since `since`."""
+        ...
+
+
+class TemplateStore(Protocol):
+    """Task templates, by name."""
+
+    def add(self, template: TaskTemplate) -> None: ...
+
+    def get(self, name: str) -> TaskTemplate | None: ...
+
+    def all(self) -> list[TaskTemplate]: ...
+
+    def remove(self, name: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
@@ -228,6 +281,18 @@ class UnitOfWork(Protocol):
 
     @property
     def subtasks(self) -> SubtaskRepository: ...
+
+    @property
+    def audit(self) -> AuditQueries: ...
+
+    @property
+    def status(self) -> StatusQueries: ...
+
+    @property
+    def routing(self) -> RoutingStore: ...
+
+    @property
+    def templates(self) -> TemplateStore: ...
 
     def commit(self) -> None: ...
 

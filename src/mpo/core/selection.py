@@ -40,6 +40,7 @@ class TaskQuery:
     created_by: tuple[str, ...] = ()
     assigned_to: tuple[str, ...] = ()
     campaigns: tuple[str, ...] = ()
+    listing_ids: tuple[str, ...] = ()
     since: datetime | None = None
     until: datetime | None = None
     limit: int | None = None
@@ -63,37 +64,43 @@ class Selection:
     created_by: tuple[str, ...] = ()
     all: bool = False
     campaigns: tuple[str, ...] = ()
+    #: Only the acting principal's own tasks (`--mine`: created by it).
+    mine: bool = False
 
     @property
     def by_filter(self) -> bool:
         """Whether tasks are chosen by filters rather than by ids."""
         return bool(
             self.all or self.marketplaces or self.priorities or self.categories or self.created_by
-            or self.campaigns
+            or self.campaigns or self.mine
         )
 
     def check(self) -> None:
-        """Refuse an empty selection, or ids mixed with filters."""
+        """Refuse an empty selection, ids mixed with filters, or --mine with --created-by."""
+        if self.mine and self.created_by:
+            raise UsageError("give --mine or --created-by, not both")
         if self.refs and self.by_filter:
             raise UsageError(
                 "give task ids or filters (--marketplace, --priority, --category, "
-                "--created-by, --campaign, --all), not both"
+                "--created-by, --campaign, --mine, --all), not both"
             )
         if not self.refs and not self.by_filter:
             raise UsageError(
                 "no tasks selected: give task ids (unique prefixes of 4+ characters), "
                 "'-' to read ids from stdin, or a filter: --marketplace, --priority, "
-                "--category, --created-by, --campaign, --all"
+                "--category, --created-by, --campaign, --mine, --all"
             )
 
-    def query(self, status: str) -> TaskQuery:
-        """The list query a filter selection stands for, among tasks in `status`."""
+    def query(self, *statuses: str, me: str | None = None) -> TaskQuery:
+        """The list query a filter selection stands for, among tasks in `statuses`;
+        `me` is who `--mine` means."""
+        created_by = (me,) if self.mine and me is not None else self.created_by
         return TaskQuery(
-            statuses=(status,),
+            statuses=statuses,
             marketplaces=self.marketplaces,
             priorities=self.priorities,
             categories=self.categories,
-            created_by=self.created_by,
+            created_by=created_by,
             campaigns=self.campaigns,
             newest_first=False,
         )

@@ -43,6 +43,7 @@ class By(StrEnum):
     PRIORITY = "priority"
     DAY = "day"
     ASSIGNEE = "assignee"
+    LISTING = "listing"
 
 
 @dataclass(frozen=True)

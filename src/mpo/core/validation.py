@@ -11,21 +11,25 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from mpo.core.errors import ValidationError
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.vocabulary import (
+    DEFAULT_CANCEL_CODES,
     DEFAULT_MARKETPLACES,
     DEFAULT_REJECTION_CODES,
     Category,
     Priority,
+    SourceType,
     Status,
     agent_name,
     values,
 )
 
-TITLE_MAX = 200
+TITLE_MAX = 500
 DESCRIPTION_MAX = 5_000
 HOURS_MAX = 1_000.0
 TAGS_MAX = 20
@@ -48,12 +52,18 @@ DRAFT_KEYS: tuple[str, ...] = (
     "tags",
     "metadata",
     "idempotency_key",
+    "due_date",
+    "listing_id",
+    "source_type",
+    "plan_id",
 )
 #: What an idempotent retry must repeat exactly: every draft key but the key itself.
 CONTENT_KEYS: tuple[str, ...] = tuple(k for k in DRAFT_KEYS if k != "idempotency_key")
 #: The seed's camelCase spellings, accepted from agents written against it.
 _ALIASES = {"estimatedHours": "estimated_hours", "createdBy": "created_by",
-            "idempotencyKey": "idempotency_key"}
+            "idempotencyKey": "idempotency_key", "dueDate": "due_date",
+            "listingId": "listing_id", "sourceType": "source_type", "planId": "plan_id"}
+_DUE = re.compile(r"^\+(\d+)([dw])$")
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,9 @@ class Rules:
 
     marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES
     rejection_codes: tuple[str, ...] = DEFAULT_REJECTION_CODES
+    cancel_codes: tuple[str, ...] = DEFAULT_CANCEL_CODES
+    #: The zone whose calendar a relative due date (`+7d`) counts in.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,10 @@ class TaskDraft:
     tags: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
     idempotency_key: str | None = None
+    due_date: date | None = None
+    listing_id: str | None = None
+    source_type: str = SourceType.MANUAL.value
+    plan_id: str | None = None
 
     def content(self) -> dict[str, Any]:
         """What an idempotent retry must repeat exactly (everything but the key)."""
@@ -91,6 +108,10 @@ class TaskDraft:
             "created_by": self.created_by,
             "tags": list(self.tags),
             "metadata": dict(self.metadata),
+            "due_date": self.due_date,
+            "listing_id": self.listing_id,
+            "source_type": self.source_type,
+            "plan_id": self.plan_id,
         }
 
 
@@ -183,6 +204,34 @@ def metadata(value: object) -> dict[str, Any]:
     return value
 
 
+def due_date(value: object, zone: str = "UTC", today: date | None = None) -> date | None:
+    """A due date: an ISO date (2026-12-09), or days/weeks from today in `zone` (+7d, +2w)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError("due_date", f"must be an ISO date or +Nd/+Nw, got {value!r}")
+    raw = value.strip().lower()
+    match = _DUE.match(raw)
+    if match:
+        if today is None:
+            today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
+        unit = "days" if match.group(2) == "d" else "weeks"
+        return today + timedelta(**{unit: int(match.group(1))})
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(
+            "due_date", f"{value!r} is not an ISO date (2026-12-09) or +Nd/+Nw (+7d)"
+        ) from None
+
+
+def optional_text(field_name: str, value: object, max_len: int) -> str | None:
+    """Text of at most `max_len` characters, or None when empty."""
+    return text(field_name, value, max_len=max_len) or None
+
+
 def normalised(raw: Mapping[str, Any]) -> dict[str, Any]:
     """A task request with the seed's camelCase keys spelled the snake_case way."""
     return {_ALIASES.get(k, k): v for k, v in raw.items()}
@@ -218,6 +267,11 @@ def draft(raw: Mapping[str, Any], rules: Rules) -> TaskDraft:
         idempotency_key=None if key is None else text(
             "idempotency_key", key, max_len=KEY_MAX, required=True
         ),
+        due_date=due_date(data.get("due_date"), rules.timezone),
+        listing_id=optional_text("listing_id", data.get("listing_id"), NAME_MAX),
+        source_type=one_of("source_type", data.get("source_type") or SourceType.MANUAL.value,
+                           values(SourceType)),
+        plan_id=optional_text("plan_id", data.get("plan_id"), NAME_MAX),
     )
 
 

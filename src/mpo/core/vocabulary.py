@@ -17,6 +17,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class Category(StrEnum):
@@ -46,6 +47,16 @@ class Action(StrEnum):
     ASSIGN = "assign"
     START = "start"
     COMPLETE = "complete"
+    CANCEL = "cancel"
+    UNDO = "undo"
+
+
+class SourceType(StrEnum):
+    """Where a task came from (the seed's `source_type`)."""
+
+    AI_GENERATED = "ai_generated"
+    MANUAL = "manual"
+    SCHEDULED = "scheduled"
 
 
 DEFAULT_MARKETPLACES: tuple[str, ...] = (
@@ -67,6 +78,16 @@ DEFAULT_REJECTION_CODES: tuple[str, ...] = (
     "needs-detail",
     "wrong-marketplace",
     "policy",
+    "other",
+)
+
+
+#: Reason codes `mpo cancel --reason-code` accepts; `expired` is what `mpo expire` records.
+DEFAULT_CANCEL_CODES: tuple[str, ...] = (
+    "expired",
+    "obsolete",
+    "duplicate",
+    "mistake",
     "other",
 )
 

@@ -27,11 +27,15 @@ from mpo.store.repository import SqlTaskRepository
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
     from mpo.store.history import SqlHistoryQueries
+    from mpo.store.routing_state import SqlRoutingStore
     from mpo.store.stats_queries import SqlStatsQueries
+    from mpo.store.status_queries import SqlStatusQueries
     from mpo.store.subtasks import SqlSubtaskRepository
+    from mpo.store.templates import SqlTemplateStore
     from mpo.store.transfer import SqlTransfer
 
 
@@ -85,6 +89,34 @@ class SqlUnitOfWork:
         from mpo.store.subtasks import SqlSubtaskRepository
 
         return SqlSubtaskRepository(self.session)
+
+    @cached_property
+    def audit(self) -> SqlAuditQueries:
+        """Reads of the audit trail for undo and expiry, imported only where used."""
+        from mpo.store.audit_queries import SqlAuditQueries
+
+        return SqlAuditQueries(self.session)
+
+    @cached_property
+    def status(self) -> SqlStatusQueries:
+        """The aggregates of `mpo status`, imported only where used."""
+        from mpo.store.status_queries import SqlStatusQueries
+
+        return SqlStatusQueries(self.session)
+
+    @cached_property
+    def routing(self) -> SqlRoutingStore:
+        """Routing rules' shared state, imported only where used."""
+        from mpo.store.routing_state import SqlRoutingStore
+
+        return SqlRoutingStore(self.session)
+
+    @cached_property
+    def templates(self) -> SqlTemplateStore:
+        """Task templates, imported only where used."""
+        from mpo.store.templates import SqlTemplateStore
+
+        return SqlTemplateStore(self.session)
 
     def commit(self) -> None:
         self.session.commit()

@@ -72,9 +72,7 @@ def stamp_kinds(action: Action) -> dict[str, str]:
 
 
 def _sources(action: Action) -> list[str]:
-    t = TRANSITIONS[action]
-    sources = getattr(t, "sources", None) or frozenset({t.source})
-    return sorted(s.value for s in sources)
+    return sorted(s.value for s in TRANSITIONS[action].sources)
 
 
 def rules() -> dict[str, Any]:

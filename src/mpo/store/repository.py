@@ -245,6 +245,7 @@ def _filtered(stmt: _S, query: TaskQuery) -> _S:
         (Task.created_by, query.created_by),
         (Task.assigned_to, query.assigned_to),
         (Task.campaign, query.campaigns),
+        (Task.listing_id, query.listing_ids),
     ):
         if allowed:
             stmt = stmt.where(col(column).in_(allowed))

@@ -54,9 +54,11 @@ STAMPS: dict[str, Any] = {
 }
 #: The columns `--by` groups on (day is not a column: see `days`).
 GROUP_COLUMNS = {By.MARKETPLACE: c.marketplace, By.AGENT: c.created_by,
-                 By.CATEGORY: c.category, By.PRIORITY: c.priority, By.ASSIGNEE: c.assigned_to}
-#: The cube's grouping, in the order of SQLite's covering index `ix_task_stats_cube`.
-CUBE_KEYS = (c.marketplace, c.created_by, c.category, c.priority, c.assigned_to)
+                 By.CATEGORY: c.category, By.PRIORITY: c.priority, By.ASSIGNEE: c.assigned_to,
+                 By.LISTING: c.listing_id}
+#: The cube's grouping, in the order of SQLite's covering index `ix_task_stats_cube`
+#: (`listing_id`, last, is outside it: only `--by listing` groups on it).
+CUBE_KEYS = (c.marketplace, c.created_by, c.category, c.priority, c.assigned_to, c.listing_id)
 SUMS = ("estimated_hours", "accuracy", "within_20")
 
 

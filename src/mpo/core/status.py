@@ -1,0 +1,147 @@
+"""`mpo status`: the orchestrator's view (the seed's `getStatus`) and its alerts.
+
+Per agent: its marketplace, last task created, tasks today and in the last 7 days, and its
+approval rate over 30 days with a health band. The queue: pending, awaiting approval,
+approved but unassigned, in progress, overdue. Alerts compare those numbers with the
+thresholds in config. The database computes every number (`mpo.store.status_queries`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from mpo.core import permissions, timeparse
+from mpo.core.models import utcnow
+from mpo.core.permissions import Actor, Verb
+
+if TYPE_CHECKING:
+    from mpo.core.ports import Database
+
+#: The seed's health bands: approval rate at or above each floor, best first.
+BANDS: tuple[tuple[str, float], ...] = (("excellent", 0.85), ("good", 0.70), ("fair", 0.60))
+APPROVAL_DAYS = 30
+
+
+def health_band(approval_rate: float | None) -> str:
+    """The seed's band for an approval rate (0..1); `unknown` when nothing was decided."""
+    if approval_rate is None:
+        return "unknown"
+    for band, floor in BANDS:
+        if approval_rate >= floor:
+            return band
+    return "poor"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When `mpo status` raises an alert (config keys `alert_*`)."""
+
+    awaiting_over: int = 500
+    silent_hours: int = 24
+    stale_days: int = 7
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    """The instants the store counts from."""
+
+    now: datetime
+    today: date
+    today_start: datetime
+    week_start: datetime
+    approval_since: datetime
+    stale_before: datetime
+
+
+@dataclass
+class AgentStatus:
+    """One agent's line."""
+
+    agent: str
+    marketplace: str | None
+    last_created_at: datetime | None
+    tasks_today: int
+    tasks_7d: int
+    approved_30d: int
+    rejected_30d: int
+    approval_rate: float | None = None
+    health: str = "unknown"
+
+
+@dataclass
+class Queue:
+    """How much work waits where."""
+
+    pending: int = 0
+    awaiting_approval: int = 0
+    approved_unassigned: int = 0
+    in_progress: int = 0
+    overdue: int = 0
+    stale: int = 0
+
+
+@dataclass
+class StatusReport:
+    """What the store returns, and the alerts the core adds."""
+
+    agents: list[AgentStatus]
+    queue: Queue
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    generated_at: datetime | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The `--json` document."""
+        return {"generated_at": self.generated_at, "agents": [asdict(a) for a in self.agents],
+                "queue": asdict(self.queue), "alerts": self.alerts}
+
+
+def alerts(report: StatusReport, limits: Thresholds, now: datetime) -> list[dict[str, Any]]:
+    """The alerts the seed's architecture lists, each with its number and threshold."""
+    found: list[dict[str, Any]] = []
+    q = report.queue
+    if q.awaiting_approval > limits.awaiting_over:
+        found.append({"alert": "awaiting_backlog", "value": q.awaiting_approval,
+                      "threshold": limits.awaiting_over,
+                      "message": f"{q.awaiting_approval} tasks await approval "
+                                 f"(more than {limits.awaiting_over})"})
+    silent_since = now - timedelta(hours=limits.silent_hours)
+    for agent in report.agents:
+        if agent.last_created_at is None or agent.last_created_at < silent_since:
+            found.append({"alert": "agent_silent", "agent": agent.agent,
+                          "value": agent.last_created_at, "threshold": limits.silent_hours,
+                          "message": f"{agent.agent} has created nothing for "
+                                     f"{limits.silent_hours} h"})
+    if q.stale:
+        found.append({"alert": "stale_proposals", "value": q.stale,
+                      "threshold": limits.stale_days,
+                      "message": f"{q.stale} tasks pending or awaiting approval for more than "
+                                 f"{limits.stale_days} days"})
+    if q.overdue:
+        found.append({"alert": "overdue", "value": q.overdue, "threshold": 0,
+                      "message": f"{q.overdue} open tasks are past their due date"})
+    return found
+
+
+def status(db: Database, actor: Actor, *, zone: str = "UTC",
+           limits: Thresholds = Thresholds(), now: datetime | None = None) -> StatusReport:
+    """The orchestrator's status as of `now`, with the alerts it raises."""
+    permissions.require(actor, Verb.STATUS)
+    now = now or utcnow()
+    tz = ZoneInfo(zone)
+    today = now.astimezone(tz).date()
+    query = StatusQuery(
+        now=now, today=today, today_start=timeparse.start_of_day(today, tz),
+        week_start=now - timedelta(days=7), approval_since=now - timedelta(days=APPROVAL_DAYS),
+        stale_before=now - timedelta(days=limits.stale_days))
+    with db.read() as uow:
+        report = uow.status.report(query)
+    for agent in report.agents:
+        decided = agent.approved_30d + agent.rejected_30d
+        agent.approval_rate = agent.approved_30d / decided if decided else None
+        agent.health = health_band(agent.approval_rate)
+    report.alerts = alerts(report, limits, now)
+    report.generated_at = now
+    return report

@@ -1,0 +1,57 @@
+"""`mpo status`: health bands, the per-agent and queue numbers, and the alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mpo.core import orchestrator
+from mpo.core.errors import PermissionDenied
+from mpo.core.permissions import Actor, Role
+from mpo.core.status import Thresholds, health_band, status
+from mpo.core.vocabulary import Status
+from mpo.store.database import SqlDatabase
+from tests.builders import ADMIN, RULES, draft, task_in
+
+
+@pytest.mark.parametrize(("rate", "band"), [
+    (None, "unknown"), (1.0, "excellent"), (0.85, "excellent"), (0.849, "good"),
+    (0.70, "good"), (0.60, "fair"), (0.5999, "poor"), (0.0, "poor")])
+def test_the_seeds_health_bands(rate: float | None, band: str) -> None:
+    assert health_band(rate) == band
+
+
+def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -> None:
+    now = datetime.now(UTC)
+    for status_ in (Status.APPROVED, Status.APPROVED, Status.APPROVED, Status.REJECTED,
+                    Status.AWAITING_APPROVAL, Status.IN_PROGRESS, Status.PENDING):
+        task_in(db, status_)
+    yesterday = (now - timedelta(days=1)).date().isoformat()
+    orchestrator.create_tasks(db, ADMIN, [("late", draft(due_date=yesterday,
+                                                         created_by="marketplace-shopee",
+                                                         marketplace="shopee"))], RULES,
+                              clock=lambda: now - timedelta(days=9))
+    report = status(db, ADMIN, limits=Thresholds(awaiting_over=0, silent_hours=24,
+                                                 stale_days=7))
+    agents = {a.agent: a for a in report.agents}
+    amazon = agents["marketplace-amazon"]
+    assert (amazon.marketplace, amazon.tasks_today, amazon.tasks_7d) == ("amazon", 7, 7)
+    assert (amazon.approved_30d, amazon.rejected_30d) == (4, 1)  # in_progress was approved
+    assert (amazon.approval_rate, amazon.health) == (0.8, "good")
+    assert agents["marketplace-shopee"].tasks_7d == 0
+    q = report.queue
+    assert (q.pending, q.awaiting_approval, q.approved_unassigned, q.in_progress, q.overdue,
+            q.stale) == (2, 1, 3, 1, 1, 1)
+    assert {a["alert"] for a in report.alerts} == {"awaiting_backlog", "agent_silent",
+                                                   "stale_proposals", "overdue"}
+    assert [a["agent"] for a in report.alerts if a["alert"] == "agent_silent"] == [
+        "marketplace-shopee"]
+    assert report.document()["queue"]["overdue"] == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_members_and_agents_may_not_read_the_status(db: SqlDatabase) -> None:
+    for role in (Role.MEMBER, Role.AGENT):
+        with pytest.raises(PermissionDenied):
+            status(db, Actor("x", role, "amazon"))
