@@ -6,23 +6,22 @@ from __future__ import annotations
 import pytest
 
 from tests import readback
-from tests.cli.steps import SQLITE_ONLY, create, task_in
+from tests.cli.steps import SQLITE_ONLY, agent_token, task_in
 from tests.conftest import MpoRunner
 
 
 @pytest.fixture
 def agent(runner: MpoRunner, initialised: str) -> dict[str, str]:
     """The amazon agent's environment (its token)."""
-    token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
-                        "--marketplace", "amazon")["token"]
-    return {"MPO_TOKEN": token}
+    return {"MPO_TOKEN": agent_token(runner)}
 
 
 def test_an_agent_submits_and_cancels_only_its_own_proposals(
     runner: MpoRunner, initialised: str, agent: dict[str, str]
 ) -> None:
     mine = runner.json("create", "-t", "mine", "-c", "analysis", "-e", "2", env=agent)["id"]
-    theirs = create(runner, "theirs", "--created-by", "marketplace-amazon-2")["id"]
+    other = {"MPO_TOKEN": agent_token(runner, "amazon", "marketplace-amazon-2")}
+    theirs = runner.json("create", "-t", "theirs", "-c", "analysis", "-e", "2", env=other)["id"]
     rows = runner.json("submit", "--mine", env=agent)
     assert [r["id"] for r in rows] == [mine]
     refused = runner("submit", theirs, env=agent)

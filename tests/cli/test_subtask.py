@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.cli.steps import task_in
+from tests.cli.steps import agent_token, task_in
 from tests.conftest import MpoRunner
 from tests.store.test_rls import _conninfo
 
@@ -44,11 +44,9 @@ def rls(runner: MpoRunner, pg_url: str, monkeypatch: pytest.MonkeyPatch
     """PostgreSQL with agents and a member, the app connecting as a login in mpo_app."""
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
     assert runner("init").exit_code == 0
-    tokens = {name: runner.json("principal", "add", name, "--role", role, *more)["token"]
-              for name, role, more in (
-                  ("marketplace-amazon", "agent", ["--marketplace", "amazon"]),
-                  ("marketplace-shopee", "agent", ["--marketplace", "shopee"]),
-                  ("bea", "member", []))}
+    tokens = {"marketplace-amazon": agent_token(runner, "amazon"),
+              "marketplace-shopee": agent_token(runner, "shopee"),
+              "bea": runner.json("principal", "add", "bea", "--role", "member")["token"]}
     role = f"mpo_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_conninfo(pg_url), autocommit=True) as conn:
         conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')

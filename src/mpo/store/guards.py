@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mpo.core import permissions
-from mpo.core.lifecycle import TRANSITIONS, TransitionParams, stamps
-from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.core.lifecycle import TRANSITIONS, TransitionParams, inverse, stamps
+from mpo.core.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
+from mpo.core.subtasks import MOVES, Step
 from mpo.core.vocabulary import Action, Status
 
 #: How a column a transition stamps may be set.
@@ -98,7 +99,28 @@ def rules() -> dict[str, Any]:
         "marketplace_bound": _values(permissions.MARKETPLACE_BOUND),
         "assignee_bound": _values(permissions.ASSIGNEE_BOUND),
         "managers": _roles(Verb.MANAGE),
+        "own_only": _own_only(),
+        "undo": {
+            "roles": _roles(Verb.UNDO),
+            "moves": {
+                action.value: {"from": back.source.value,
+                               "to": sorted(s.value for s in back.targets),
+                               "clears": sorted(back.clears)}
+                for action in sorted(TRANSITIONS) if (back := inverse(action))
+            },
+        },
+        "steps": {step.value: _roles(MOVES[step].verb if step in MOVES else Verb.PLAN)
+                  for step in Step},
     }
+
+
+def _own_only() -> dict[str, dict[str, list[str]]]:
+    """Per action, the roles that may take it only on tasks they proposed, and from where."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for role, verbs in sorted(OWN_ONLY.items()):
+        for verb, statuses in sorted(verbs.items()):
+            found.setdefault(verb.value, {})[role.value] = sorted(s.value for s in statuses)
+    return found
 
 
 # --- SQL ----------------------------------------------------------------------------------
@@ -163,10 +185,25 @@ def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
                 terms.append(f"NEW.{column} IS NULL")
         if action in rules["decisions"]:
             terms.append("who <> OLD.created_by AND who IS DISTINCT FROM OLD.recorded_by")
+        for role, statuses in sorted(rules.get("own_only", {}).get(action, {}).items()):
+            terms.append(f"(who_role <> '{role}' OR (OLD.created_by = who "
+                         f"AND OLD.status IN {_in(statuses)}))")
         mine = ("OLD.assigned_to IS NULL OR OLD.assigned_to = who"
                 if action in rules["claims"] else "OLD.assigned_to = who")
         terms.append(f"(who_role NOT IN {_in(rules['assignee_bound'])} OR {mine})")
         found.append((action, "\n      AND ".join(terms)))
+    undo = rules.get("undo")
+    if undo:
+        for _, spec in sorted(undo["moves"].items()):
+            changed = ["status", *spec["clears"]]
+            terms = [
+                f"who_role IN {_in(undo['roles'])}",
+                f"OLD.status = '{spec['from']}'",
+                f"NEW.status IN {_in(spec['to'])}",
+                f"(to_jsonb(NEW) - {_array(changed)}) = (to_jsonb(OLD) - {_array(changed)})",
+                *(f"NEW.{column} IS NULL" for column in spec["clears"]),
+            ]
+            found.append(("undo", "\n      AND ".join(terms)))
     return found
 
 
@@ -226,20 +263,39 @@ def _event_guard(rules: dict[str, Any]) -> str:
         f"AND now_status = '{t['target']}'"
         for action, t in rules["transitions"].items()
     )
+    undo = rules.get("undo")
+    if undo:
+        backs = " OR ".join(
+            f"(NEW.from_status = '{spec['from']}' AND NEW.to_status IN {_in(spec['to'])})"
+            for _, spec in sorted(undo["moves"].items()))
+        cases += (f"\n    WHEN 'undo' THEN who_role IN {_in(undo['roles'])} AND ({backs}) "
+                  "AND now_status = NEW.to_status")
+    steps = rules.get("steps", {})
+    # A subtask step leaves its parent as it is and records a subtask written just now.
+    cases += "".join(
+        f"\n    WHEN '{step}' THEN who_role IN {_in(roles)} AND NEW.from_status = now_status "
+        "AND NEW.to_status = now_status AND sub_fresh"
+        for step, roles in sorted(steps.items()))
+    fresh_for = (f"CASE WHEN NEW.action IN {_in(sorted(steps))} THEN sub_fresh ELSE fresh END"
+                 if steps else "fresh")
+    sub_check = ("""
+  sub_fresh := EXISTS (SELECT 1 FROM subtask s WHERE s.task_id = NEW.task_id
+                       AND s.xmin = (txid_current() % 4294967296)::text::xid);""" if steps else "")
     return f"""CREATE OR REPLACE FUNCTION mpo_task_event_guard() RETURNS trigger LANGUAGE plpgsql
 SET search_path = {{schema}}, pg_temp AS $$
 {_DECLARE}
   now_status text;
   recorder text;
   fresh boolean;
+  sub_fresh boolean := false;
 BEGIN{_EXEMPT}{_WHO}
   IF NEW.actor IS DISTINCT FROM who THEN
     {_refuse('% may not record events as %', 'who', 'NEW.actor')}
   END IF;
-  NEW.at := now();
+  NEW.at := now();{sub_check}
   SELECT t.status, t.recorded_by, t.xmin = (txid_current() % 4294967296)::text::xid
     INTO now_status, recorder, fresh FROM task t WHERE t.id = NEW.task_id;
-  IF NOT FOUND OR NOT fresh THEN
+  IF NOT FOUND OR NOT ({fresh_for}) THEN
     {_refuse('an event records a change made to a visible task in the same transaction')}
   END IF;
   IF NOT (CASE NEW.action
