@@ -26,6 +26,8 @@ from mpo.cli import (
     profile,
     stats,
     tasks,
+    wait,
+    watch,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -142,7 +144,8 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
+              wait, watch):
     app.add_typer(group.app)
 
 

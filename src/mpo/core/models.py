@@ -156,3 +156,7 @@ class AccessDenial(SQLModel, table=True):
     principal: str | None = Field(default=None, sa_type=String(100))
     verb: str = Field(sa_type=String(30))
     reason: str = Field(sa_type=Text)
+
+
+# The stream's consumer tables live in their own module; importing it registers them.
+from mpo.core import stream_models  # noqa: E402, F401

@@ -45,9 +45,10 @@ class Verb(StrEnum):
     LOG = "log"
     STATS = "stats"
     MANAGE = "manage-principals"
+    WATCH = "watch"
 
 
-_READ = frozenset({Verb.LIST, Verb.SHOW})
+_READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
 
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
     Role.AGENT: frozenset({Verb.CREATE}) | _READ,

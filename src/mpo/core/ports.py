@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mpo.core.models import Principal, Task, TaskEvent
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
+    from mpo.core.stream import EventStream
 
 
 class DuplicateKey(Exception):
@@ -97,6 +98,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsQueries: ...
+
+    @property
+    def stream(self) -> EventStream: ...
 
     def commit(self) -> None: ...
 

@@ -6,7 +6,7 @@ Driver errors become `mpo.core.errors` here, once, so no command handles them it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING
 
@@ -22,24 +22,39 @@ from mpo.store.migrations import HEAD
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
+from mpo.store.stream import SqlEventStream
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from mpo.core.models import TaskEvent
+    from mpo.store.wake import ListenWaker, PollWaker
+
+#: Called with the events a unit of work committed, once they are durable (hooks, plugins).
+AfterCommit = Callable[[Sequence["TaskEvent"]], None]
 
 
 class SqlUnitOfWork:
     """One transaction and the repositories bound to it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, after_commit: Sequence[AfterCommit] = ()) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
         self.stats = SqlStatsQueries(session)
+        self.stream = SqlEventStream(session)
+        self.after_commit = after_commit
         self.committed = False
 
     def commit(self) -> None:
+        appended = self.tasks.appended
+        if appended:
+            self.stream.announce()  # PostgreSQL: NOTIFY, delivered when the commit lands
         self.session.commit()
         self.committed = True
+        self.tasks.appended = []
+        for consumer in self.after_commit if appended else ():
+            consumer(appended)
 
 
 @contextmanager
@@ -86,6 +101,7 @@ class SqlDatabase:
         self.url = urls.normalise(url)
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
+        self.after_commit: list[AfterCommit] = []
         self._schema_checked = False
 
     @contextmanager
@@ -95,7 +111,7 @@ class SqlDatabase:
             with Session(bind, expire_on_commit=False, autoflush=True) as session:
                 if not self._schema_checked:
                     self._check_schema(session)
-                uow = SqlUnitOfWork(session)
+                uow = SqlUnitOfWork(session, self.after_commit)
                 if self.token is not None and uow.principals.postgres:
                     uow.principals.authenticate(self.token)
                 try:
@@ -112,6 +128,12 @@ class SqlDatabase:
     def read(self) -> AbstractContextManager[SqlUnitOfWork]:
         """A unit of work for reads: a plain BEGIN, never blocking writers."""
         return self._unit(write=False)
+
+    def waker(self) -> AbstractContextManager[ListenWaker | PollWaker]:
+        """Something to wait on until events may have been committed (see store/wake.py)."""
+        from mpo.store.wake import waker
+
+        return waker(self.engine)
 
     def _check_schema(self, session: Session) -> None:
         session.connection()  # a failure to connect is "unavailable", not "no schema"

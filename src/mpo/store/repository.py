@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
+from mpo.store.stream import order_events
 
 
 class SqlTaskRepository:
@@ -19,6 +20,8 @@ class SqlTaskRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Events added in this transaction, for the unit of work to announce on commit.
+        self.appended: list[TaskEvent] = []
 
     def add(self, task: Task) -> None:
         self.session.add(task)
@@ -75,7 +78,11 @@ class SqlTaskRepository:
         return result.rowcount == 1
 
     def add_events(self, events: Iterable[TaskEvent]) -> None:
-        self.session.add_all(list(events))
+        added = list(events)
+        if added:
+            order_events(self.session)
+        self.session.add_all(added)
+        self.appended.extend(added)
 
     def events(
         self,
