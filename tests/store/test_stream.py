@@ -106,3 +106,44 @@ def test_a_rolled_back_transaction_announces_nothing(module_pg: str) -> None:
             uow.stream.announce()
             raise RuntimeError("the use case failed")
         assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+
+
+def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(module_pg: str) -> None:
+    from mpo.core import identity, orchestrator, stream
+    from mpo.core.permissions import Actor, Role
+    from mpo.core.validation import Rules
+
+    owner = SqlDatabase(module_pg)
+    root = identity.bootstrap_admin(owner, "root")
+    assert root is not None
+    admin = Actor("root", Role.ADMIN)
+    tokens = {m: identity.add_principal(owner, admin, f"marketplace-{m}", "agent", m,
+                                        Rules()).token for m in ("amazon", "shopee")}
+    role = f"mpo_test_{uuid.uuid4().hex[:10]}"
+    conninfo = module_pg.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
+    try:
+        app_url = module_pg.replace("postgres@", f"{role}@", 1)
+        amazon_db = SqlDatabase(app_url, token=tokens["amazon"])
+        amazon = identity.authenticate(amazon_db, tokens["amazon"])
+        for marketplace in ("amazon", "shopee"):
+            orchestrator.create_tasks(owner, admin, [("task", {
+                "marketplace": marketplace, "title": "t", "category": "analysis",
+                "estimated_hours": 1, "created_by": f"marketplace-{marketplace}"})], Rules())
+        with amazon_db.read() as uow:  # no filter at all: the database itself hides shopee's
+            seen = uow.stream.after(0)
+            visible = {uow.tasks.get(e.task_id) is not None for e in seen}
+        assert seen and visible == {True}
+        stream.acknowledge(amazon_db, amazon, "amazon-feed", seen)
+        shopee_db = SqlDatabase(app_url, token=tokens["shopee"])
+        with shopee_db.read() as uow:
+            assert uow.stream.cursor("amazon-feed") is None
+        with psycopg.connect(conninfo.replace("postgres@", f"{role}@", 1)) as conn:
+            conn.execute("SELECT * FROM mpo_authenticate(%s)", (tokens["shopee"],))
+            moved = conn.execute("UPDATE event_cursor SET last_event_id = 0")
+            assert moved.rowcount == 0
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')

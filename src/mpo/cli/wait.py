@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -9,7 +10,7 @@ import typer
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
-from mpo.cli.output import Output
+from mpo.cli.output import Output, message
 from mpo.core import fields
 
 app = typer.Typer()
@@ -45,12 +46,17 @@ def wait(
     seconds = None if timeout is None else timeout_seconds(timeout)
     app_ctx = current()
     db, actor = app_ctx.database, app_ctx.actor
+    refs = _refs(ids)
     try:
         with db.waker() as waker:
-            result = wait_for(db, actor, waker, _refs(ids), goal, seconds)
+            noun = "task" if len(refs) == 1 else "tasks"
+            message(f"waiting for {len(refs)} {noun}: {goal} "
+                    f"(timeout {timeout or 'none'}; Ctrl-C to stop)")
+            result = wait_for(db, actor, waker, refs, goal, seconds)
     except KeyboardInterrupt:
         raise Cancelled("wait: interrupted") from None
     out.rows(fields.task_row(t) for t in result.tasks)
+    sys.stdout.flush()  # whoever waits on this process reads the answer at once
     if result.outcome is Outcome.DECLINED:
         declined = [f"{str(t.id)[:8]} is {t.status}" for t, o in
                     zip(result.tasks, result.outcomes, strict=True) if o is Outcome.DECLINED]
