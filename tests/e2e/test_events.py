@@ -5,6 +5,7 @@ resumes from its cursor with nothing lost."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -23,15 +24,22 @@ from tests.conftest import MpoRunner
 ROOT = Actor("root", Role.ADMIN)
 
 
-def _mpo(*args: str, stdout: object = subprocess.PIPE) -> subprocess.Popen[str]:
+def _mpo(*args: str, stdout: object = subprocess.PIPE, stderr: object = subprocess.PIPE
+         ) -> subprocess.Popen[str]:
     return subprocess.Popen([str(BIN / "mpo"), *args], stdout=stdout,  # type: ignore[arg-type]
-                            stderr=subprocess.PIPE, text=True, env=environment(MPO_DEBUG=""))
+                            stderr=stderr, text=True,  # type: ignore[arg-type]
+                            env=environment(MPO_DEBUG=""))
 
 
-def _until_waiting(process: subprocess.Popen[str]) -> None:
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith("waiting for"), line
+def _waiting(*args: str) -> tuple[subprocess.Popen[str], int]:
+    """`mpo wait ARGS` with stderr on a terminal, once it says it is waiting."""
+    terminal, side = os.openpty()
+    process = _mpo("wait", *args, stderr=side)
+    os.close(side)
+    said = b""
+    while b"waiting for" not in said:
+        said += os.read(terminal, 1024)
+    return process, terminal
 
 
 def test_wait_unblocks_within_a_second_of_a_decision_in_another_process(
@@ -39,8 +47,7 @@ def test_wait_unblocks_within_a_second_of_a_decision_in_another_process(
 ) -> None:
     db = SqlDatabase(initialised)
     task = task_in(db, Status.AWAITING_APPROVAL)
-    waiting = _mpo("wait", str(task.id), "--for", "decided", "--json")
-    _until_waiting(waiting)
+    waiting, terminal = _waiting(str(task.id), "--for", "decided", "--json")
     time.sleep(0.2)
     move(db, task, Action.APPROVE)
     decided = time.monotonic()
@@ -49,13 +56,13 @@ def test_wait_unblocks_within_a_second_of_a_decision_in_another_process(
     assert time.monotonic() - decided < 1.0
     assert json.loads(first + waiting.stdout.read())[0]["status"] == "approved"
     assert waiting.wait(timeout=30) == 0
+    os.close(terminal)
     if initialised.startswith("sqlite"):
-        interrupted = _mpo("wait", str(task.id), "--for", "completed")
-        _until_waiting(interrupted)
+        interrupted, terminal = _waiting(str(task.id), "--for", "completed")
         interrupted.send_signal(signal.SIGINT)
         assert interrupted.wait(timeout=30) == 7
-        assert interrupted.stderr is not None
-        assert "wait: interrupted" in interrupted.stderr.read()
+        assert b"wait: interrupted" in os.read(terminal, 4096)
+        os.close(terminal)
 
 
 def _ids(path: Path) -> list[int]:

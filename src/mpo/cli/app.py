@@ -66,6 +66,15 @@ class MpoGroup(TyperGroup):
         # click's protocol (`_MPO_COMPLETE=bash_complete`), not typer's older one.
         completion.respond(self, ctx_args, prog_name)
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # Plugins' commands are looked up only for names mpo does not know: --help stays fast.
+        found = super().get_command(ctx, cmd_name)
+        if found is None:
+            from mpo.delivery.plugins import command
+
+            found = command(ctx, cmd_name)
+        return found
+
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
         try:

@@ -34,8 +34,9 @@ def wait(
     """Wait until every task reaches a state, print the tasks; exit 0 reached, 9 rejected,
     8 timed out, 7 interrupted.
 
-    Example: mpo create -m amazon -t "Fix titles" -c optimization -e 2 --json | jq -r .id |
-    xargs mpo wait --for decided
+    Example: mpo wait 3f2a --for decided --timeout 1h
+
+    An agent, in one line: mpo create ... --json | jq -r .id | xargs mpo wait --for decided
     """
     from mpo.cli.options import _refs
     from mpo.core import validation
@@ -49,9 +50,10 @@ def wait(
     refs = _refs(ids)
     try:
         with db.waker() as waker:
-            noun = "task" if len(refs) == 1 else "tasks"
-            message(f"waiting for {len(refs)} {noun}: {goal} "
-                    f"(timeout {timeout or 'none'}; Ctrl-C to stop)")
+            if sys.stderr.isatty():  # for a person; scripts get one line (an error) or none
+                noun = "task" if len(refs) == 1 else "tasks"
+                message(f"waiting for {len(refs)} {noun}: {goal} "
+                        f"(timeout {timeout or 'none'}; Ctrl-C to stop)")
             result = wait_for(db, actor, waker, refs, goal, seconds)
     except KeyboardInterrupt:
         raise Cancelled("wait: interrupted") from None

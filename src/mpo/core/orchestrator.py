@@ -24,6 +24,7 @@ from mpo.core.errors import (
     NotFound,
     PermissionDenied,
     UsageError,
+    ValidationError,
 )
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
@@ -116,8 +117,12 @@ def create_tasks(
     *,
     skip_invalid: bool = False,
     clock: Clock = utcnow,
+    check: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> CreateResult:
-    """Create tasks in one transaction; a retried idempotency key returns the existing task."""
+    """Create tasks in one transaction; a retried idempotency key returns the existing task.
+
+    `check` adds validation (plugins): a message it returns refuses that task.
+    """
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)
         drafts: list[tuple[str, TaskDraft, str | None]] = []
@@ -128,7 +133,11 @@ def create_tasks(
                 if isinstance(raw, MpoError):
                     raise raw
                 data, on_behalf_of = permissions.creation(actor, raw)
-                drafts.append((label, validation.draft(data, rules), on_behalf_of))
+                checked = validation.draft(data, rules)
+                refusal = None if check is None else check(data)
+                if refusal is not None:
+                    raise ValidationError("task", refusal)
+                drafts.append((label, checked, on_behalf_of))
             except MpoError as exc:
                 problems.append(_problem(label, exc))
                 errors.append(exc)
