@@ -23,7 +23,7 @@ from tests.builders import task_in
 from tests.schema import downgrade, previous_revision
 
 TABLES = {"task", "task_event", "principal", "access_denial", "alembic_version",
-          "event_cursor"}
+          "event_cursor", "webhook", "webhook_delivery"}
 #: Made by hand in migrations, outside the models: row-level security's session table.
 UNMODELLED = {"postgresql": {"mpo_session"}, "sqlite": set()}
 

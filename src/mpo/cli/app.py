@@ -28,6 +28,7 @@ from mpo.cli import (
     tasks,
     wait,
     watch,
+    webhook,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -154,7 +155,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              wait, watch):
+              wait, watch, webhook):
     app.add_typer(group.app)
 
 

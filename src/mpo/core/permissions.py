@@ -46,6 +46,7 @@ class Verb(StrEnum):
     STATS = "stats"
     MANAGE = "manage-principals"
     WATCH = "watch"
+    WEBHOOKS = "manage-webhooks"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
     from mpo.core.stream import EventStream
+    from mpo.core.webhooks import WebhookRepository
 
 
 class DuplicateKey(Exception):
@@ -101,6 +102,9 @@ class UnitOfWork(Protocol):
 
     @property
     def stream(self) -> EventStream: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     def commit(self) -> None: ...
 

@@ -76,6 +76,10 @@ class SqlEventStream:
         stmt = stmt.order_by(col(TaskEvent.id)).limit(limit)
         return list(self.session.scalars(stmt))
 
+    def by_ids(self, ids: Sequence[int]) -> list[TaskEvent]:
+        stmt = select(TaskEvent).where(col(TaskEvent.id).in_(ids)).order_by(col(TaskEvent.id))
+        return list(self.session.scalars(stmt))
+
     def newest_id(self) -> int:
         return int(self.session.execute(select(func.max(col(TaskEvent.id)))).scalar() or 0)
 

@@ -1,7 +1,10 @@
-"""The event stream: consumers' cursors.
+"""The event stream: consumers' cursors, webhooks and their deliveries.
 
 `event_cursor` keeps, per named consumer, the id of the last audit event it delivered.
-On PostgreSQL each principal sees and moves only its own cursors (admins: all).
+`webhook` holds the URLs that receive events (their secrets stay in the keyring), and
+`webhook_delivery` each event due to each webhook, with its retries or dead letter.
+On PostgreSQL each principal sees and moves only its own cursors (admins: all), and only
+admins see or touch webhooks.
 
 Revision ID: 0008
 Revises: 0004
@@ -17,6 +20,7 @@ branch_labels = None
 depends_on = None
 
 APP_ROLE = "mpo_app"
+TABLES = ("event_cursor", "webhook", "webhook_delivery")
 ROLE = "(SELECT mpo_principal_role())"
 NAME = "(SELECT mpo_principal_name())"
 
@@ -29,15 +33,48 @@ def upgrade() -> None:
         sa.Column("last_event_id", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "webhook",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("secret_name", sa.String(100), nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("webhook_id", sa.Integer(), sa.ForeignKey("webhook.id"), nullable=False),
+        sa.Column("event_id", sa.BigInteger(), nullable=False),
+        sa.Column("task_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(10), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_webhook_delivery_event", "webhook_delivery",
+                    ["webhook_id", "event_id"], unique=True)
+    op.create_index("ix_webhook_delivery_status", "webhook_delivery",
+                    ["status", "next_attempt_at"])
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute("ALTER TABLE event_cursor ENABLE ROW LEVEL SECURITY")
-    op.execute("ALTER TABLE event_cursor FORCE ROW LEVEL SECURITY")
+    for table in TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"""CREATE POLICY event_cursor_own ON event_cursor FOR ALL
         USING (owner = {NAME} OR {ROLE} = 'admin')
         WITH CHECK (owner = {NAME} OR {ROLE} = 'admin')""")
+    for table in ("webhook", "webhook_delivery"):
+        op.execute(f"""CREATE POLICY {table}_admin ON {table} FOR ALL
+            USING ({ROLE} = 'admin') WITH CHECK ({ROLE} = 'admin')""")
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON event_cursor TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON webhook, webhook_delivery TO {APP_ROLE}")
+    op.execute(f"GRANT USAGE ON SEQUENCE webhook_id_seq, webhook_delivery_id_seq TO {APP_ROLE}")
 
 
 def downgrade() -> None:
+    op.drop_table("webhook_delivery")
+    op.drop_table("webhook")
     op.drop_table("event_cursor")
