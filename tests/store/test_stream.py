@@ -139,10 +139,17 @@ def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(module_pg: str) 
         shopee_db = SqlDatabase(app_url, token=tokens["shopee"])
         with shopee_db.read() as uow:
             assert uow.stream.cursor("amazon-feed") is None
+        from mpo.core.webhooks import add_webhook
+
+        add_webhook(SqlDatabase(app_url, token=root), admin, "https://example.com/h", [], "s")
         with psycopg.connect(conninfo.replace("postgres@", f"{role}@", 1)) as conn:
             conn.execute("SELECT * FROM mpo_authenticate(%s)", (tokens["shopee"],))
             moved = conn.execute("UPDATE event_cursor SET last_event_id = 0")
             assert moved.rowcount == 0
+            assert conn.execute("SELECT count(*) FROM webhook").fetchone() == (0,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("INSERT INTO webhook (url, events, secret_name, created_by,"
+                             " created_at) VALUES ('https://evil', '[]', 's', 'x', now())")
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(f'DROP OWNED BY "{role}"')
