@@ -22,6 +22,7 @@ from mpo.cli import (
     db,
     lifecycle,
     log,
+    notify,
     principal,
     profile,
     stats,
@@ -155,7 +156,7 @@ def root(
 
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              wait, watch, webhook):
+              wait, watch, webhook, notify):
     app.add_typer(group.app)
 
 

@@ -11,7 +11,7 @@ They are arrays of tables at the top of the file, shared by every profile:
     [[channels]]
     name = "team-mail"
     email = "ops@example.com"     # or: apprise = "slack://..."
-    quiet_hours = "22:00-08:00"   # optional; "" for none
+    quiet_hours = "22:00-08:00"   # optional: the profile's quiet_hours; "" for none
 
 Each entry is checked when it is read; an error names the entry and the field.
 """
@@ -28,7 +28,6 @@ from mpo.core.errors import ConfigError
 from mpo.core.vocabulary import Action, values
 
 DEFAULT_HOOK_TIMEOUT = 10.0
-DEFAULT_QUIET_HOURS = "22:00-08:00"
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,8 @@ class Channel:
     name: str
     kind: str  # email | apprise
     target: str
-    quiet_hours: tuple[time, time] | None
+    #: `HH:MM-HH:MM`, "" for none, None for the profile's `quiet_hours`.
+    quiet_hours: str | None = None
 
 
 def _strings(where: str, key: str, value: Any) -> tuple[str, ...]:
@@ -115,7 +115,9 @@ def _channel(n: int, raw: Any) -> Channel:
     name = raw.get("name", f"{kinds[0]}-{n}")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{where}: name must be a non-empty string")
-    quiet = quiet_hours(f"{where}: quiet_hours", raw.get("quiet_hours", DEFAULT_QUIET_HOURS))
+    quiet = raw.get("quiet_hours")
+    if quiet is not None:
+        quiet_hours(f"{where}: quiet_hours", quiet)
     return Channel(name, kinds[0], raw[kinds[0]], quiet)
 
 

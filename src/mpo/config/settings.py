@@ -80,6 +80,31 @@ def _count(key: str, value: Any) -> int:
     return value
 
 
+def _clock(key: str, value: Any) -> str:
+    from mpo.config.events import clock_time
+
+    return clock_time(key, value).strftime("%H:%M")
+
+
+def _span(key: str, value: Any) -> str:
+    from mpo.config.events import quiet_hours
+
+    span = quiet_hours(key, value)
+    return "" if span is None else "-".join(t.strftime("%H:%M") for t in span)
+
+
+def _smtp(key: str, value: Any) -> str:
+    url = _text(key, value)
+    parts = urlsplit(url)
+    try:
+        _ = parts.port
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"{key}: {url!r} is not smtp://HOST[:PORT] or smtps://HOST[:PORT]")
+    return url
+
+
 @dataclass(frozen=True)
 class Key:
     """One profile key: its type (as a checker), default, environment variable and meaning."""
@@ -107,6 +132,14 @@ KEYS: Mapping[str, Key] = {
             env.REJECTION_CODES, "the reason codes `reject --reason-code` accepts"),
         Key("confirm_over", _count, "integer", 10, env.CONFIRM_OVER,
             "batches larger than this ask for confirmation on a terminal"),
+        Key("digest_time", _clock, "string (HH:MM)", "08:00", env.DIGEST_TIME,
+            "local time from which `mpo notify` sends the daily approval digest"),
+        Key("quiet_hours", _span, "string (HH:MM-HH:MM)", "22:00-08:00", env.QUIET_HOURS,
+            "local hours in which `mpo notify` sends nothing (\"\" for none)"),
+        Key("smtp_url", _smtp, "string (URL)", "smtp://localhost:25", env.SMTP_URL,
+            "the mail server email channels send through"),
+        Key("mail_from", _text, "string", "mpo@localhost", env.MAIL_FROM,
+            "the sender address of notification emails"),
     )
 }
 
@@ -123,6 +156,10 @@ class Settings:
     marketplaces: tuple[str, ...]
     rejection_codes: tuple[str, ...]
     confirm_over: int
+    digest_time: str
+    quiet_hours: str
+    smtp_url: str
+    mail_from: str
     sources: dict[str, str] = field(default_factory=dict)
 
     @property

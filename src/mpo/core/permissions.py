@@ -47,6 +47,7 @@ class Verb(StrEnum):
     MANAGE = "manage-principals"
     WATCH = "watch"
     WEBHOOKS = "manage-webhooks"
+    NOTIFY = "notify"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})

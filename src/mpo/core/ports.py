@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mpo.core.models import Principal, Task, TaskEvent
+    from mpo.core.notify import NotificationLog
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
     from mpo.core.stream import EventStream
@@ -105,6 +106,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def notifications(self) -> NotificationLog: ...
 
     def commit(self) -> None: ...
 

@@ -58,3 +58,14 @@ class WebhookDelivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=Text)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationSent(SQLModel, table=True):
+    """A notification claimed for one channel and period: sent at most once, however
+    often `mpo notify` runs."""
+
+    __tablename__ = "notification_sent"
+
+    channel: str = Field(sa_type=String(100), primary_key=True)
+    period: str = Field(sa_type=String(100), primary_key=True)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

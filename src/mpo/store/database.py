@@ -23,7 +23,7 @@ from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
 from mpo.store.stream import SqlEventStream
-from mpo.store.webhooks import SqlWebhookRepository
+from mpo.store.webhooks import SqlNotificationLog, SqlWebhookRepository
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -45,6 +45,7 @@ class SqlUnitOfWork:
         self.stats = SqlStatsQueries(session)
         self.stream = SqlEventStream(session)
         self.webhooks = SqlWebhookRepository(session)
+        self.notifications = SqlNotificationLog(session)
         self.after_commit = after_commit
         self.committed = False
 

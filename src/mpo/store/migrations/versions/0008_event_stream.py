@@ -3,8 +3,9 @@
 `event_cursor` keeps, per named consumer, the id of the last audit event it delivered.
 `webhook` holds the URLs that receive events (their secrets stay in the keyring), and
 `webhook_delivery` each event due to each webhook, with its retries or dead letter.
+`notification_sent` records each notification per channel and period, so it goes once.
 On PostgreSQL each principal sees and moves only its own cursors (admins: all), and only
-admins see or touch webhooks.
+admins see or touch webhooks and notifications.
 
 Revision ID: 0008
 Revises: 0004
@@ -20,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 APP_ROLE = "mpo_app"
-TABLES = ("event_cursor", "webhook", "webhook_delivery")
+TABLES = ("event_cursor", "webhook", "webhook_delivery", "notification_sent")
 ROLE = "(SELECT mpo_principal_role())"
 NAME = "(SELECT mpo_principal_name())"
 
@@ -58,6 +59,12 @@ def upgrade() -> None:
                     ["webhook_id", "event_id"], unique=True)
     op.create_index("ix_webhook_delivery_status", "webhook_delivery",
                     ["status", "next_attempt_at"])
+    op.create_table(
+        "notification_sent",
+        sa.Column("channel", sa.String(100), primary_key=True),
+        sa.Column("period", sa.String(100), primary_key=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    )
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in TABLES:
@@ -66,15 +73,17 @@ def upgrade() -> None:
     op.execute(f"""CREATE POLICY event_cursor_own ON event_cursor FOR ALL
         USING (owner = {NAME} OR {ROLE} = 'admin')
         WITH CHECK (owner = {NAME} OR {ROLE} = 'admin')""")
-    for table in ("webhook", "webhook_delivery"):
+    for table in ("webhook", "webhook_delivery", "notification_sent"):
         op.execute(f"""CREATE POLICY {table}_admin ON {table} FOR ALL
             USING ({ROLE} = 'admin') WITH CHECK ({ROLE} = 'admin')""")
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON event_cursor TO {APP_ROLE}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON webhook, webhook_delivery TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON webhook, webhook_delivery, "
+               f"notification_sent TO {APP_ROLE}")
     op.execute(f"GRANT USAGE ON SEQUENCE webhook_id_seq, webhook_delivery_id_seq TO {APP_ROLE}")
 
 
 def downgrade() -> None:
+    op.drop_table("notification_sent")
     op.drop_table("webhook_delivery")
     op.drop_table("webhook")
     op.drop_table("event_cursor")
