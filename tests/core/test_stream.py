@@ -68,7 +68,10 @@ def test_a_consumer_resumes_after_what_it_acknowledged(events_db: SqlDatabase) -
     shipper = f"shipper-{start}"
     task = task_in(events_db, Status.APPROVED)
     events = stream.read_after(events_db, ADMIN, start, TaskQuery())
-    assert stream.start_of(events_db, ADMIN, shipper, None) == events[-1].id  # new: from now
+    # A new consumer starts where told (else from now), and its cursor is kept at once.
+    assert stream.start_of(events_db, ADMIN, shipper, start) == start
+    assert stream.start_of(events_db, ADMIN, shipper, None) == start
+    assert stream.start_of(events_db, ADMIN, f"{shipper}-late", None) == events[-1].id
     stream.acknowledge(events_db, ADMIN, shipper, events[:2])
     assert stream.start_of(events_db, ADMIN, shipper, None) == events[1].id
     assert [e.id for e in stream.read_after(events_db, ADMIN, events[1].id, TaskQuery())] == [
