@@ -47,3 +47,11 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def events_db(migrated_url: str) -> SqlDatabase:
     """A migrated database on each backend (PostgreSQL's shared by the module)."""
     return SqlDatabase(migrated_url)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> SqlDatabase:
+    """A migrated SQLite database, for rules that do not depend on the backend."""
+    url = f"sqlite:///{tmp_path / 'mpo.db'}"
+    upgrade(url)
+    return SqlDatabase(url)

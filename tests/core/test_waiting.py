@@ -14,9 +14,9 @@ from mpo.core.vocabulary import Action, Status
 from mpo.core.waiting import Goal, Outcome, timeout_seconds, wait_for
 from mpo.store.database import SqlDatabase
 from tests.builders import move, task_in
-from tests.events_fixtures import events_db, migrated_url, module_pg
+from tests.events_fixtures import sqlite_db
 
-__all__ = ["events_db", "migrated_url", "module_pg"]  # fixtures
+__all__ = ["sqlite_db"]  # fixtures
 
 ADMIN = Actor("ana", Role.ADMIN)
 
@@ -27,18 +27,17 @@ def _later(seconds: float, work: object) -> threading.Timer:
     return timer
 
 
-def test_a_wait_ends_within_a_second_of_the_decision(migrated_url: str) -> None:
-    events_db = SqlDatabase(migrated_url)
-    task = task_in(events_db, Status.AWAITING_APPROVAL)
+def test_a_wait_ends_within_a_second_of_the_decision(sqlite_db: SqlDatabase) -> None:
+    task = task_in(sqlite_db, Status.AWAITING_APPROVAL)
     decided: list[float] = []
 
     def approve() -> None:
-        move(SqlDatabase(migrated_url), task, Action.APPROVE)
+        move(SqlDatabase(sqlite_db.url), task, Action.APPROVE)
         decided.append(time.monotonic())
 
-    with events_db.waker() as waker:
+    with sqlite_db.waker() as waker:
         timer = _later(0.3, approve)
-        result = wait_for(events_db, ADMIN, waker, [str(task.id)[:8]], Goal.DECIDED, 30)
+        result = wait_for(sqlite_db, ADMIN, waker, [str(task.id)[:8]], Goal.DECIDED, 30)
         ended = time.monotonic()
     timer.join()
     assert result.outcome is Outcome.REACHED
@@ -56,39 +55,39 @@ SETTLES = [
 ]
 
 
-def test_each_goal_settles_on_the_right_statuses(events_db: SqlDatabase) -> None:
-    tasks = {status: task_in(events_db, status) for status, _, _ in SETTLES}
-    with events_db.waker() as waker:
-        outcomes = [(status, goal, wait_for(events_db, ADMIN, waker, [str(tasks[status].id)],
+def test_each_goal_settles_on_the_right_statuses(sqlite_db: SqlDatabase) -> None:
+    tasks = {status: task_in(sqlite_db, status) for status, _, _ in SETTLES}
+    with sqlite_db.waker() as waker:
+        outcomes = [(status, goal, wait_for(sqlite_db, ADMIN, waker, [str(tasks[status].id)],
                                             goal, 0.05).outcome)
                     for status, goal, _ in SETTLES]
     assert outcomes == SETTLES
 
 
-def test_any_change_ends_at_the_next_event(events_db: SqlDatabase) -> None:
-    task = task_in(events_db, Status.PENDING)
-    with events_db.waker() as waker:
-        timer = _later(0.2, lambda: move(events_db, task, Action.SUBMIT))
-        result = wait_for(events_db, ADMIN, waker, [str(task.id)], Goal.ANY_CHANGE, 10)
+def test_any_change_ends_at_the_next_event(sqlite_db: SqlDatabase) -> None:
+    task = task_in(sqlite_db, Status.PENDING)
+    with sqlite_db.waker() as waker:
+        timer = _later(0.2, lambda: move(sqlite_db, task, Action.SUBMIT))
+        result = wait_for(sqlite_db, ADMIN, waker, [str(task.id)], Goal.ANY_CHANGE, 10)
     timer.join()
     assert (result.outcome, result.tasks[0].status) == (Outcome.REACHED, "awaiting_approval")
 
 
-def test_one_declined_task_declines_the_wait_once_all_are_settled(events_db: SqlDatabase) -> None:
-    approved, rejected = task_in(events_db, Status.APPROVED), task_in(events_db, Status.REJECTED)
-    with events_db.waker() as waker:
-        result = wait_for(events_db, ADMIN, waker, [str(approved.id), str(rejected.id)],
+def test_one_declined_task_declines_the_wait_once_all_are_settled(sqlite_db: SqlDatabase) -> None:
+    approved, rejected = task_in(sqlite_db, Status.APPROVED), task_in(sqlite_db, Status.REJECTED)
+    with sqlite_db.waker() as waker:
+        result = wait_for(sqlite_db, ADMIN, waker, [str(approved.id), str(rejected.id)],
                           Goal.DECIDED, 5)
     assert result.outcomes == [Outcome.REACHED, Outcome.DECLINED]
     assert result.outcome is Outcome.DECLINED
 
 
-def test_an_agent_cannot_wait_on_another_marketplaces_task(events_db: SqlDatabase) -> None:
-    task = task_in(events_db, Status.AWAITING_APPROVAL, marketplace="shopee",
+def test_an_agent_cannot_wait_on_another_marketplaces_task(sqlite_db: SqlDatabase) -> None:
+    task = task_in(sqlite_db, Status.AWAITING_APPROVAL, marketplace="shopee",
                    created_by="marketplace-shopee")
     agent = Actor("marketplace-amazon", Role.AGENT, "amazon")
-    with events_db.waker() as waker, pytest.raises(NotFound):
-        wait_for(events_db, agent, waker, [str(task.id)], Goal.DECIDED, 1)
+    with sqlite_db.waker() as waker, pytest.raises(NotFound):
+        wait_for(sqlite_db, agent, waker, [str(task.id)], Goal.DECIDED, 1)
 
 
 @pytest.mark.parametrize(("text", "seconds"), [("90", 90), ("30s", 30), ("10m", 600),

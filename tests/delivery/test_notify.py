@@ -26,9 +26,9 @@ from mpo.delivery.notify import sender
 from mpo.store.database import SqlDatabase
 from tests.builders import task_in
 from tests.conftest import MpoRunner
-from tests.events_fixtures import events_db, migrated_url, module_pg
+from tests.events_fixtures import sqlite_db
 
-__all__ = ["events_db", "migrated_url", "module_pg"]  # fixtures
+__all__ = ["sqlite_db"]  # fixtures
 
 pytestmark = pytest.mark.filterwarnings("ignore:'imghdr' is deprecated:DeprecationWarning")
 
@@ -85,13 +85,13 @@ def chat() -> Iterator[tuple[list[dict[str, Any]], str]]:
 
 
 def test_the_digest_goes_once_per_day_outside_quiet_hours(
-    events_db: SqlDatabase, smtp: tuple[Inbox, str], chat: tuple[list[dict[str, Any]], str]
+    sqlite_db: SqlDatabase, smtp: tuple[Inbox, str], chat: tuple[list[dict[str, Any]], str]
 ) -> None:
     inbox, smtp_url = smtp
     posted, chat_url = chat
-    run_id = f"{id(events_db)}"  # the PostgreSQL database is shared: channels of our own
-    task_in(events_db, Status.AWAITING_APPROVAL)
-    task_in(events_db, Status.AWAITING_APPROVAL, marketplace="shopee",
+    run_id = f"{id(sqlite_db)}"  # the PostgreSQL database is shared: channels of our own
+    task_in(sqlite_db, Status.AWAITING_APPROVAL)
+    task_in(sqlite_db, Status.AWAITING_APPROVAL, marketplace="shopee",
             created_by="marketplace-shopee")
     channels = [events.Channel(f"mail-{run_id}", "email", "ops@example.com"),
                 events.Channel(f"chat-{run_id}", "apprise", chat_url)]
@@ -100,7 +100,7 @@ def test_the_digest_goes_once_per_day_outside_quiet_hours(
     send = sender(channels, smtp_url, "mpo@example.com")
 
     def run(at: datetime) -> list[str]:
-        return [o.outcome for o in notify(events_db, ADMIN, targets, send, zone=SAO_PAULO,
+        return [o.outcome for o in notify(sqlite_db, ADMIN, targets, send, zone=SAO_PAULO,
                                           digest_time=time(8), clock=lambda: at)]
 
     # 10:00 UTC is 07:00 in São Paulo: before the digest time.
@@ -117,18 +117,18 @@ def test_the_digest_goes_once_per_day_outside_quiet_hours(
     assert len(posted) == 1 and "awaiting approval" in posted[0]["title"]
 
 
-def test_a_failed_send_is_reported_and_tried_again_next_run(events_db: SqlDatabase) -> None:
-    task_in(events_db, Status.AWAITING_APPROVAL)
+def test_a_failed_send_is_reported_and_tried_again_next_run(sqlite_db: SqlDatabase) -> None:
+    task_in(sqlite_db, Status.AWAITING_APPROVAL)
     closed = f"smtp://127.0.0.1:{_free_port()}"
-    name = f"mail-{id(events_db)}"
+    name = f"mail-{id(sqlite_db)}"
     channels = [events.Channel(name, "email", "ops@example.com")]
     at = datetime(2030, 2, 1, 12, tzinfo=UTC)
-    outcomes = notify(events_db, ADMIN, [Target(name, None)], sender(channels, closed, "m@x"),
+    outcomes = notify(sqlite_db, ADMIN, [Target(name, None)], sender(channels, closed, "m@x"),
                       zone=ZoneInfo("UTC"), digest_time=time(8), clock=lambda: at)
     assert [o.outcome for o in outcomes] == ["failed"]
     assert "ConnectionRefusedError" in outcomes[0].detail
     sent: list[str] = []
-    again = notify(events_db, ADMIN, [Target(name, None)], lambda *a: sent.append(a[0]),
+    again = notify(sqlite_db, ADMIN, [Target(name, None)], lambda *a: sent.append(a[0]),
                    zone=ZoneInfo("UTC"), digest_time=time(8), clock=lambda: at)
     assert [o.outcome for o in again] == ["sent"] and sent == [name]
 
