@@ -48,7 +48,7 @@ command = "echo broken >&2; exit 3"
 
 [[hooks]]
 on = ["approve"]
-command = "sleep 5"
+command = "sleep 5; sleep 5"
 timeout = 0.3
 
 [[hooks]]
@@ -62,7 +62,7 @@ command = "touch {tmp_path / 'shopee'}"
     approved = runner("approve", task["id"])
     assert approved.exit_code == 0, approved.stderr
     assert "failed: RuntimeError: exit 3 broken" in approved.stderr
-    assert "'sleep 5' on event 3 failed: TimeoutExpired" in approved.stderr
+    assert "'sleep 5; sleep 5' on event 3 failed: TimeoutExpired" in approved.stderr
     [event] = [json.loads(line) for line in seen.read_text().splitlines() if line]
     assert (event["id"], event["type"]) == (3, "task.approve")
     assert event["data"]["task"]["marketplace"] == "amazon"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -23,16 +24,21 @@ def run(hook: Hook, doc: dict[str, Any]) -> bool:
     """Run one hook on one event; True if it exited 0 in time."""
     env = os.environ | {"MPO_EVENT_ID": str(doc["id"]), "MPO_EVENT_ACTION": doc["data"]["action"],
                         "MPO_TASK_ID": doc["data"]["task_id"]}
+    # Its own process group, so a timeout ends the command's children too.
+    process = subprocess.Popen(hook.command, shell=True, text=True, env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, start_new_session=True)
     try:
-        done = subprocess.run(hook.command, shell=True, input=json.dumps(doc), text=True,
-                              env=env, timeout=hook.timeout, capture_output=True, check=False)
+        _, errors = process.communicate(json.dumps(doc), timeout=hook.timeout)
     except subprocess.TimeoutExpired as exc:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
         report(f"hook {hook.command!r} on event {doc['id']}", exc)
         return False
-    if done.returncode != 0:
-        tail = done.stderr.strip().splitlines()[-1:] or [""]
+    if process.returncode != 0:
+        tail = errors.strip().splitlines()[-1:] or [""]
         report(f"hook {hook.command!r} on event {doc['id']}",
-               RuntimeError(f"exit {done.returncode} {tail[0]}".rstrip()))
+               RuntimeError(f"exit {process.returncode} {tail[0]}".rstrip()))
         return False
     return True
 
