@@ -19,11 +19,12 @@ from mpo.core.ports import DuplicateKey
 from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.migrations import HEAD
+from mpo.store.notifications import SqlNotificationLog
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 from mpo.store.stats_queries import SqlStatsQueries
 from mpo.store.stream import SqlEventStream
-from mpo.store.webhooks import SqlNotificationLog, SqlWebhookRepository
+from mpo.store.webhooks import SqlWebhookRepository
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

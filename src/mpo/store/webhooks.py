@@ -1,13 +1,11 @@
-"""Webhooks and their delivery queue, and the record of notifications sent."""
+"""Webhooks and their delivery queue."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from mpo.core.stream_models import NotificationSent, Webhook, WebhookDelivery
+from mpo.core.stream_models import Webhook, WebhookDelivery
 
 
 class SqlWebhookRepository:
@@ -51,19 +49,3 @@ class SqlWebhookRepository:
     def delivery(self, delivery_id: int) -> WebhookDelivery | None:
         return self.session.get(WebhookDelivery, delivery_id, with_for_update=True)
 
-
-class SqlNotificationLog:
-    """The store's implementation of `mpo.core.notify.NotificationLog`."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def claim(self, channel: str, period: str, at: datetime) -> bool:
-        if self.session.get(NotificationSent, (channel, period)) is not None:
-            return False
-        self.session.add(NotificationSent(channel=channel, period=period, sent_at=at))
-        return True
-
-    def release(self, channel: str, period: str) -> None:
-        self.session.execute(delete(NotificationSent).where(
-            col(NotificationSent.channel) == channel, col(NotificationSent.period) == period))
