@@ -31,7 +31,7 @@ from pathlib import Path
 from mpo.core import orchestrator
 from mpo.core.permissions import Actor, Role
 from mpo.core.validation import Rules
-from mpo.store import repository, stream
+from mpo.store import repository
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 
@@ -42,15 +42,13 @@ TASK = {"marketplace": "amazon", "title": "bench", "category": "analysis",
 
 @contextmanager
 def bare() -> Iterator[None]:
-    """The stream's write-side additions switched off."""
-    order, announce = repository.order_events, stream.SqlEventStream.announce
+    """The stream's write-side additions (append lock and NOTIFY) switched off."""
+    order = repository.order_events
     repository.order_events = lambda session: None  # type: ignore[assignment]
-    stream.SqlEventStream.announce = lambda self: None  # type: ignore[method-assign]
     try:
         yield
     finally:
         repository.order_events = order  # type: ignore[assignment]
-        stream.SqlEventStream.announce = announce  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -103,7 +103,7 @@ def test_a_rolled_back_transaction_announces_nothing(module_pg: str) -> None:
         listener.execute(f"LISTEN {CHANNEL}")
         with pytest.raises(RuntimeError), db.write() as uow:
             uow.tasks.add_events([_event(task.id)])
-            uow.stream.announce()
+            uow.session.flush()
             raise RuntimeError("the use case failed")
         assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
 

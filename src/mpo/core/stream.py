@@ -31,10 +31,6 @@ PAGE = 500
 class EventStream(Protocol):
     """Reads of the log in id order (which is commit order) and consumers' cursors."""
 
-    def announce(self) -> None:
-        """Wake listeners when the current transaction commits."""
-        ...
-
     def after(
         self,
         after_id: int,

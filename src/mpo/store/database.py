@@ -51,9 +51,9 @@ class SqlUnitOfWork:
         self.committed = False
 
     def commit(self) -> None:
+        # Appending events already queued the PostgreSQL NOTIFY (store/stream.py), which
+        # is sent when this commit lands; the after-commit consumers run once it has.
         appended = self.tasks.appended
-        if appended:
-            self.stream.announce()  # PostgreSQL: NOTIFY, delivered when the commit lands
         self.session.commit()
         self.committed = True
         self.tasks.appended = []

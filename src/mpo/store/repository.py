@@ -20,7 +20,7 @@ class SqlTaskRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        #: Events added in this transaction, for the unit of work to announce on commit.
+        #: Events added in this transaction, for the after-commit consumers.
         self.appended: list[TaskEvent] = []
 
     def add(self, task: Task) -> None:

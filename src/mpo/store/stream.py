@@ -26,14 +26,17 @@ _APPEND_LOCK = 0x6D706F_01
 
 
 def order_events(session: Session) -> None:
-    """Before inserting events (PostgreSQL): queue behind other appenders until they commit.
+    """Before inserting events (PostgreSQL): queue behind other appenders until they commit,
+    and NOTIFY listeners, which PostgreSQL delivers when (and only if) this commits. One
+    round trip for both.
 
     Pending rows are flushed first, so this transaction never waits on another's row (a
     unique key) while holding the lock the other one waits for.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.flush()
-        session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})"))
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK}), "
+                             f"pg_notify('{CHANNEL}', '')"))
 
 
 class SqlEventStream:
@@ -41,12 +44,6 @@ class SqlEventStream:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.postgres = session.get_bind().dialect.name == "postgresql"
-
-    def announce(self) -> None:
-        """Wake listeners when this transaction commits (PostgreSQL delivers NOTIFY then)."""
-        if self.postgres:
-            self.session.execute(text(f"NOTIFY {CHANNEL}"))
 
     def after(
         self,
