@@ -51,8 +51,8 @@ class SqlUnitOfWork:
         self.committed = False
 
     def commit(self) -> None:
-        # Appending events already queued the PostgreSQL NOTIFY (store/stream.py), which
-        # is sent when this commit lands; the after-commit consumers run once it has.
+        # On PostgreSQL, inserting events queued a NOTIFY (migration 0008), sent when this
+        # commit lands; the after-commit consumers run once it has.
         appended = self.tasks.appended
         self.session.commit()
         self.committed = True

@@ -12,7 +12,6 @@ from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
-from mpo.store.stream import order_events
 
 
 class SqlTaskRepository:
@@ -79,8 +78,6 @@ class SqlTaskRepository:
 
     def add_events(self, events: Iterable[TaskEvent]) -> None:
         added = list(events)
-        if added:
-            order_events(self.session)
         self.session.add_all(added)
         self.appended.extend(added)
 

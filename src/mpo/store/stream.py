@@ -2,9 +2,9 @@
 
 Ids are commit-ordered on both databases, so "every event after my cursor" never skips one
 that commits late. SQLite serialises writers. On PostgreSQL a sequence hands out ids at
-INSERT time, not at commit, so `order_events` makes every transaction that appends events
-take one advisory lock (held to its commit) just before it inserts them: the next writer's
-events get higher ids and commit after.
+INSERT time, not at commit, so a trigger (migration 0008) makes every transaction that
+appends events take one advisory lock, held to its commit, before its first event gets an
+id: the next writer's events get higher ids and commit after.
 """
 
 from __future__ import annotations
@@ -12,31 +12,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent, utcnow
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
 
-#: The PostgreSQL channel the unit of work notifies when it commits events.
+#: The PostgreSQL channel a commit with events notifies (migration 0008's trigger).
 CHANNEL = "mpo_events"
-#: Any constant: the advisory lock that orders event appends (distinct from migrations').
-_APPEND_LOCK = 0x6D706F_01
-
-
-def order_events(session: Session) -> None:
-    """Before inserting events (PostgreSQL): queue behind other appenders until they commit,
-    and NOTIFY listeners, which PostgreSQL delivers when (and only if) this commits. One
-    round trip for both.
-
-    Pending rows are flushed first, so this transaction never waits on another's row (a
-    unique key) while holding the lock the other one waits for.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.flush()
-        session.execute(text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK}), "
-                             f"pg_notify('{CHANNEL}', '')"))
 
 
 class SqlEventStream:

@@ -7,6 +7,13 @@
 On PostgreSQL each principal sees and moves only its own cursors (admins: all), and only
 admins see or touch webhooks and notifications.
 
+PostgreSQL hands out `task_event.id` from a sequence at INSERT time, not at commit; a reader
+of "events after id N" could then pass an id whose transaction commits later. A statement
+trigger makes every transaction that inserts events first take one advisory lock, held to
+its commit, so the next one's ids are higher *and* commit later; and queues a NOTIFY, sent
+at commit, for listeners. In the database, so no writer can forget it and it costs no
+extra round trip. SQLite serialises writers: nothing to do there.
+
 Revision ID: 0008
 Revises: 0004
 Create Date: 2026-12-02
@@ -24,6 +31,16 @@ APP_ROLE = "mpo_app"
 TABLES = ("event_cursor", "webhook", "webhook_delivery", "notification_sent")
 ROLE = "(SELECT mpo_principal_role())"
 NAME = "(SELECT mpo_principal_name())"
+#: Any constant: the advisory lock that orders event appends (distinct from migrations').
+APPEND_LOCK = 0x6D706F01
+CHANNEL = "mpo_events"
+ORDER_FUNCTION = f"""
+CREATE FUNCTION mpo_order_events() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock({APPEND_LOCK});
+  PERFORM pg_notify('{CHANNEL}', '');
+  RETURN NULL;
+END $$"""
 
 
 def upgrade() -> None:
@@ -67,6 +84,9 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(ORDER_FUNCTION)
+    op.execute("CREATE TRIGGER task_event_order BEFORE INSERT ON task_event "
+               "FOR EACH STATEMENT EXECUTE FUNCTION mpo_order_events()")
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -83,6 +103,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER task_event_order ON task_event")
+        op.execute("DROP FUNCTION mpo_order_events()")
     op.drop_table("notification_sent")
     op.drop_table("webhook_delivery")
     op.drop_table("webhook")
