@@ -26,6 +26,7 @@ from mpo.cli import (
     expire,
     lifecycle,
     log,
+    notify,
     principal,
     profile,
     review,
@@ -38,6 +39,9 @@ from mpo.cli import (
     template,
     transfer,
     undo,
+    wait,
+    watch,
+    webhook,
 )
 from mpo.cli.context import AppContext
 from mpo.config import env
@@ -75,6 +79,15 @@ class MpoGroup(TyperGroup):
                                complete_var: str | None = None) -> None:
         # click's protocol (`_MPO_COMPLETE=bash_complete`), not typer's older one.
         completion.respond(self, ctx_args, prog_name)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        # Plugins' commands are looked up only for names mpo does not know: --help stays fast.
+        found = super().get_command(ctx, cmd_name)
+        if found is None:
+            from mpo.delivery.plugins import command
+
+            found = command(ctx, cmd_name)
+        return found
 
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
@@ -156,7 +169,7 @@ def root(
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
               serve, review, transfer, estimate, campaign, subtask, checkpoint, undo, expire,
-              route, status, template):
+              route, status, template, wait, watch, webhook, notify):
     app.add_typer(group.app)
 
 

@@ -48,7 +48,11 @@ class AppContext:
     @cached_property
     def database(self) -> SqlDatabase:
         """The database, acting with the credential (PostgreSQL binds it per transaction)."""
-        return self.open_database(self.credential.token)
+        from mpo.delivery.dispatch import attach
+
+        db = self.open_database(self.credential.token)
+        attach(db)  # hooks and plugins hear of events once they commit
+        return db
 
     @cached_property
     def actor(self) -> Actor:

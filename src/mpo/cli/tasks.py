@@ -91,8 +91,11 @@ def create(
     if from_ is not None and single:
         raise UsageError("create: give task fields as options or --from FILE, not both")
     items = ndjson(_read_ndjson(from_)) if from_ is not None else [("task", single)]
+    from mpo.delivery.plugins import validate_create
+
     result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.settings.rules,
-                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits)
+                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits,
+                          check=validate_create)
     rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")

@@ -126,6 +126,8 @@ def _weights(key: str, value: Any) -> str:
         return parse_weights(value).text()
     except ValidationError as exc:
         raise ConfigError(f"{key}: {exc.message.split(': ', 1)[-1]}") from None
+
+
 def _bool(key: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -162,6 +164,31 @@ def check_profile(table: Mapping[str, Any]) -> None:
     if "routing" in table:
         routing_rules.parse_rules("routing", table["routing"],
                                   routing_rules.parse_teams("teams", table.get("teams", {})))
+
+
+def _clock(key: str, value: Any) -> str:
+    from mpo.config.events import clock_time
+
+    return clock_time(key, value).strftime("%H:%M")
+
+
+def _span(key: str, value: Any) -> str:
+    from mpo.config.events import quiet_hours
+
+    span = quiet_hours(key, value)
+    return "" if span is None else "-".join(t.strftime("%H:%M") for t in span)
+
+
+def _smtp(key: str, value: Any) -> str:
+    url = _text(key, value)
+    parts = urlsplit(url)
+    try:
+        _ = parts.port
+    except ValueError:
+        parts = parts._replace(scheme="")
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"{key}: {url!r} is not smtp://HOST[:PORT] or smtps://HOST[:PORT]")
+    return url
 
 
 @dataclass(frozen=True)
@@ -223,6 +250,14 @@ KEYS: Mapping[str, Key] = {
             "the default age (Nh, Nd, Nw) at which `mpo expire` cancels proposals"),
         Key("tick_catch_up", _count, "integer", 10, env.TICK_CATCH_UP,
             "at most this many missed periods of each template `mpo tick` creates"),
+        Key("digest_time", _clock, "string (HH:MM)", "08:00", env.DIGEST_TIME,
+            "local time from which `mpo notify` sends the daily approval digest"),
+        Key("quiet_hours", _span, "string (HH:MM-HH:MM)", "22:00-08:00", env.QUIET_HOURS,
+            "local hours in which `mpo notify` sends nothing (\"\" for none)"),
+        Key("smtp_url", _smtp, "string (URL)", "smtp://localhost:25", env.SMTP_URL,
+            "the mail server email channels send through"),
+        Key("mail_from", _text, "string", "mpo@localhost", env.MAIL_FROM,
+            "the sender address of notification emails"),
     )
 }
 
@@ -254,6 +289,10 @@ class Settings:
     alert_stale_days: int = 7
     expire_after: str = "7d"
     tick_catch_up: int = 10
+    digest_time: str = "08:00"
+    quiet_hours: str = "22:00-08:00"
+    smtp_url: str = "smtp://localhost:25"
+    mail_from: str = "mpo@localhost"
     sources: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -208,6 +208,8 @@ class Subtask(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(sa_type=String(100))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class TaskTemplate(SQLModel, table=True):
     """Recurring (or one-off) work: the fields of the task it makes, and an optional cron
     schedule read in the configured time zone."""
@@ -231,3 +233,7 @@ class RouteCursor(SQLModel, table=True):
 
     rule: str = Field(primary_key=True, sa_type=String(100))
     position: int = 0
+
+
+# The stream's consumer tables live in their own module; importing it registers them.
+from mpo.core import stream_models  # noqa: E402, F401

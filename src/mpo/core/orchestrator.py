@@ -122,10 +122,12 @@ def create_tasks(
     skip_invalid: bool = False,
     clock: Clock = utcnow,
     limits: RateLimits | None = None,
+    check: Callable[[dict[str, Any]], str | None] | None = None,
 ) -> CreateResult:
     """Create tasks in one transaction; a retried idempotency key returns the existing task.
 
-    With `limits`, a principal over its configured rate is refused (`RateLimited`).
+    With `limits`, a principal over its configured rate is refused (`RateLimited`); `check`
+    adds validation (plugins): a message it returns refuses that task.
     """
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)
@@ -137,7 +139,11 @@ def create_tasks(
                 if isinstance(raw, MpoError):
                     raise raw
                 data, on_behalf_of = permissions.creation(actor, raw)
-                drafts.append((label, validation.draft(data, rules), on_behalf_of))
+                checked = validation.draft(data, rules)
+                refusal = None if check is None else check(data)
+                if refusal is not None:
+                    raise ValidationError("task", refusal)
+                drafts.append((label, checked, on_behalf_of))
             except MpoError as exc:
                 problems.append(_problem(label, exc))
                 errors.append(exc)

@@ -57,9 +57,12 @@ class Verb(StrEnum):
     TEMPLATE = "template"
     TICK = "tick"
     EXPIRE = "expire"
+    WATCH = "watch"
+    WEBHOOKS = "manage-webhooks"
+    NOTIFY = "notify"
 
 
-_READ = frozenset({Verb.LIST, Verb.SHOW})
+_READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
 
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
     Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL, Verb.WORK}) | _READ,

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
     from mpo.core.dashboard import Oldest
     from mpo.core.estimate import History
     from mpo.core.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
+    from mpo.core.notify import NotificationLog
     from mpo.core.selection import TaskQuery
     from mpo.core.stats import Aggregates, StatsQuery
     from mpo.core.status import StatusQuery, StatusReport
+    from mpo.core.stream import EventStream
+    from mpo.core.webhooks import WebhookRepository
 
 
 class DuplicateKey(Exception):
@@ -293,6 +296,15 @@ class UnitOfWork(Protocol):
 
     @property
     def templates(self) -> TemplateStore: ...
+
+    @property
+    def stream(self) -> EventStream: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def notifications(self) -> NotificationLog: ...
 
     def commit(self) -> None: ...
 

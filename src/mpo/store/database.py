@@ -6,7 +6,7 @@ Driver errors become `mpo.core.errors` here, once, so no command handles them it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,31 +21,42 @@ from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.group_commit import COMMITTED, GroupCommit
 from mpo.store.migrations import HEAD
+from mpo.store.notifications import SqlNotificationLog
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from mpo.core.models import TaskEvent
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
     from mpo.store.history import SqlHistoryQueries
+    from mpo.store.notifications import SqlNotificationLog
     from mpo.store.routing_state import SqlRoutingStore
     from mpo.store.stats_queries import SqlStatsQueries
     from mpo.store.status_queries import SqlStatusQueries
+    from mpo.store.stream import SqlEventStream
     from mpo.store.subtasks import SqlSubtaskRepository
     from mpo.store.templates import SqlTemplateStore
     from mpo.store.transfer import SqlTransfer
+    from mpo.store.wake import ListenWaker, PollWaker
+    from mpo.store.webhooks import SqlWebhookRepository
 
+
+
+#: Called with the events a unit of work committed, once they are durable (hooks, plugins).
+AfterCommit = Callable[[Sequence["TaskEvent"]], None]
 
 class SqlUnitOfWork:
     """One transaction and the repositories bound to it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, after_commit: Sequence[AfterCommit] = ()) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session)
         self.principals = SqlPrincipalRepository(session)
+        self.after_commit = after_commit
         self.committed = False
 
     @cached_property
@@ -118,10 +129,38 @@ class SqlUnitOfWork:
 
         return SqlTemplateStore(self.session)
 
+    @cached_property
+    def stream(self) -> SqlEventStream:
+        """The audit log read as a stream, imported only where used."""
+        from mpo.store.stream import SqlEventStream
+
+        return SqlEventStream(self.session)
+
+    @cached_property
+    def webhooks(self) -> SqlWebhookRepository:
+        """Webhooks and their deliveries, imported only where used."""
+        from mpo.store.webhooks import SqlWebhookRepository
+
+        return SqlWebhookRepository(self.session)
+
+    @cached_property
+    def notifications(self) -> SqlNotificationLog:
+        """Notifications sent, imported only where used."""
+        from mpo.store.notifications import SqlNotificationLog
+
+        return SqlNotificationLog(self.session)
+
     def commit(self) -> None:
+        # On PostgreSQL, inserting events queued a NOTIFY (migration 0010), sent when this
+        # commit lands; the after-commit consumers run once it has.
         self.session.commit()
         self.committed = True
         self.session.info[COMMITTED] = True
+        if not self.after_commit:
+            return
+        appended = self.tasks.committed_events()
+        for consumer in self.after_commit if appended else ():
+            consumer(appended)
 
 
 @contextmanager
@@ -174,6 +213,7 @@ class SqlDatabase:
         self.url = urls.normalise(url)
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
+        self.after_commit: list[AfterCommit] = []
         self._schema_checked = False
         self._group: GroupCommit | None = None
 
@@ -208,7 +248,7 @@ class SqlDatabase:
         with translated(self.url), self._session(write) as session:
             if not self._schema_checked:
                 self._check_schema(session)
-            uow = SqlUnitOfWork(session)
+            uow = SqlUnitOfWork(session, self.after_commit)
             if self.token is not None and uow.principals.postgres:
                 uow.principals.authenticate(self.token)
             try:
@@ -230,6 +270,12 @@ class SqlDatabase:
     def read(self) -> AbstractContextManager[SqlUnitOfWork]:
         """A unit of work for reads: a plain BEGIN, never blocking writers."""
         return self._unit(write=False)
+
+    def waker(self) -> AbstractContextManager[ListenWaker | PollWaker]:
+        """Something to wait on until events may have been committed (see store/wake.py)."""
+        from mpo.store.wake import waker
+
+        return waker(self.engine)
 
     def _check_schema(self, session: Session) -> None:
         session.connection()  # a failure to connect is "unavailable", not "no schema"

@@ -39,6 +39,10 @@ class SqlTaskRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: Events added in this transaction, for the after-commit consumers; those written
+        #: in bulk (`log`) are read back by batch, only when a consumer wants them.
+        self.appended: list[TaskEvent] = []
+        self.logged_batches: list[uuid.UUID] = []
 
     def add(self, task: Task) -> None:
         self.session.add(task)
@@ -59,6 +63,18 @@ class SqlTaskRepository:
         if events:
             names = [k for k in events[0] if any(e[k] is not None for e in events)]
             self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
+            batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
+            self.logged_batches.extend(sorted(batches))
+
+    def committed_events(self) -> list[TaskEvent]:
+        """The events this transaction wrote, once committed: those added one by one and
+        those logged in bulk (read back by batch id), in id order."""
+        found = list(self.appended)
+        for part in chunks(self.logged_batches):
+            stmt = select(TaskEvent).where(col(TaskEvent.batch_id).in_(part))
+            found.extend(self.session.scalars(stmt))
+        self.appended, self.logged_batches = [], []
+        return sorted(found, key=lambda e: e.id or 0)
 
     def _executemany(self, table: Table, names: list[str], rows: list[list[Any]]) -> None:
         """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
@@ -197,7 +213,9 @@ class SqlTaskRepository:
         return result.rowcount == 1
 
     def add_events(self, events: Iterable[TaskEvent]) -> None:
-        self.session.add_all(list(events))
+        added = list(events)
+        self.session.add_all(added)
+        self.appended.extend(added)
 
     def events(
         self,

@@ -1,0 +1,42 @@
+"""`mpo notify`: send the approval digest to the configured channels (for cron)."""
+
+from __future__ import annotations
+
+import typer
+
+from mpo.cli.context import current
+from mpo.cli.options import output_options
+from mpo.cli.output import Output
+from mpo.core.fields import FieldSet
+
+app = typer.Typer()
+OUTCOME = FieldSet("notification", all=("channel", "outcome", "detail"),
+                   default=("channel", "outcome", "detail"))
+
+
+@app.command(rich_help_panel="Events")
+@output_options(OUTCOME)
+def notify(*, out: Output) -> None:
+    """Send the daily "approval needed" digest to each [[channels]] entry where it is due.
+
+    Example: mpo notify --json
+    """
+    from zoneinfo import ZoneInfo
+
+    from mpo.config import events
+    from mpo.core.notify import Target
+    from mpo.core.notify import notify as run
+    from mpo.delivery.notify import sender
+
+    app_ctx = current()
+    settings = app_ctx.settings
+    channels = events.channels()
+    targets = [Target(c.name, events.quiet_hours(
+        "quiet_hours", settings.quiet_hours if c.quiet_hours is None else c.quiet_hours))
+        for c in channels]
+    outcomes = run(app_ctx.database, app_ctx.actor, targets,
+                   sender(channels, settings.smtp_url, settings.mail_from),
+                   zone=ZoneInfo(settings.timezone),
+                   digest_time=events.clock_time("digest_time", settings.digest_time))
+    out.rows({"channel": o.channel, "outcome": o.outcome, "detail": o.detail}
+             for o in outcomes)

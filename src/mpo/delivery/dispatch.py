@@ -1,0 +1,44 @@
+"""After a unit of work commits events: run the shell hooks and the plugins' `mpo_event`.
+
+Attached to the CLI's database (`attach`); costs nothing until a commit carries events,
+then reads the config's hooks and loads plugins. Every failure is reported, not raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mpo.delivery.plugins import report
+
+if TYPE_CHECKING:
+    from mpo.core.models import TaskEvent
+    from mpo.store.database import SqlDatabase
+
+
+def attach(db: SqlDatabase) -> None:
+    """Make `db` hand committed events to the hooks and plugins."""
+
+    def committed(events: Sequence[TaskEvent]) -> None:
+        try:
+            _dispatch(db, events)
+        except Exception as exc:  # never let a consumer undo or fail the verb
+            report("after-commit delivery", exc)
+
+    db.after_commit.append(committed)
+
+
+def _dispatch(db: SqlDatabase, events: Sequence[TaskEvent]) -> None:
+    from mpo.config.events import hooks as configured
+    from mpo.delivery import hooks, payload, plugins
+
+    shell = configured()
+    pm = plugins.manager()
+    if not shell and not pm.hook.mpo_event.get_hookimpls():
+        return
+    with db.read() as uow:
+        tasks = {e.task_id: uow.tasks.get(e.task_id) for e in events}
+    docs = [payload.document(e, tasks[e.task_id]) for e in events]
+    hooks.run_matching(shell, docs)
+    for doc in docs:
+        plugins.call_each("mpo_event", event=doc)

@@ -1,0 +1,51 @@
+"""Webhooks and their delivery queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlmodel import Session, col
+
+from mpo.core.stream_models import Webhook, WebhookDelivery
+
+
+class SqlWebhookRepository:
+    """The store's implementation of `mpo.core.webhooks.WebhookRepository`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, hook: Webhook) -> None:
+        self.session.add(hook)
+        self.session.flush()  # its id names its cursor
+
+    def all(self) -> list[Webhook]:
+        return list(self.session.scalars(select(Webhook).order_by(col(Webhook.id))))
+
+    def get(self, webhook_id: int) -> Webhook | None:
+        return self.session.get(Webhook, webhook_id)
+
+    def remove(self, hook: Webhook) -> None:
+        self.session.execute(delete(WebhookDelivery).where(
+            col(WebhookDelivery.webhook_id) == hook.id))
+        self.session.delete(hook)
+
+    def enqueue(self, deliveries: list[WebhookDelivery]) -> None:
+        self.session.add_all(deliveries)
+
+    def pending(self, webhook_id: int) -> list[WebhookDelivery]:
+        """Pending and dead deliveries, in event order (dead ones hold their task back)."""
+        stmt = (select(WebhookDelivery)
+                .where(col(WebhookDelivery.webhook_id) == webhook_id,
+                       col(WebhookDelivery.status).in_(("pending", "dead")))
+                .order_by(col(WebhookDelivery.event_id)))
+        return list(self.session.scalars(stmt))
+
+    def by_status(self, status: str, webhook_id: int | None = None) -> list[WebhookDelivery]:
+        stmt = select(WebhookDelivery).where(col(WebhookDelivery.status) == status)
+        if webhook_id is not None:
+            stmt = stmt.where(col(WebhookDelivery.webhook_id) == webhook_id)
+        return list(self.session.scalars(stmt.order_by(col(WebhookDelivery.id))))
+
+    def delivery(self, delivery_id: int) -> WebhookDelivery | None:
+        return self.session.get(WebhookDelivery, delivery_id, with_for_update=True)
+

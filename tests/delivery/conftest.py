@@ -1,0 +1,1 @@
+from tests.cli.conftest import db as db  # re-export: an SQLite database made by `mpo init`

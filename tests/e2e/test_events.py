@@ -1,0 +1,104 @@
+"""Events across real processes: `mpo wait` unblocks within a second of a decision made
+elsewhere (both databases) and exits 7 on Ctrl-C; a consumer killed with SIGKILL mid-stream
+resumes from its cursor with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from mpo.core import orchestrator
+from mpo.core.permissions import Actor, Role
+from mpo.core.vocabulary import Action, Status
+from mpo.store.database import SqlDatabase
+from tests.builders import draft, move, task_in
+from tests.cli.conftest import BIN, environment
+from tests.conftest import MpoRunner
+
+ROOT = Actor("root", Role.ADMIN)
+
+
+def _mpo(*args: str, stdout: object = subprocess.PIPE, stderr: object = subprocess.PIPE
+         ) -> subprocess.Popen[str]:
+    return subprocess.Popen([str(BIN / "mpo"), *args], stdout=stdout,  # type: ignore[arg-type]
+                            stderr=stderr, text=True,  # type: ignore[arg-type]
+                            env=environment(MPO_DEBUG=""))
+
+
+def _waiting(*args: str) -> tuple[subprocess.Popen[str], int]:
+    """`mpo wait ARGS` with stderr on a terminal, once it says it is waiting."""
+    terminal, side = os.openpty()
+    process = _mpo("wait", *args, stderr=side)
+    os.close(side)
+    said = b""
+    while b"waiting for" not in said:
+        said += os.read(terminal, 1024)
+    return process, terminal
+
+
+def test_wait_unblocks_within_a_second_of_a_decision_in_another_process(
+    runner: MpoRunner, initialised: str
+) -> None:
+    db = SqlDatabase(initialised)
+    task = task_in(db, Status.AWAITING_APPROVAL)
+    waiting, terminal = _waiting(str(task.id), "--for", "decided", "--json")
+    time.sleep(0.2)
+    move(db, task, Action.APPROVE)
+    decided = time.monotonic()
+    assert waiting.stdout is not None
+    first = waiting.stdout.read(1)  # the answer, flushed before the process exits
+    assert time.monotonic() - decided < 1.0
+    assert json.loads(first + waiting.stdout.read())[0]["status"] == "approved"
+    assert waiting.wait(timeout=30) == 0
+    os.close(terminal)
+    if initialised.startswith("sqlite"):
+        interrupted, terminal = _waiting(str(task.id), "--for", "completed")
+        interrupted.send_signal(signal.SIGINT)
+        assert interrupted.wait(timeout=30) == 7
+        assert b"wait: interrupted" in os.read(terminal, 4096)
+        os.close(terminal)
+
+
+def _ids(path: Path) -> list[int]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines() if line]
+
+
+def test_a_consumer_killed_mid_stream_resumes_with_nothing_lost(
+    runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'mpo.db'}"
+    monkeypatch.setenv("MPO_DATABASE_URL", url)
+    assert runner("init", "--admin", "root").exit_code == 0
+    db = SqlDatabase(url)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+
+    def create(count: int) -> None:
+        for _ in range(count):
+            orchestrator.create_tasks(db, ROOT, [("task", draft())], orchestrator.Rules())
+
+    with first.open("w") as out:
+        consumer = _mpo("watch", "--consumer", "shipper", "--since-event", "0", stdout=out)
+        create(10)
+        deadline = time.monotonic() + 120  # a loaded machine starts mpo slowly
+        while len(_ids(first)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        consumer.send_signal(signal.SIGKILL)
+        consumer.wait(timeout=30)
+    create(10)  # while nobody listens
+    with second.open("w") as out:
+        resumed = _mpo("watch", "--consumer", "shipper", stdout=out)
+        deadline = time.monotonic() + 120  # a loaded machine starts mpo slowly
+        while 20 not in _ids(second) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        resumed.terminate()
+        resumed.wait(timeout=30)
+    delivered = _ids(first) + _ids(second)
+    assert resumed.stderr is not None
+    assert set(delivered) == set(range(1, 21)), resumed.stderr.read()
+    assert _ids(second) == sorted(_ids(second))
