@@ -14,7 +14,7 @@ from mpo.core.selection import Selection
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from tests import readback
-from tests.builders import ADMIN, PARAMS, RULES, draft, move, task_in
+from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft, move, task_in
 
 TEAMS = parse_teams("teams", {"Ads": ["ana", "bea", "cy"], "Content": ["dora"]})
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -31,7 +31,7 @@ def test_round_robin_over_1000_approvals_spreads_work_within_one_task(db: SqlDat
     for size in (97, 150, 203, 250, 300):  # uneven batches: the cursor carries over
         items = [("task", draft(title=f"t{made + i}")) for i in range(size)]
         made += size
-        orchestrator.create_tasks(db, ADMIN, items, RULES)
+        orchestrator.create_tasks(db, AGENT, items, RULES)
         orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS, RULES)
         approved = orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(all=True),
                                            PARAMS, RULES)

@@ -12,7 +12,7 @@ from mpo.core.permissions import Actor, Role
 from mpo.core.status import Thresholds, health_band, status
 from mpo.core.vocabulary import Status
 from mpo.store.database import SqlDatabase
-from tests.builders import ADMIN, RULES, draft, task_in
+from tests.builders import ADMIN, RULES, draft, proposer, task_in
 
 
 @pytest.mark.parametrize(("rate", "band"), [
@@ -28,6 +28,7 @@ def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -
                     Status.AWAITING_APPROVAL, Status.IN_PROGRESS, Status.PENDING):
         task_in(db, status_)
     yesterday = (now - timedelta(days=1)).date().isoformat()
+    proposer(db, "marketplace-shopee", "shopee")
     orchestrator.create_tasks(db, ADMIN, [("late", draft(due_date=yesterday,
                                                          created_by="marketplace-shopee",
                                                          marketplace="shopee"))], RULES,
