@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import click
@@ -38,8 +39,8 @@ def agent_token(runner: MpoRunner, marketplace: str = "amazon", name: str | None
     """A token of the marketplace's agent (added, or its token rotated, by the admin once
     per database; later calls return the same token)."""
     name = name or f"marketplace-{marketplace}"
-    # The database's name or file, whichever login reaches it.
-    key = (os.environ.get("MPO_DATABASE_URL", "").rsplit("/", 1)[-1], name)
+    # The database, whichever login reaches it.
+    key = (re.sub(r"//[^@/]*@", "//", os.environ.get("MPO_DATABASE_URL", "")), name)
     if key in _TOKENS:
         return _TOKENS[key]
     added = runner("principal", "add", name, "--role", "agent", "--marketplace", marketplace,
