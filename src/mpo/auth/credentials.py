@@ -13,6 +13,7 @@ user chose explicitly (PYTHON_KEYRING_BACKEND or keyringrc.cfg) is honoured and 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -22,11 +23,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mpo.config import env, file, paths
+from mpo.core import wellformed
 from mpo.core.errors import AuthError, UsageError
 from mpo.store import urls
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 3.0
+MAX_TIMEOUT_S = 3600.0
 _NO_BACKEND = ("keyring.backends.fail", "keyring.backends.null")
 
 
@@ -63,9 +66,13 @@ class KeyringTimeout(Exception):
 def _timeout() -> float:
     raw = os.environ.get(env.KEYRING_TIMEOUT)
     try:
-        return float(raw) if raw else DEFAULT_TIMEOUT_S
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
-        raise UsageError(f"{env.KEYRING_TIMEOUT}: {raw!r} is not a number of seconds") from None
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT_S:  # also refuses nan, which compares false
+        raise UsageError(f"{env.KEYRING_TIMEOUT}: {raw!r} is not a number of seconds "
+                         f"> 0 and <= {MAX_TIMEOUT_S:g}")
+    return seconds
 
 
 def _bounded(call: Callable[[], T]) -> T:
@@ -149,10 +156,10 @@ def _keyring_token(database_url: str, role: str) -> str | None:
 def read_token_file(path: str) -> str:
     """A token from a file, or from stdin for `-`; surrounding whitespace ignored."""
     try:
-        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"token-file: cannot read {path}: {exc.strerror}") from None
-    token = raw.strip()
+    token = wellformed.text("token-file", wellformed.decode("token-file", raw)).strip()
     if not token or any(c.isspace() for c in token):
         raise UsageError("token-file: expected exactly one token")
     return token
@@ -165,7 +172,7 @@ def find(database_url: str, role: str, *, token_file: str | None = None,
     if token_file is not None:
         return Credential(read_token_file(token_file), f"--token-file {token_file}")
     if environ.get(env.TOKEN):
-        return Credential(environ[env.TOKEN].strip(), env.TOKEN)
+        return Credential(wellformed.text(env.TOKEN, environ[env.TOKEN]).strip(), env.TOKEN)
     note = ""
     try:
         token = _keyring_token(database_url, role)

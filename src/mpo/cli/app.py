@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from mpo import __version__
 from mpo.cli import (
+    argv,
     auth,
     completion,
     completion_values,
@@ -67,6 +68,7 @@ class MpoGroup(TyperGroup):
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
         try:
+            argv.check(sys.argv[1:] if args is None else args)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except MpoError as exc:
             _error(exc.message)

@@ -18,6 +18,7 @@ import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.output import Mode, Output, choose_mode
+from mpo.core import wellformed
 from mpo.core.fields import FieldSet
 from mpo.core.selection import Selection
 
@@ -89,7 +90,8 @@ def _refs(raw: list[str]) -> tuple[str, ...]:
     refs: list[str] = []
     for ref in raw:
         if ref == "-":
-            refs.extend(sys.stdin.read().split())
+            refs.extend(wellformed.text("ids", wellformed.decode(
+                "ids", sys.stdin.buffer.read())).split())
         else:
             refs.append(ref)
     return tuple(refs)

@@ -12,8 +12,9 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
-from mpo.core import fields
+from mpo.core import fields, wellformed
 from mpo.core.errors import UsageError, ValidationError
+from mpo.core.wellformed import COUNT_MAX
 
 app = typer.Typer()
 PANEL = "Tasks"
@@ -21,9 +22,9 @@ PANEL = "Tasks"
 
 def _read_ndjson(source: str) -> list[str]:
     if source == "-":
-        return sys.stdin.read().splitlines()
+        return wellformed.decode("from", sys.stdin.buffer.read()).splitlines()
     try:
-        return Path(source).read_text(encoding="utf-8").splitlines()
+        return wellformed.decode("from", Path(source).read_bytes()).splitlines()
     except OSError as exc:
         raise ValidationError("from", f"cannot read {source}: {exc.strerror}") from None
 
@@ -116,7 +117,7 @@ def list_(
     since: Annotated[str | None, typer.Option(
         "--since", help="Created at or after: ISO date/time, today, yesterday, -7d ...")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Created before.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, max=COUNT_MAX,
                                               help="At most N tasks.")] = None,
     oldest_first: Annotated[bool, typer.Option("--oldest-first",
                                                help="Oldest first instead.")] = False,
