@@ -62,3 +62,13 @@ def test_bad_log_filters_are_usage_errors(runner: MpoRunner, initialised: str) -
     result = runner("log", "--batch", "1234")
     assert (result.exit_code, "is not a batch id (a full UUID)" in result.stderr) == (2, True)
     assert runner("log", "--task", "0000").exit_code == 3
+
+
+@SQLITE_ONLY
+def test_the_log_refuses_filters_that_can_never_match(runner: MpoRunner, initialised: str) -> None:
+    task_in(runner, "pending")
+    for args, field in ((["-m", "ebay"], "marketplace"), (["--task", ""], "task id"),
+                        (["--actor", "x", "--action", ""], "action")):
+        result = runner("log", *args)
+        assert result.exit_code == 2, result.stderr
+        assert field in result.stderr and result.stdout == ""

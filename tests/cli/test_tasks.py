@@ -209,3 +209,18 @@ def test_showing_an_unknown_id_is_not_found(runner: MpoRunner, initialised: str)
     result = runner("show", "xyz")
     assert result.exit_code == 2
     assert "not a task id or a unique prefix of 4+ hex characters" in result.stderr
+
+
+@SQLITE_ONLY
+def test_blank_filter_and_tag_values_are_refused_not_ignored(
+        runner: MpoRunner, initialised: str) -> None:
+    task_in(runner, "pending")
+    for args, option in ((["list", "--created-by", ""], "created-by"),
+                         (["list", "-m", " "], "marketplace"),
+                         (["submit", "--created-by", ""], "created-by"),
+                         (["create", "-m", "amazon", "-t", "x", "-c", "scaling", "-e", "1",
+                           "--tag", ""], "tag")):
+        result = runner(*args)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr == f"error: {option}: must not be empty\n"
+    assert len(readback.tasks(initialised)) == 1

@@ -49,5 +49,5 @@ def log(
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,
                          actions=split(action), batch=batch, since=instant("since", since),
-                         marketplace=marketplace, limit=limit)
+                         marketplace=marketplace, limit=limit, rules=app_ctx.settings.rules)
     out.rows(fields.event_row(e) for e in events)

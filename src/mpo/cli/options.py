@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.output import Mode, Output, choose_mode
 from mpo.core import wellformed
+from mpo.core.errors import ValidationError
 from mpo.core.fields import FieldSet
 from mpo.core.selection import Selection
 
@@ -142,5 +144,18 @@ def selection_options(fn: F) -> F:
 
 
 def split(raw: list[str] | None) -> tuple[str, ...]:
-    """Repeated and comma-separated option values, flattened."""
+    """Repeated and comma-separated option values, flattened; a blank value is refused
+    (`--tag ''` once silently meant no tag, `--created-by ''` no filter)."""
+    if any(not item.strip(" ,") for item in raw or ()):
+        raise ValidationError(_option_named(raw), "must not be empty")
     return tuple(v.strip() for item in raw or () for v in item.split(",") if v.strip())
+
+
+def _option_named(raw: object) -> str:
+    """The option of the running command whose value is `raw` (for messages)."""
+    ctx = click.get_current_context(silent=True)
+    for param in ctx.command.params if ctx is not None else ():
+        given = ctx.params.get(param.name or "") if ctx is not None else None
+        if isinstance(given, list | tuple) and list(given) == raw and param.opts:
+            return max(param.opts, key=len).lstrip("-")
+    return "option"

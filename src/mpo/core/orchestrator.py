@@ -394,10 +394,15 @@ def list_events(
     since: datetime | None = None,
     marketplace: str | None = None,
     limit: int | None = None,
+    rules: Rules | None = None,
 ) -> list[TaskEvent]:
-    """The audit trail, oldest first, filtered by task, actor, action, batch or time."""
+    """The audit trail, oldest first, filtered by task, actor, action, batch or time.
+
+    With `rules`, a marketplace that can never match is refused, as `list_tasks` does."""
     with refusals_recorded(db, actor, Verb.LOG):
         permissions.require(actor, Verb.LOG)
+        if marketplace is not None and rules is not None:
+            validation.one_of("marketplace", marketplace, rules.marketplaces)
         for a in actions:
             validation.one_of("action", a, [x.value for x in Action])
         batch_id = None
@@ -407,7 +412,7 @@ def list_events(
             except ValueError:
                 raise UsageError(f"batch: {batch!r} is not a batch id (a full UUID)") from None
         with db.read() as uow:
-            task_id = _visible(uow, actor, task_ref).id if task_ref else None
+            task_id = _visible(uow, actor, task_ref).id if task_ref is not None else None
             return uow.tasks.events(task_id=task_id, actor=by, actions=tuple(actions),
                                     batch_id=batch_id, since=since, marketplace=marketplace,
                                     limit=limit)
