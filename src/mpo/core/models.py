@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Dialect, Index, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from mpo.core import columns
 from mpo.core.stats_indexes import stats_indexes
 from mpo.core.vocabulary import Category, Priority, Status, values
 
@@ -68,7 +69,7 @@ class Task(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    marketplace: str = Field(sa_type=String(50))
+    marketplace: str = Field(sa_type=String(columns.MARKETPLACE))
     created_by: str = Field(sa_type=String(100))
     title: str = Field(sa_type=String(200))
     description: str = Field(default="", sa_type=Text)
@@ -83,7 +84,7 @@ class Task(SQLModel, table=True):
     approved_by: str | None = Field(default=None, sa_type=String(100))
     rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_by: str | None = Field(default=None, sa_type=String(100))
-    rejection_code: str | None = Field(default=None, sa_type=String(50))
+    rejection_code: str | None = Field(default=None, sa_type=String(columns.REJECTION_CODE))
     rejection_reason: str | None = Field(default=None, sa_type=Text)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -137,7 +138,7 @@ class Principal(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_type=String(100))
     role: str = Field(sa_type=String(10))
-    marketplace: str | None = Field(default=None, sa_type=String(50))
+    marketplace: str | None = Field(default=None, sa_type=String(columns.MARKETPLACE))
     token_hash: str = Field(sa_type=String(64))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, sa_type=String(100))
