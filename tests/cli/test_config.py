@@ -164,4 +164,4 @@ def test_a_configured_name_longer_than_its_column_never_reaches_the_database(
     long = "m" * 51
     result = runner("list", env={"MPO_MARKETPLACES": f"amazon,{long}"})
     assert result.exit_code == 2, result.stderr
-    assert "marketplaces: names must be at most 50 characters" in result.stderr
+    assert "MPO_MARKETPLACES: names must be at most 50 characters" in result.stderr
