@@ -293,3 +293,18 @@ def test_on_a_terminal_a_batch_within_the_limit_does_not_ask(
     code, seen = on_terminal(["submit", *three_pending[:2]], answer=None)
     assert code == 0, seen
     assert "[y/N]" not in seen
+
+
+def test_assign_needs_an_active_member_or_admin_and_suggests_close_names(
+    runner: MpoRunner, initialised: str
+) -> None:
+    task_id = task_in(runner, "approved")
+    viewer = runner.json("principal", "add", "vera", "--role", "viewer")["name"]
+    for name, says in (("anaa", "'anaa' is not an active admin or member; did you mean ana?"),
+                       (viewer, "'vera' is not an active admin or member"),
+                       ("zed", "add one with `mpo principal add NAME --role member`")):
+        result = runner("assign", task_id, "--to", name)
+        assert result.exit_code == 2, result.stderr
+        assert says in result.stderr
+    assert readback.statuses(initialised)[task_id] == "approved"
+    assert runner("assign", task_id, "--to", "ana").exit_code == 0

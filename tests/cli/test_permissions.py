@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MpoRunner
+from tests.team import add_members
 
 ROLES = ("agent", "master", "admin", "member", "viewer")
 PRINCIPALS = {
@@ -47,6 +48,7 @@ def world(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     tokens = {"admin": None}
     for role, (name, *extra) in PRINCIPALS.items():
         tokens[role] = runner.json("principal", "add", name, "--role", role, *extra)["token"]
+    add_members(f"sqlite:///{db}")
     return {"db": db, "tokens": tokens}
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import fields, permissions, validation
+from mpo.core import assignees, fields, permissions, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -310,6 +310,8 @@ def transition(
         validation.filters(selection, rules)
         t = transition_for(action)
         with (db.read() if dry_run else db.write()) as uow:
+            if action is Action.ASSIGN and params.assignee is not None:
+                assignees.require(uow, params.assignee)
             usable, problems, errors = _select(uow, actor, action, selection)
             if problems and not skip_invalid:
                 _fail(action.value, problems, errors, len(usable) + len(problems))
