@@ -31,6 +31,7 @@ from mpo.cli import (
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
+from mpo.core.permissions import Role
 
 EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
@@ -129,8 +130,8 @@ def root(
         help="Config profile to use (env: MPO_PROFILE; default: the default_profile key)")] = None,
     as_role: Annotated[str | None, typer.Option(
         "--as", metavar="ROLE", show_default=False,
-        help="Act with the stored credential of this role: agent, master, admin, member, "
-        "viewer (env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
+        help=f"Act with the stored credential of this role: {', '.join(Role)} "
+        "(env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
     token_file: Annotated[str | None, typer.Option(
         "--token-file", metavar="PATH|-", show_default=False,
         help="Read the token from a file or stdin; tokens never go on the command line "

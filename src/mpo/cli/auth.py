@@ -11,6 +11,7 @@ from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
 from mpo.core.errors import MpoError, UsageError
 from mpo.core.fields import FieldSet
+from mpo.core.permissions import Role
 
 if TYPE_CHECKING:
     from mpo.auth.credentials import Credential
@@ -27,7 +28,7 @@ CREDENTIALS = FieldSet(
     all=("role", "principal", "marketplace", "valid", "source", "in_use", "backend"),
     default=("role", "principal", "valid", "source", "in_use"),
 )
-ROLES = ["agent", "master", "admin", "member", "viewer"]
+ROLES = [r.value for r in Role]
 
 
 @auth_app.command()

@@ -13,6 +13,7 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
 from mpo.core import fields, wellformed
+from mpo.core import validation as limits
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.wellformed import COUNT_MAX
 
@@ -35,9 +36,10 @@ def create(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Marketplace the task is for.",
         autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option("--title", "-t", help="1-200 characters.")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", "-t", help=f"1-{limits.TITLE_MAX} characters.")] = None,
     description: Annotated[str | None, typer.Option(
-        "--description", "-d", help="Up to 5,000 characters.")] = None,
+        "--description", "-d", help=f"Up to {limits.DESCRIPTION_MAX:,} characters.")] = None,
     category: Annotated[str | None, typer.Option(
         "--category", "-c", help="optimization, best-practice, scaling or analysis.",
         autocompletion=values.categories)] = None,
@@ -45,13 +47,14 @@ def create(
         "--priority", "-p", help="high, medium (default) or low.",
         autocompletion=values.priorities)] = None,
     estimated_hours: Annotated[float | None, typer.Option(
-        "--estimated-hours", "-e", help="More than 0, at most 1,000.")] = None,
+        "--estimated-hours", "-e", help=f"More than 0, at most {limits.HOURS_MAX:,g}.")] = None,
     created_by: Annotated[str | None, typer.Option(
         "--created-by", help="Agent the task is created for (master and admin only).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", help="A tag; repeatable or comma-separated (at most 20).")] = None,
+        "--tag", help=f"A tag; repeatable or comma-separated (at most {limits.TAGS_MAX}).")] = None,
     metadata: Annotated[str | None, typer.Option(
-        "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+        "--metadata", metavar="JSON",
+        help=f"A JSON object of at most {limits.METADATA_MAX_BYTES // 1024} KiB.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(
         "--idempotency-key", metavar="KEY",
         help="Retry-safe: the same key and content returns the existing task.")] = None,

@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from mpo.core import columns
+from mpo.core.permissions import Role
 from mpo.core.stats_indexes import stats_indexes
 from mpo.core.vocabulary import Category, Priority, Status, values
 
@@ -128,9 +129,7 @@ class Principal(SQLModel, table=True):
 
     __tablename__ = "principal"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('agent', 'master', 'admin', 'member', 'viewer')", name="ck_principal_role"
-        ),
+        CheckConstraint(_in("role", values(Role)), name="ck_principal_role"),
         Index("ix_principal_name", "name", unique=True),
         Index("ix_principal_token_hash", "token_hash", unique=True),
     )
