@@ -25,6 +25,7 @@ from mpo.cli import (
     log,
     principal,
     profile,
+    roles,
     stats,
     tasks,
 )
@@ -68,6 +69,7 @@ class MpoGroup(TyperGroup):
 
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
+        roles.annotate(self)
         try:
             argv.check(sys.argv[1:] if args is None else args)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -145,7 +147,8 @@ def root(
                          token_file=token_file)
 
 
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats):
+for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
+              roles):
     app.add_typer(group.app)
 
 
