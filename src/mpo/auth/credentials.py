@@ -29,6 +29,8 @@ from mpo.store import urls
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 3.0
+#: The exact command that keeps a token without a keyring (hints print it as is).
+INSECURE_LOGIN = "mpo auth login --with-token --insecure-storage"
 MAX_TIMEOUT_S = 3600.0
 _NO_BACKEND = ("keyring.backends.fail", "keyring.backends.null")
 
@@ -183,9 +185,11 @@ def find(database_url: str, role: str, *, token_file: str | None = None,
     token = _file_token(database_url, role)
     if token:
         return Credential(token, f"file {_file()}")
+    login = f"mpo auth login --role {role} --with-token" + (
+        "" if backend().usable else " --insecure-storage")
     raise AuthError(
         f"no credential for role {role} on {urls.redact(database_url)}{note}: set "
-        f"{env.TOKEN}, or run `mpo auth login --role {role} --with-token` (token on stdin)"
+        f"{env.TOKEN}, or run `{login}` (token on stdin)"
     )
 
 
@@ -200,8 +204,8 @@ def save(database_url: str, role: str, token: str, *, insecure_storage: bool) ->
     if not chosen.usable:
         raise AuthError(
             f"no secure keyring backend on this machine ({chosen.describe()}): use "
-            f"{env.TOKEN} in the environment, or `mpo auth login --insecure-storage` to keep "
-            "the token in a file readable only by you"
+            f"{env.TOKEN} in the environment, or keep the token in a file readable only by "
+            f"you with `{INSECURE_LOGIN}` (the token on stdin)"
         )
     try:
         _bounded(lambda: chosen.keyring.set_password(service(database_url), role, token))
