@@ -117,3 +117,15 @@ def test_bad_credentials_and_settings_are_usage_errors(
     config.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
     problems["nested config"] = _problem(runner("list"))
     assert {case: why for case, why in problems.items() if why} == {}
+
+
+def test_the_documented_input_rules_are_the_codes() -> None:
+    from mpo.core.errors import PROBLEMS_SHOWN
+    from mpo.core.timeparse import EARLIEST, LATEST
+    from mpo.core.wellformed import JSON_DEPTH_MAX, JSON_INT_MAX
+
+    page = " ".join((Path(__file__).parents[2] / "docs" / "tasks.md").read_text().split())
+    assert JSON_INT_MAX == 2**53 - 1 and "within ±(2^53 - 1)" in page
+    assert f"nested at most {JSON_DEPTH_MAX} levels" in page
+    assert f"between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}" in page
+    assert f"names the first {PROBLEMS_SHOWN} and counts the rest" in page

@@ -38,8 +38,8 @@ def parse_instant(field: str, text: str, zone: ZoneInfo, now: datetime | None = 
     except OverflowError:
         instant = None
     if instant is None or not EARLIEST <= instant <= LATEST:
-        raise ValidationError(field, f"{text!r} is outside {EARLIEST:%Y-%m-%d} to "
-                              f"{LATEST:%Y-%m-%d}")
+        raise ValidationError(field, f"{text!r} is outside {EARLIEST.date().isoformat()} "
+                              f"to {LATEST.date().isoformat()}")
     return instant
 
 
