@@ -20,6 +20,7 @@ from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
+from tests.team import add_members
 
 ADMIN = Actor("ana", Role.ADMIN)
 #: The amazon agent (added by the `db` fixture): tasks it proposes, the admin may decide.
@@ -46,6 +47,7 @@ PARAMS = TransitionParams(note="n", reason_code="duplicate", reason="same as ano
 def db(database_url: str) -> SqlDatabase:
     """A migrated database on each backend, opened the way the CLI opens it."""
     upgrade(database_url)
+    add_members(database_url)
     database = SqlDatabase(database_url)
     proposer(database)
     return database

@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mpo.cli.app import app
+from tests.team import add_members
 
 RUN_ID = uuid.uuid4().hex[:8]
 KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
@@ -120,4 +121,5 @@ def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.Monkey
     monkeypatch.setenv("MPO_DATABASE_URL", database_url)
     result = runner("init")
     assert result.exit_code == 0, result.stderr
+    add_members(database_url)
     return database_url

@@ -30,6 +30,7 @@ from mpo.core.selection import Selection
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
 from mpo.store.database import SqlDatabase
+from tests.team import add_members
 
 D = datetime(2026, 3, 2, tzinfo=UTC)
 ADMIN = Actor("boss", Role.ADMIN)
@@ -76,6 +77,7 @@ def at(hours: float) -> datetime:
 
 def build(url: str) -> dict[str, str]:
     """Create the history in the (migrated) database at `url`; the task ids by name."""
+    add_members(url)
     db = SqlDatabase(url)
     rules = Rules()
     ids: dict[str, str] = {}

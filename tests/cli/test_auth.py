@@ -93,3 +93,8 @@ def test_status_says_which_credential_is_in_use(runner: MpoRunner, db: Path) -> 
     active = rows[0]
     assert (active["role"], active["source"], active["in_use"]) == ("viewer", "MPO_TOKEN", True)
     assert [r["in_use"] for r in rows[1:]] == [False]
+
+
+def test_status_lists_the_stored_credential_in_use_once(runner: MpoRunner, db: Path) -> None:
+    rows = runner.json("auth", "status")
+    assert [(r["role"], r["in_use"]) for r in rows] == [("admin", True)]

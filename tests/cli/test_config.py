@@ -72,6 +72,8 @@ def test_set_into_a_missing_profile_is_not_found(runner: MpoRunner) -> None:
     ("default_role", "boss", "default_role: 'boss' is not one of agent, master, admin"),
     ("timezone", "Mars/Olympus", "timezone: 'Mars/Olympus' is not an IANA time zone"),
     ("marketplaces", "amazon,amazon", "marketplaces: names must be distinct"),
+    ("marketplaces", "amazon," + "m" * 51, "marketplaces: names must be at most 50 characters"),
+    ("rejection_codes", "c" * 51, "rejection_codes: names must be at most 50 characters"),
     ("database_url", "mysql://db/mpo", "database_url: scheme 'mysql' is not supported"),
     ("database_url", "postgresql://db:port/mpo", "database_url: 'postgresql+psycopg://db:port"),
     ("default_profile", "team", "default_profile: choose it with `mpo profile use NAME`"),
@@ -154,3 +156,12 @@ def test_list_renders_for_pipes_and_terminals(runner: MpoRunner) -> None:
 def test_list_json_values_keep_their_types(runner: MpoRunner) -> None:
     rows = json.loads(runner("config", "list", "--json").stdout)
     assert isinstance({r["key"]: r["value"] for r in rows}["rejection_codes"], list)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_configured_name_longer_than_its_column_never_reaches_the_database(
+        runner: MpoRunner, initialised: str) -> None:
+    long = "m" * 51
+    result = runner("list", env={"MPO_MARKETPLACES": f"amazon,{long}"})
+    assert result.exit_code == 2, result.stderr
+    assert "MPO_MARKETPLACES: names must be at most 50 characters" in result.stderr

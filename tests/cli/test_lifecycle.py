@@ -207,14 +207,20 @@ def test_assign_start_and_complete_need_and_record_their_values(
 
 
 @SQLITE_ONLY
-def test_without_a_terminal_a_large_batch_never_prompts(
+def test_without_a_terminal_a_large_batch_needs_yes_and_never_prompts(
     runner: MpoRunner, initialised: str
 ) -> None:
-    for _ in range(3):
-        task_in(runner, "pending")
-    result = runner("submit", "--all", env={"MPO_CONFIRM_OVER": "1", "MPO_FORCE_TTY": "1"})
+    ids = [task_in(runner, "pending") for _ in range(3)]
+    over = {"MPO_CONFIRM_OVER": "1", "MPO_FORCE_TTY": "1"}
+    for args in (["--all"], ["-"]):
+        result = runner("submit", *args, input="\n".join(ids), env=over)
+        assert result.exit_code == 2, result.stderr
+        assert "more than confirm_over (1)" in result.stderr and "--yes" in result.stderr
+        assert "?" not in result.stderr
+    assert set(readback.statuses(initialised).values()) == {"pending"}
+    assert runner("submit", ids[0], env=over).exit_code == 0  # one id: nothing to confirm
+    result = runner("submit", "--all", "--yes", env=over)
     assert result.exit_code == 0, result.stderr
-    assert "?" not in result.stderr
     assert set(readback.statuses(initialised).values()) == {"awaiting_approval"}
 
 
@@ -287,3 +293,18 @@ def test_on_a_terminal_a_batch_within_the_limit_does_not_ask(
     code, seen = on_terminal(["submit", *three_pending[:2]], answer=None)
     assert code == 0, seen
     assert "[y/N]" not in seen
+
+
+def test_assign_needs_an_active_member_or_admin_and_suggests_close_names(
+    runner: MpoRunner, initialised: str
+) -> None:
+    task_id = task_in(runner, "approved")
+    viewer = runner.json("principal", "add", "vera", "--role", "viewer")["name"]
+    for name, says in (("anaa", "'anaa' is not an active admin or member; did you mean ana?"),
+                       (viewer, "'vera' is not an active admin or member"),
+                       ("zed", "add one with `mpo principal add NAME --role member`")):
+        result = runner("assign", task_id, "--to", name)
+        assert result.exit_code == 2, result.stderr
+        assert says in result.stderr
+    assert readback.statuses(initialised)[task_id] == "approved"
+    assert runner("assign", task_id, "--to", "ana").exit_code == 0

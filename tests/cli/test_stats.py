@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import MpoRunner
+from tests.installed import MPO
 from tests.stats_fixture import build
 
 DAY = ("--day", "2026-03-02", "--tz", "UTC")
@@ -145,7 +146,7 @@ def test_stats_is_in_the_help(runner: MpoRunner) -> None:
 
 @pytest.mark.e2e
 def test_the_cron_line_prints_json_for_yesterday(history: str) -> None:
-    result = subprocess.run(["mpo", "stats", "--day", "yesterday", "--json"],
+    result = subprocess.run([MPO, "stats", "--day", "yesterday", "--json"],
                             capture_output=True, text=True, env=dict(os.environ), check=False)
 
     assert result.returncode == 0, result.stderr

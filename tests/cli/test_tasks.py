@@ -174,7 +174,7 @@ def test_list_filters_combine_with_and_and_repeat_with_or(
     assert ids("--marketplace", "shopee", "--priority", "high") == []
     assert ids("--category", "optimization", "--created-by", "marketplace-shopee") == [shopee]
     assert ids("--assigned-to", "bea") == [shopee]
-    assert ids("--since", "today") == [shopee, waiting, pending]
+    assert ids("--since", "-1h") == [shopee, waiting, pending]  # "today" fails at midnight
     assert ids("--until", "-1d") == []
 
 
@@ -280,3 +280,18 @@ def test_the_seeds_fields_are_kept_listed_and_filtered(runner: MpoRunner, initia
     assert wrong.exit_code == 2 and "source_type: 'robot' is not one of" in wrong.stderr
     row = readback.tasks(initialised)[task["id"]]
     assert (str(row["due_date"]), row["listing_id"]) == (week, "MLB123")
+
+
+@SQLITE_ONLY
+def test_blank_filter_and_tag_values_are_refused_not_ignored(
+        runner: MpoRunner, initialised: str) -> None:
+    task_in(runner, "pending")
+    for args, option in ((["list", "--created-by", ""], "created-by"),
+                         (["list", "-m", " "], "marketplace"),
+                         (["submit", "--created-by", ""], "created-by"),
+                         (["create", "-m", "amazon", "-t", "x", "-c", "scaling", "-e", "1",
+                           "--tag", ""], "tag")):
+        result = runner(*args)
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr == f"error: {option}: must not be empty\n"
+    assert len(readback.tasks(initialised)) == 1

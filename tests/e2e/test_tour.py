@@ -1,34 +1,50 @@
-"""The README's five-minute tour, command by command, through the installed `mpo` console
-script in a subprocess, on SQLite (in its default location) and on PostgreSQL: piped (TSV)
-output parsed as a script would, and the database read back at the end.
+"""The README's five-minute tour through the installed `mpo` console script in a subprocess,
+on SQLite (in its default location) and on PostgreSQL, with authentication on: the admin
+from `mpo init` (keyring), an agent's token from `principal add` used via MPO_TOKEN.
 
-tests/e2e/test_authenticated_tour.py runs the same tour in JSON with the focus on tokens."""
+One pass per database checks both ways scripts read mpo: piped output (TSV) parsed as a
+script would, and `--json`; then the database is read back. (This file once was two tours of
+some 15 processes each; issue 11 merged them into one of 17.) tests/test_doc_blocks.py runs
+the README's own text.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mpo.store.migrations import HEAD
 from tests import readback
+from tests.installed import MPO
 
-MPO = shutil.which("mpo", path=str(Path(sys.executable).parent))
 
-
-def mpo(*args: str, env: dict[str, str], token: str | None = None
+def run(*args: str, env: dict[str, str], token: str | None = None
         ) -> subprocess.CompletedProcess[str]:
-    assert MPO is not None, "the mpo console script is not installed in this environment"
+    """Run the installed mpo; it must succeed."""
     run_env = env | ({"MPO_TOKEN": token} if token else {})
-    result = subprocess.run([MPO, *args], capture_output=True, text=True, env=run_env,
-                            timeout=120, check=False)
-    assert result.returncode == 0, f"mpo {' '.join(args)}: {result.stderr}"
-    return result
+    done = subprocess.run([MPO, *args], capture_output=True, text=True, env=run_env,
+                          timeout=300, check=False)
+    assert done.returncode == 0, f"mpo {' '.join(args)}: {done.stderr}"
+    return done
+
+
+def mpo(*args: str, env: dict[str, str], token: str | None = None) -> str:
+    """What the installed mpo prints on stdout."""
+    return run(*args, env=env, token=token).stdout
+
+
+def as_json(*args: str, env: dict[str, str], token: str | None = None) -> Any:
+    return json.loads(mpo(*args, "--json", env=env, token=token))
+
+
+def record(text: str) -> dict[str, str]:
+    """A piped record: one `field<TAB>value` line per field."""
+    return dict(line.split("\t", 1) for line in text.splitlines())
 
 
 def unique_prefix(task_id: str, others: list[str], least: int = 4) -> str:
@@ -50,58 +66,62 @@ def tour_env(request: pytest.FixtureRequest) -> dict[str, str]:
 
 @pytest.mark.e2e
 def test_the_readme_tour_runs_as_written(tour_env: dict[str, str], isolation: Path) -> None:
-    init = dict(line.split("\t", 1) for line in mpo("init", env=tour_env).stdout.splitlines())
+    env = tour_env
+    init = record(mpo("init", env=env))
     assert init["revision"] == HEAD
     assert init["config"] == str(isolation / ".config" / "mpo" / "config.toml")
     url = init["database"]
-    if "MPO_DATABASE_URL" not in tour_env:
+    if "MPO_DATABASE_URL" not in env:
         assert url == f"sqlite:///{isolation / '.local' / 'share' / 'mpo' / 'mpo.db'}"
+    mpo("principal", "add", "ana", "--role", "member", env=env)
+    agent = as_json("principal", "add", "marketplace-amazon", "--role", "agent",
+                    "--marketplace", "amazon", env=env)["token"]
 
-    agent = json.loads(mpo("principal", "add", "marketplace-amazon", "--role", "agent",
-                           "--marketplace", "amazon", "--json", env=tour_env).stdout)["token"]
-    made = []
-    for title in ("Rewrite GEO titles for top 50 SKUs", "A+ content for the top 10",
-                  "Rewrite GEO titles (again)"):
-        created = json.loads(mpo(
-            "create", "--marketplace", "amazon", "--title", title, "--description", "...",
-            "--category", "optimization", "--priority", "high", "--estimated-hours", "4",
-            "--tag", "geo", "--json", env=tour_env, token=agent).stdout)
-        assert (created["created"], created["status"], created["tags"], created["created_by"]) \
-            == (True, "pending", ["geo"], "marketplace-amazon")
-        made.append(created["id"])
+    def create(title: str, key: str) -> Any:
+        return as_json("create", "--marketplace", "amazon", "--title", title, "--description",
+                       "...", "--category", "optimization", "--priority", "high",
+                       "--estimated-hours", "4", "--tag", "geo", "--idempotency-key", key,
+                       env=env, token=agent)
+
+    titles = ("Rewrite GEO titles for top 50 SKUs", "A+ content for the top 10",
+              "Rewrite GEO titles (again)")
+    created = [create(title, f"k-{n}") for n, title in enumerate(titles)]
+    assert {(c["created"], c["status"], tuple(c["tags"]), c["created_by"]) for c in created} \
+        == {(True, "pending", ("geo",), "marketplace-amazon")}
+    retried = create(titles[2], "k-2")  # an agent's retry: the same task, not a new one
+    assert (retried["id"], retried["created"]) == (created[2]["id"], False)
+    made = [str(c["id"]) for c in created]
     first, second, third = made
 
-    submitted = mpo("submit", "--all", env=tour_env)
-    assert submitted.stderr.startswith("submitted 3 tasks (batch ")
-    batch = submitted.stderr.split("(batch ")[1].rstrip(")\n")
-
+    submitted = run("submit", "--all", env=env).stderr
+    assert submitted.startswith("submitted 3 tasks (batch ")
+    batch = submitted.split("(batch ")[1].rstrip(")\n")
     listed = mpo("list", "--status", "awaiting_approval", "--marketplace", "amazon",
-                 env=tour_env).stdout.splitlines()
+                 env=env).splitlines()
     assert sorted(line.split("\t")[0] for line in listed) == sorted(made)
 
-    mpo("approve", first[:8], unique_prefix(second, made), "--note", "go", env=tour_env)
+    mpo("approve", first[:8], unique_prefix(second, made), "--note", "go", env=env)
     mpo("reject", unique_prefix(third, made), "--reason-code", "duplicate", "--reason",
-        f"same as {first[:4]}", env=tour_env)
-    mpo("assign", unique_prefix(first, made), "--to", "ana", env=tour_env)
-    mpo("complete", unique_prefix(first, made), "--actual-hours", "3.5", env=tour_env)
+        f"same as {first[:4]}", env=env)
+    mpo("assign", unique_prefix(first, made), "--to", "ana", env=env)
+    mpo("complete", unique_prefix(first, made), "--actual-hours", "3.5", env=env)
 
-    shown = dict(line.split("\t", 1) for line in mpo(
-        "show", unique_prefix(first, made), env=tour_env).stdout.splitlines())
+    shown = record(mpo("show", unique_prefix(first, made), env=env))
     assert (shown["status"], shown["assigned_to"], shown["accuracy"]) == (
         "completed", "ana", "0.875")
     assert shown["started_at"] and shown["completed_at"]
-
-    log = [line.split("\t") for line in mpo(
-        "log", "--task", unique_prefix(first, made), "--fields", "action,from_status,to_status",
-        env=tour_env).stdout.splitlines()]
-    assert log == [["create", "", "pending"], ["submit", "pending", "awaiting_approval"],
-                   ["approve", "awaiting_approval", "approved"],
-                   ["assign", "approved", "in_progress"],
-                   ["complete", "in_progress", "completed"]]
+    log = as_json("log", "--task", unique_prefix(first, made), env=env)
+    assert [(e["action"], e["from_status"], e["to_status"]) for e in log] == [
+        ("create", None, "pending"), ("submit", "pending", "awaiting_approval"),
+        ("approve", "awaiting_approval", "approved"), ("assign", "approved", "in_progress"),
+        ("complete", "in_progress", "completed")]
+    admin = as_json("auth", "status", env=env)[0]["principal"]
+    assert [e["actor"] for e in log] == ["marketplace-amazon", admin, admin, admin, admin]
 
     assert readback.statuses(url) == {first: "completed", second: "approved",
                                       third: "rejected"}
-    rejected = readback.tasks(url)[third]
-    assert (rejected["rejection_code"], rejected["rejection_reason"]) == (
+    tasks = readback.tasks(url)
+    assert tasks[first]["approved_by"] == admin
+    assert (tasks[third]["rejection_code"], tasks[third]["rejection_reason"]) == (
         "duplicate", f"same as {first[:4]}")
     assert {e["batch_id"] for e in readback.events(url) if e["action"] == "submit"} == {batch}

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from tests.conftest import MpoRunner
+from tests.team import add_members
 
 
 def _conninfo(url: str, user: str | None = None) -> str:
@@ -52,6 +53,7 @@ def world(runner: MpoRunner, pg_url: str, app_role: str,
                               "analysis", "--estimated-hours", "2",
                               env={"MPO_TOKEN": token})
         tasks[marketplace] = created["id"]
+    add_members(pg_url)
     with psycopg.connect(_conninfo(pg_url), autocommit=True) as conn:
         conn.execute(f'CREATE ROLE "{app_role}" LOGIN IN ROLE mpo_app')
         assert not conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = %s",

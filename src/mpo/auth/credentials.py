@@ -13,6 +13,7 @@ user chose explicitly (PYTHON_KEYRING_BACKEND or keyringrc.cfg) is honoured and 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -22,11 +23,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mpo.config import env, file, paths
+from mpo.core import wellformed
 from mpo.core.errors import AuthError, UsageError
 from mpo.store import urls
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 3.0
+#: The exact command that keeps a token without a keyring (hints print it as is).
+INSECURE_LOGIN = "mpo auth login --with-token --insecure-storage"
+MAX_TIMEOUT_S = 3600.0
 _NO_BACKEND = ("keyring.backends.fail", "keyring.backends.null")
 
 
@@ -63,9 +68,13 @@ class KeyringTimeout(Exception):
 def _timeout() -> float:
     raw = os.environ.get(env.KEYRING_TIMEOUT)
     try:
-        return float(raw) if raw else DEFAULT_TIMEOUT_S
+        seconds = float(raw) if raw else DEFAULT_TIMEOUT_S
     except ValueError:
-        raise UsageError(f"{env.KEYRING_TIMEOUT}: {raw!r} is not a number of seconds") from None
+        seconds = math.nan
+    if not 0 < seconds <= MAX_TIMEOUT_S:  # also refuses nan, which compares false
+        raise UsageError(f"{env.KEYRING_TIMEOUT}: {raw!r} is not a number of seconds "
+                         f"> 0 and <= {MAX_TIMEOUT_S:g}")
+    return seconds
 
 
 def _bounded(call: Callable[[], T]) -> T:
@@ -149,10 +158,10 @@ def _keyring_token(database_url: str, role: str) -> str | None:
 def read_token_file(path: str) -> str:
     """A token from a file, or from stdin for `-`; surrounding whitespace ignored."""
     try:
-        raw = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(f"token-file: cannot read {path}: {exc.strerror}") from None
-    token = raw.strip()
+    token = wellformed.text("token-file", wellformed.decode("token-file", raw)).strip()
     if not token or any(c.isspace() for c in token):
         raise UsageError("token-file: expected exactly one token")
     return token
@@ -165,7 +174,7 @@ def find(database_url: str, role: str, *, token_file: str | None = None,
     if token_file is not None:
         return Credential(read_token_file(token_file), f"--token-file {token_file}")
     if environ.get(env.TOKEN):
-        return Credential(environ[env.TOKEN].strip(), env.TOKEN)
+        return Credential(wellformed.text(env.TOKEN, environ[env.TOKEN]).strip(), env.TOKEN)
     note = ""
     try:
         token = _keyring_token(database_url, role)
@@ -176,9 +185,11 @@ def find(database_url: str, role: str, *, token_file: str | None = None,
     token = _file_token(database_url, role)
     if token:
         return Credential(token, f"file {_file()}")
+    login = f"mpo auth login --role {role} --with-token" + (
+        "" if backend().usable else " --insecure-storage")
     raise AuthError(
         f"no credential for role {role} on {urls.redact(database_url)}{note}: set "
-        f"{env.TOKEN}, or run `mpo auth login --role {role} --with-token` (token on stdin)"
+        f"{env.TOKEN}, or run `{login}` (token on stdin)"
     )
 
 
@@ -193,8 +204,8 @@ def save(database_url: str, role: str, token: str, *, insecure_storage: bool) ->
     if not chosen.usable:
         raise AuthError(
             f"no secure keyring backend on this machine ({chosen.describe()}): use "
-            f"{env.TOKEN} in the environment, or `mpo auth login --insecure-storage` to keep "
-            "the token in a file readable only by you"
+            f"{env.TOKEN} in the environment, or keep the token in a file readable only by "
+            f"you with `{INSECURE_LOGIN}` (the token on stdin)"
         )
     try:
         _bounded(lambda: chosen.keyring.set_password(service(database_url), role, token))

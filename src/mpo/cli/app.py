@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from mpo import __version__
 from mpo.cli import (
+    argv,
     auth,
     campaign,
     checkpoint,
@@ -30,6 +31,7 @@ from mpo.cli import (
     principal,
     profile,
     review,
+    roles,
     route,
     serve,
     stats,
@@ -46,6 +48,7 @@ from mpo.cli import (
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
+from mpo.core.permissions import Role
 
 EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
@@ -91,7 +94,9 @@ class MpoGroup(TyperGroup):
 
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
+        roles.annotate(self)
         try:
+            argv.check(sys.argv[1:] if args is None else args)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except MpoError as exc:
             _error(exc.message)
@@ -152,8 +157,8 @@ def root(
         help="Config profile to use (env: MPO_PROFILE; default: the default_profile key)")] = None,
     as_role: Annotated[str | None, typer.Option(
         "--as", metavar="ROLE", show_default=False,
-        help="Act with the stored credential of this role: agent, master, admin, member, "
-        "viewer (env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
+        help=f"Act with the stored credential of this role: {', '.join(Role)} "
+        "(env: MPO_ROLE; default: the profile's default_role, else admin)")] = None,
     token_file: Annotated[str | None, typer.Option(
         "--token-file", metavar="PATH|-", show_default=False,
         help="Read the token from a file or stdin; tokens never go on the command line "
@@ -169,7 +174,7 @@ def root(
 
 for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
               serve, review, transfer, estimate, campaign, subtask, checkpoint, undo, expire,
-              route, status, template, wait, watch, webhook, notify):
+              route, status, template, wait, watch, webhook, notify, roles):
     app.add_typer(group.app)
 
 

@@ -11,6 +11,7 @@ from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
 from mpo.core.errors import MpoError, UsageError
 from mpo.core.fields import FieldSet
+from mpo.core.permissions import Role
 
 if TYPE_CHECKING:
     from mpo.auth.credentials import Credential
@@ -27,7 +28,7 @@ CREDENTIALS = FieldSet(
     all=("role", "principal", "marketplace", "valid", "source", "in_use", "backend"),
     default=("role", "principal", "valid", "source", "in_use"),
 )
-ROLES = ["agent", "master", "admin", "member", "viewer"]
+ROLES = [r.value for r in Role]
 
 
 @auth_app.command()
@@ -96,16 +97,21 @@ def status(*, out: Output) -> None:
     app_ctx = current()
     settings = app_ctx.settings
     chosen = credentials.backend()
-    rows = []
-    found = [(r, c) for r, c in zip(ROLES, credentials.stored(settings.database_url, ROLES),
-                                    strict=True) if c is not None]
+    found: list[tuple[str | None, Credential]] = [
+        (r, c) for r, c in zip(ROLES, credentials.stored(settings.database_url, ROLES),
+                               strict=True) if c is not None]
     try:
-        active = app_ctx.credential
-        found.insert(0, ("(active)", active))
+        active: Credential | None = app_ctx.credential
     except MpoError:
         active = None
-    for label, credential in found:
-        rows.append(_describe(label, credential, active, chosen.describe()))
+    if active is not None:
+        # The credential in use comes first, once: a stored one is not listed again.
+        stored_too = [pair for pair in found if pair[1].token == active.token]
+        found = stored_too + [pair for pair in found if pair not in stored_too]
+        if not stored_too:
+            found.insert(0, (None, active))
+    rows = [_describe(label, credential, active, chosen.describe())
+            for label, credential in found]
     message(f"database: {urls.redact(settings.database_url)}")
     message(f"keyring backend: {chosen.describe()}")
     if not rows:
@@ -113,8 +119,9 @@ def status(*, out: Output) -> None:
     out.rows(rows)
 
 
-def _describe(label: str, credential: Credential, active: Credential | None,
+def _describe(label: str | None, credential: Credential, active: Credential | None,
               backend: str) -> dict[str, Any]:
+    """One credential's row; `label` None for one not stored (its role is the database's)."""
     from mpo.core.identity import authenticate
 
     row: dict[str, Any] = {"role": label, "source": credential.source, "backend": backend,
@@ -122,8 +129,7 @@ def _describe(label: str, credential: Credential, active: Credential | None,
     try:
         actor = authenticate(current().open_database(credential.token), credential.token)
         row |= {"principal": actor.name, "marketplace": actor.marketplace, "valid": True}
-        if label == "(active)":
-            row["role"] = actor.role
+        row["role"] = actor.role if label is None else label
     except MpoError:
         row["valid"] = False
     return row

@@ -52,8 +52,8 @@ def init(
     """
     import getpass
 
-    from mpo.auth.credentials import save
-    from mpo.config import file
+    from mpo.auth.credentials import INSECURE_LOGIN, save
+    from mpo.config import env, file
     from mpo.core.errors import AuthError
     from mpo.core.identity import bootstrap_admin
     from mpo.store import urls
@@ -78,7 +78,10 @@ def init(
             row["credential"] = save(settings.database_url, "admin", token,
                                      insecure_storage=insecure_storage)
         except AuthError as exc:
-            message(f"{exc.message}. The admin token is printed below, this once.")
+            message(f"{exc.message}.\nThe admin token is printed below, this once. Keep it "
+                    f"with one of (or run `mpo init --insecure-storage` next time):\n"
+                    f"  {INSECURE_LOGIN}    # paste the token, then Ctrl-D\n"
+                    f"  export {env.TOKEN}=<admin_token>    # this shell only")
             row["credential"] = "not stored"
             row["admin_token"] = token
             out = Output(out.mode, (*out.fields, "admin_token"))

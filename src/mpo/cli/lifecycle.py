@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from mpo.cli import confirm
 from mpo.cli.context import current
 from mpo.cli.options import BatchFlags, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
@@ -46,11 +47,12 @@ def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchRes
     rules = app_ctx.settings.rules
     db, actor = app_ctx.database, app_ctx.actor
     expect = None
-    if not batch.dry_run and not batch.yes and _can_prompt():
+    threshold = app_ctx.settings.confirm_over
+    if not batch.dry_run and not batch.yes and confirm.may_exceed(batch.selection, threshold):
         plan = transition(db, actor, action, batch.selection, params, rules, dry_run=True,
                           skip_invalid=batch.skip_invalid)
-        if len(plan.task_ids) > app_ctx.settings.confirm_over:
-            typer.confirm(f"{action} {len(plan.task_ids)} tasks?", abort=True, err=True)
+        if confirm.large_batch(str(action), len(plan.task_ids), threshold,
+                               can_prompt=_can_prompt()):
             expect = plan.task_ids
     with progress(str(action)) as report:
         return transition(db, actor, action, batch.selection, params, rules,

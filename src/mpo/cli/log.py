@@ -12,6 +12,7 @@ from mpo.cli.options import output_options, split
 from mpo.cli.output import Output
 from mpo.cli.tasks import instant
 from mpo.core import fields
+from mpo.core.wellformed import COUNT_MAX
 
 app = typer.Typer()
 
@@ -34,7 +35,7 @@ def log(
         autocompletion=values.marketplaces)] = None,
     since: Annotated[str | None, typer.Option("--since", help="ISO date/time, today, -7d ...")
                      ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, max=COUNT_MAX,
                                               help="Only the newest N events.")] = None,
     *,
     out: Output,
@@ -48,5 +49,5 @@ def log(
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,
                          actions=split(action), batch=batch, since=instant("since", since),
-                         marketplace=marketplace, limit=limit)
+                         marketplace=marketplace, limit=limit, rules=app_ctx.settings.rules)
     out.rows(fields.event_row(e) for e in events)

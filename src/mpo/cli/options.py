@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.output import Mode, Output, choose_mode
+from mpo.core import wellformed
+from mpo.core.errors import ValidationError
 from mpo.core.fields import FieldSet
 from mpo.core.selection import Selection
 
@@ -92,7 +95,8 @@ def _refs(raw: list[str]) -> tuple[str, ...]:
     refs: list[str] = []
     for ref in raw:
         if ref == "-":
-            refs.extend(sys.stdin.read().split())
+            refs.extend(wellformed.text("ids", wellformed.decode(
+                "ids", sys.stdin.buffer.read())).split())
         else:
             refs.append(ref)
     return tuple(refs)
@@ -149,5 +153,18 @@ def selection_options(fn: F) -> F:
 
 
 def split(raw: list[str] | None) -> tuple[str, ...]:
-    """Repeated and comma-separated option values, flattened."""
+    """Repeated and comma-separated option values, flattened; a blank value is refused
+    (`--tag ''` once silently meant no tag, `--created-by ''` no filter)."""
+    if any(not item.strip(" ,") for item in raw or ()):
+        raise ValidationError(_option_named(raw), "must not be empty")
     return tuple(v.strip() for item in raw or () for v in item.split(",") if v.strip())
+
+
+def _option_named(raw: object) -> str:
+    """The option of the running command whose value is `raw` (for messages)."""
+    ctx = click.get_current_context(silent=True)
+    for param in ctx.command.params if ctx is not None else ():
+        given = ctx.params.get(param.name or "") if ctx is not None else None
+        if isinstance(given, list | tuple) and list(given) == raw and param.opts:
+            return max(param.opts, key=len).lstrip("-")
+    return "option"

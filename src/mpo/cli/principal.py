@@ -11,6 +11,7 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
 from mpo.core.fields import FieldSet
+from mpo.core.permissions import Role
 
 if TYPE_CHECKING:
     from mpo.core.identity import Minted
@@ -52,7 +53,7 @@ def _show_minted(out: Output, minted: Minted) -> None:
 def add(
     name: Annotated[str, typer.Argument(help="Unique name, e.g. marketplace-amazon or ana.")],
     role: Annotated[str, typer.Option(
-        "--role", help="agent, master, admin, member or viewer.")],
+        "--role", help=f"One of {', '.join(Role)}.")],
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Required for agents: the one marketplace they act for.",
         autocompletion=values.marketplaces)] = None,

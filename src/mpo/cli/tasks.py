@@ -12,8 +12,10 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Mode, Output, message
-from mpo.core import fields
+from mpo.core import fields, wellformed
+from mpo.core import validation as limits
 from mpo.core.errors import UsageError, ValidationError
+from mpo.core.wellformed import COUNT_MAX
 
 app = typer.Typer()
 PANEL = "Tasks"
@@ -21,9 +23,9 @@ PANEL = "Tasks"
 
 def _read_ndjson(source: str) -> list[str]:
     if source == "-":
-        return sys.stdin.read().splitlines()
+        return wellformed.decode("from", sys.stdin.buffer.read()).splitlines()
     try:
-        return Path(source).read_text(encoding="utf-8").splitlines()
+        return wellformed.decode("from", Path(source).read_bytes()).splitlines()
     except OSError as exc:
         raise ValidationError("from", f"cannot read {source}: {exc.strerror}") from None
 
@@ -34,9 +36,10 @@ def create(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Marketplace the task is for.",
         autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option("--title", "-t", help="1-500 characters.")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", "-t", help=f"1-{limits.TITLE_MAX} characters.")] = None,
     description: Annotated[str | None, typer.Option(
-        "--description", "-d", help="Up to 5,000 characters.")] = None,
+        "--description", "-d", help=f"Up to {limits.DESCRIPTION_MAX:,} characters.")] = None,
     category: Annotated[str | None, typer.Option(
         "--category", "-c", help="optimization, best-practice, scaling or analysis.",
         autocompletion=values.categories)] = None,
@@ -44,13 +47,14 @@ def create(
         "--priority", "-p", help="high, medium (default) or low.",
         autocompletion=values.priorities)] = None,
     estimated_hours: Annotated[float | None, typer.Option(
-        "--estimated-hours", "-e", help="More than 0, at most 1,000.")] = None,
+        "--estimated-hours", "-e", help=f"More than 0, at most {limits.HOURS_MAX:,g}.")] = None,
     created_by: Annotated[str | None, typer.Option(
         "--created-by", help="Agent the task is created for (master and admin only).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", help="A tag; repeatable or comma-separated (at most 20).")] = None,
+        "--tag", help=f"A tag; repeatable or comma-separated (at most {limits.TAGS_MAX}).")] = None,
     metadata: Annotated[str | None, typer.Option(
-        "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+        "--metadata", metavar="JSON",
+        help=f"A JSON object of at most {limits.METADATA_MAX_BYTES // 1024} KiB.")] = None,
     idempotency_key: Annotated[str | None, typer.Option(
         "--idempotency-key", metavar="KEY",
         help="Retry-safe: the same key and content returns the existing task.")] = None,
@@ -131,7 +135,7 @@ def list_(
     since: Annotated[str | None, typer.Option(
         "--since", help="Created at or after: ISO date/time, today, yesterday, -7d ...")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Created before.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, max=COUNT_MAX,
                                               help="At most N tasks.")] = None,
     oldest_first: Annotated[bool, typer.Option("--oldest-first",
                                                help="Oldest first instead.")] = False,

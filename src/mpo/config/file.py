@@ -25,6 +25,8 @@ def load(path: Path) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"config file {path}: not UTF-8 ({exc.reason})") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}: nests arrays or tables too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends "(at line L, column C)".
         raise ConfigError(f"config file {path}: {exc}") from None

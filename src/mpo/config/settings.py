@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mpo.config import env, file, paths
-from mpo.core import routing_rules
+from mpo.core import columns, routing_rules
 from mpo.core.errors import ConfigError, MpoError, ValidationError
 from mpo.core.permissions import Role
 from mpo.core.score import DEFAULT_WEIGHTS, parse_weights
@@ -71,7 +71,7 @@ def _timezone(key: str, value: Any) -> str:
     return name
 
 
-def _names(key: str, value: Any) -> tuple[str, ...]:
+def _names(key: str, value: Any, max_len: int | None = None) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",")]
     if not isinstance(value, list | tuple) or not value:
@@ -79,7 +79,19 @@ def _names(key: str, value: Any) -> tuple[str, ...]:
     result = tuple(_text(key, v) for v in value)
     if len(set(result)) != len(result):
         raise ConfigError(f"{key}: names must be distinct")
+    too_long = [v for v in result if max_len is not None and len(v) > max_len]
+    if too_long:
+        raise ConfigError(f"{key}: names must be at most {max_len} characters (the database "
+                          f"column's length), got {len(too_long[0])}: {too_long[0][:20]!r}...")
     return result
+
+
+def _marketplaces(key: str, value: Any) -> tuple[str, ...]:
+    return _names(key, value, columns.MARKETPLACE)
+
+
+def _rejection_codes(key: str, value: Any) -> tuple[str, ...]:
+    return _names(key, value, columns.REJECTION_CODE)
 
 
 def _count(key: str, value: Any) -> int:
@@ -212,12 +224,16 @@ KEYS: Mapping[str, Key] = {
             "role whose stored credential commands use when --as is not given"),
         Key("timezone", _timezone, "string (IANA zone)", "UTC", env.TIMEZONE,
             "zone that decides what 'today' and 'yesterday' mean"),
-        Key("marketplaces", _names, "list of strings", DEFAULT_MARKETPLACES, env.MARKETPLACES,
-            "the marketplaces tasks may belong to"),
-        Key("rejection_codes", _names, "list of strings", DEFAULT_REJECTION_CODES,
-            env.REJECTION_CODES, "the reason codes `reject --reason-code` accepts"),
+        Key("marketplaces", _marketplaces,
+            f"list of strings (each 1-{columns.MARKETPLACE} characters)", DEFAULT_MARKETPLACES,
+            env.MARKETPLACES, "the marketplaces tasks may belong to"),
+        Key("rejection_codes", _rejection_codes,
+            f"list of strings (each 1-{columns.REJECTION_CODE} characters)",
+            DEFAULT_REJECTION_CODES, env.REJECTION_CODES,
+            "the reason codes `reject --reason-code` accepts"),
         Key("confirm_over", _count, "integer", 10, env.CONFIRM_OVER,
-            "batches larger than this ask for confirmation on a terminal"),
+            "batches larger than this ask for confirmation on a terminal, and need --yes "
+            "without one"),
         Key("rate_limits", _rate_limits, "string (NAME=N/PERIOD, ...)", "", env.RATE_LIMITS,
             "most tasks a role or principal may create per second/minute/hour/day, "
             "counted from the audit log (e.g. agent=100/hour)"),

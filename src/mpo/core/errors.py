@@ -154,6 +154,11 @@ class ItemProblem:
     exit_code: ExitCode
 
 
+#: A rejected batch names this many problems and counts the rest: 10,000 bad NDJSON lines
+#: once made an 800 KB error line (issue 11, defect 5).
+PROBLEMS_SHOWN = 20
+
+
 class BatchRejected(MpoError):
     """A batch in which some items are invalid; nothing was applied.
 
@@ -162,7 +167,9 @@ class BatchRejected(MpoError):
 
     def __init__(self, action: str, problems: list[ItemProblem]) -> None:
         noun = "item" if len(problems) == 1 else "items"
-        details = "; ".join(f"{p.item}: {p.reason}" for p in problems)
+        details = "; ".join(f"{p.item}: {p.reason}" for p in problems[:PROBLEMS_SHOWN])
+        if len(problems) > PROBLEMS_SHOWN:
+            details += f"; and {len(problems) - PROBLEMS_SHOWN} more"
         super().__init__(
             f"{action}: {len(problems)} invalid {noun}, nothing changed "
             f"(use --skip-invalid to apply the rest): {details}"

@@ -14,7 +14,9 @@ from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Dialect, I
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from mpo.core import columns
 from mpo.core.history_indexes import history_indexes
+from mpo.core.permissions import Role
 from mpo.core.stats_indexes import stats_indexes
 from mpo.core.vocabulary import Category, Priority, SourceType, Status, values
 
@@ -77,7 +79,7 @@ class Task(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    marketplace: str = Field(sa_type=String(50))
+    marketplace: str = Field(sa_type=String(columns.MARKETPLACE))
     created_by: str = Field(sa_type=String(100))
     #: Who really inserted the task (the authenticated principal); `created_by` is whom it
     #: was created for. Neither may approve it. NULL only on rows older than revision 0005.
@@ -95,7 +97,7 @@ class Task(SQLModel, table=True):
     approved_by: str | None = Field(default=None, sa_type=String(100))
     rejected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rejected_by: str | None = Field(default=None, sa_type=String(100))
-    rejection_code: str | None = Field(default=None, sa_type=String(50))
+    rejection_code: str | None = Field(default=None, sa_type=String(columns.REJECTION_CODE))
     rejection_reason: str | None = Field(default=None, sa_type=Text)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -153,9 +155,7 @@ class Principal(SQLModel, table=True):
 
     __tablename__ = "principal"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('agent', 'master', 'admin', 'member', 'viewer')", name="ck_principal_role"
-        ),
+        CheckConstraint(_in("role", values(Role)), name="ck_principal_role"),
         Index("ix_principal_name", "name", unique=True),
         Index("ix_principal_token_hash", "token_hash", unique=True),
     )
@@ -163,7 +163,7 @@ class Principal(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     name: str = Field(sa_type=String(100))
     role: str = Field(sa_type=String(10))
-    marketplace: str | None = Field(default=None, sa_type=String(50))
+    marketplace: str | None = Field(default=None, sa_type=String(columns.MARKETPLACE))
     token_hash: str = Field(sa_type=String(64))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, sa_type=String(100))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import fields, permissions, ratelimit, validation
+from mpo.core import assignees, fields, permissions, ratelimit, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -442,6 +442,8 @@ def transition(
         validation.filters(selection, rules)
         t = transition_for(action)
         with (db.read() if dry_run else db.write()) as uow:
+            if action is Action.ASSIGN and params.assignee is not None:
+                assignees.require(uow, params.assignee)
             usable, problems, errors = _select(uow, actor, action, selection)
             if action is Action.COMPLETE:  # open subtasks hold their task (docs/subtask.md)
                 usable = hold_open(uow, usable, problems, errors)
@@ -557,10 +559,15 @@ def list_events(
     since: datetime | None = None,
     marketplace: str | None = None,
     limit: int | None = None,
+    rules: Rules | None = None,
 ) -> list[TaskEvent]:
-    """The audit trail, oldest first, filtered by task, actor, action, batch or time."""
+    """The audit trail, oldest first, filtered by task, actor, action, batch or time.
+
+    With `rules`, a marketplace that can never match is refused, as `list_tasks` does."""
     with refusals_recorded(db, actor, Verb.LOG):
         permissions.require(actor, Verb.LOG)
+        if marketplace is not None and rules is not None:
+            validation.one_of("marketplace", marketplace, rules.marketplaces)
         for a in actions:
             validation.one_of("action", a, [x.value for x in Action])
         batch_id = None
@@ -570,7 +577,7 @@ def list_events(
             except ValueError:
                 raise UsageError(f"batch: {batch!r} is not a batch id (a full UUID)") from None
         with db.read() as uow:
-            task_id = _visible(uow, actor, task_ref).id if task_ref else None
+            task_id = _visible(uow, actor, task_ref).id if task_ref is not None else None
             return uow.tasks.events(task_id=task_id, actor=by, actions=tuple(actions),
                                     batch_id=batch_id, since=since, marketplace=marketplace,
                                     limit=limit)

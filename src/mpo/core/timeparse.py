@@ -18,6 +18,12 @@ FORMS = "an ISO date or time, now, today, yesterday, this-month, or -Nh/-Nd/-Nw"
 _RELATIVE = re.compile(r"^-(\d+)([hdw])$")
 _DURATION = re.compile(r"^(\d+)([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+#: Instants people may name: a day inside Python's calendar on either side, so a window's
+#: edges (a day later, another zone) never leave it (issue 11: 9999-12-31 overflowed).
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+#: The longest duration (`--backlog-age`): a century.
+DURATION_MAX = timedelta(days=36_525)
 
 
 def start_of_day(day: date, zone: ZoneInfo) -> datetime:
@@ -26,7 +32,18 @@ def start_of_day(day: date, zone: ZoneInfo) -> datetime:
 
 
 def parse_instant(field: str, text: str, zone: ZoneInfo, now: datetime | None = None) -> datetime:
-    """The UTC instant `text` names, read in `zone`."""
+    """The UTC instant `text` names, read in `zone`, between EARLIEST and LATEST."""
+    try:
+        instant = _instant(field, text, zone, now)
+    except OverflowError:
+        instant = None
+    if instant is None or not EARLIEST <= instant <= LATEST:
+        raise ValidationError(field, f"{text!r} is outside {EARLIEST.date().isoformat()} "
+                              f"to {LATEST.date().isoformat()}")
+    return instant
+
+
+def _instant(field: str, text: str, zone: ZoneInfo, now: datetime | None) -> datetime:
     now = now if now is not None else datetime.now(UTC)
     raw = text.strip().lower()
     today = now.astimezone(zone).date()
@@ -40,8 +57,7 @@ def parse_instant(field: str, text: str, zone: ZoneInfo, now: datetime | None = 
         return start_of_day(today.replace(day=1), zone)
     match = _RELATIVE.match(raw)
     if match:
-        amount, unit = int(match.group(1)), _UNITS[match.group(2)]
-        return now - timedelta(**{unit: amount})
+        return now - _span(match.group(1), match.group(2))
     try:
         if len(raw) == 10:
             return start_of_day(date.fromisoformat(raw), zone)
@@ -79,4 +95,18 @@ def parse_duration(field: str, text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match:
         raise ValidationError(field, f"{text!r} is not a duration such as 72h, 3d or 2w")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        span = _span(match.group(1), match.group(2))
+    except OverflowError:
+        span = DURATION_MAX + DURATION_MAX
+    if span > DURATION_MAX:
+        raise ValidationError(field, f"{text!r} is longer than {DURATION_MAX.days}d")
+    return span
+
+
+def _span(amount: str, unit: str) -> timedelta:
+    """`amount` units; OverflowError beyond timedelta's range (digits checked first, so a
+    5,000-digit amount never meets Python's integer-string limit)."""
+    if len(amount) > 12:
+        raise OverflowError(f"{amount[:12]}... {unit}")
+    return timedelta(**{_UNITS[unit]: int(amount)})

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from mpo.core import wellformed
 from mpo.core.errors import ValidationError
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.vocabulary import (
@@ -130,7 +131,7 @@ def text(field_name: str, value: object, *, max_len: int, required: bool = False
         value = ""
     if not isinstance(value, str):
         raise ValidationError(field_name, f"must be text, not {type(value).__name__}")
-    value = value.strip()
+    value = wellformed.text(field_name, value).strip()
     if required and not value:
         raise ValidationError(field_name, f"must be 1-{max_len} characters, got none")
     if len(value) > max_len:
@@ -149,7 +150,7 @@ def hours(field_name: str, value: object) -> float:
             raise ValidationError(field_name, f"must be a number, got {value!r}") from None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValidationError(field_name, f"must be a number, got {value!r}")
-    number = float(value)
+    number = float(value) if abs(value) <= wellformed.JSON_INT_MAX else math.inf
     if not math.isfinite(number) or number <= 0 or number > HOURS_MAX:
         raise ValidationError(field_name, f"must be > 0 and <= {HOURS_MAX:g}, got {value!r}")
     return number
@@ -187,12 +188,10 @@ def metadata(value: object) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ValidationError("metadata", f"is not valid JSON ({exc.msg})") from None
+        value = wellformed.loads("metadata", value)
     if not isinstance(value, dict):
         raise ValidationError("metadata", "must be a JSON object")
+    wellformed.checked("metadata", value)
     try:
         size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
     except (TypeError, ValueError) as exc:
@@ -327,9 +326,9 @@ def ndjson(lines: Iterable[str]) -> list[tuple[str, dict[str, Any] | ValidationE
             continue
         label = f"line {number}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            items.append((label, ValidationError("json", f"{exc.msg} at column {exc.colno}")))
+            obj = wellformed.loads("json", line)
+        except ValidationError as exc:
+            items.append((label, exc))
             continue
         if not isinstance(obj, dict):
             items.append((label, ValidationError("json", "each line must be a JSON object")))

@@ -1,0 +1,74 @@
+"""`mpo roles`: who may do what, printed from the one permission table in the core, and the
+same table in every command's --help ("Roles: ...").
+
+An agent once had to learn its permissions from refusals (issue 11, defect 6). COMMAND_VERBS
+is the one mapping from a command to the Verb it needs; a command not in it says nothing
+(setup and local commands need no role), and tests/cli/test_roles.py lists those.
+"""
+
+from __future__ import annotations
+
+import click
+import typer
+
+from mpo.cli.options import output_options
+from mpo.cli.output import Output
+from mpo.core.fields import FieldSet
+from mpo.core.permissions import PERMISSIONS, Role, Verb
+
+app = typer.Typer()
+
+ROLE_ROWS = FieldSet("role", all=("role", "may"), default=("role", "may"))
+
+#: The verb each command needs, by its path under `mpo`.
+COMMAND_VERBS: dict[str, Verb] = {
+    "create": Verb.CREATE,
+    "submit": Verb.SUBMIT,
+    "approve": Verb.APPROVE,
+    "reject": Verb.REJECT,
+    "assign": Verb.ASSIGN,
+    "start": Verb.START,
+    "complete": Verb.COMPLETE,
+    "list": Verb.LIST,
+    "show": Verb.SHOW,
+    "log": Verb.LOG,
+    "stats": Verb.STATS,
+    "principal add": Verb.MANAGE,
+    "principal list": Verb.MANAGE,
+    "principal rotate": Verb.MANAGE,
+    "principal revoke": Verb.MANAGE,
+}
+
+
+def allowed(verb: Verb) -> list[str]:
+    """The roles that may `verb`, in the Role enum's order."""
+    return [role.value for role in Role if verb in PERMISSIONS[role]]
+
+
+def roles_line(verb: Verb) -> str:
+    """The sentence a command's help ends with."""
+    return f"Roles: {', '.join(allowed(verb))} (see `mpo roles`)."
+
+
+def annotate(group: click.Group, prefix: str = "") -> None:
+    """Add the roles line to the help of every mapped command under `group` (once)."""
+    for name, command in group.commands.items():
+        path = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            annotate(command, f"{path} ")
+        elif path in COMMAND_VERBS:
+            line = roles_line(COMMAND_VERBS[path])
+            if line not in (command.epilog or ""):
+                command.epilog = f"{command.epilog}\n\n{line}" if command.epilog else line
+
+
+@app.command(rich_help_panel="Access")
+@output_options(ROLE_ROWS)
+def roles(*, out: Output) -> None:
+    """Show what each role may do, from the permission table mpo enforces.
+
+    Example: mpo roles --json
+    """
+    out.rows({"role": role.value,
+              "may": ", ".join(v.value for v in Verb if v in PERMISSIONS[role])}
+             for role in Role)

@@ -1,0 +1,36 @@
+"""`mpo roles` and the roles line of every command's help: both from PERMISSIONS."""
+
+from __future__ import annotations
+
+from mpo.cli.roles import COMMAND_VERBS
+from mpo.core.permissions import PERMISSIONS, Role
+from tests.cli.steps import commands
+from tests.conftest import MpoRunner
+
+#: Commands that need no role (setup, this machine's credentials and config). A command
+#: added without a COMMAND_VERBS entry shows up here: map it, or add it to this set.
+NO_ROLE = {"mpo init", "mpo db upgrade", "mpo db current", "mpo auth login", "mpo auth logout",
+           "mpo auth status", "mpo config path", "mpo config list", "mpo config get",
+           "mpo config set", "mpo config unset", "mpo profile list", "mpo profile add",
+           "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles"}
+
+
+def test_roles_prints_the_permission_table_without_a_database(runner: MpoRunner) -> None:
+    rows = runner.json("roles")
+    assert {r["role"]: set(r["may"].split(", ")) for r in rows} == {
+        role.value: {v.value for v in verbs} for role, verbs in PERMISSIONS.items()}
+    assert [r["role"] for r in rows] == [r.value for r in Role]
+
+
+def test_every_mapped_command_says_which_roles_may_run_it(runner: MpoRunner) -> None:
+    paths = {path for path, _ in commands()}
+    assert {f"mpo {c}" for c in COMMAND_VERBS} <= paths, "COMMAND_VERBS names a lost command"
+    for command, verb in COMMAND_VERBS.items():
+        roles = [r.value for r in Role if verb in PERMISSIONS[r]]
+        help_text = " ".join(runner(*command.split(), "--help").stdout.split())
+        assert f"Roles: {', '.join(roles)} (see `mpo roles`)." in help_text, command
+
+
+def test_the_commands_without_a_role_mapping_are_known() -> None:
+    unmapped = {path for path, _ in commands()} - {f"mpo {c}" for c in COMMAND_VERBS}
+    assert unmapped == NO_ROLE, f"commands without a role mapping: {sorted(unmapped)}"
