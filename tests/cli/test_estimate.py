@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -56,8 +57,7 @@ def test_predictions_for_new_and_stored_tasks(runner: MpoRunner, initialised: st
 def test_an_agent_learns_from_its_own_marketplace_only(runner: MpoRunner,
                                                        initialised: str) -> None:
     learnt = _learn(runner)
-    token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
-                        "--marketplace", "amazon")["token"]
+    token = agent_token(runner)
     found = runner.json("estimate", "-c", "analysis", "-e", "2",
                         env={"MPO_TOKEN": token})["prediction"]
     assert [lv["n"] for lv in found["levels"]] == [6, 6, 6]

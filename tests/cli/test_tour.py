@@ -57,8 +57,7 @@ def test_the_tour_runs_as_written(runner: MpoRunner, initialised: str) -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_tours_orchestrator_steps_run_as_written(runner: MpoRunner, initialised: str
                                                      ) -> None:
-    token = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
-                        "--marketplace", "amazon")["token"]
+    token = agent_token(runner)
     agent = {"MPO_TOKEN": token}
     runner.json("create", "--marketplace", "amazon", "--title", "Rewrite GEO titles",
                 "--category", "optimization", "--estimated-hours", "4", env=agent)

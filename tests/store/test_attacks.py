@@ -64,6 +64,7 @@ def world() -> Iterator[dict[str, Any]]:
         for key, (name, role, marketplace) in PRINCIPALS.items():
             tokens[key] = identity.add_principal(db, ROOT, name, role, marketplace,
                                                  Rules()).token
+        identity.add_principal(db, ROOT, "bob", "member", None, Rules())  # PARAMS' assignee
         tasks = {state: _task(db, AMAZON, path) for state, path in PATHS.items()}
         tasks["shopee"] = _task(db, SHOPEE, ())
         tasks["roots"] = _task(db, ROOT, (Action.SUBMIT,), created_by="marketplace-amazon")

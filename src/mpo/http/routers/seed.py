@@ -44,10 +44,9 @@ def list_(who: Auth, rules: RulesDep,
           limit: Annotated[int, Query(ge=1)] = SEED_LIMIT,
           offset: Annotated[int, Query(ge=0)] = 0) -> JSON:
     """List tasks, newest first: `count` is the total matching, not the page size."""
-    del listing_id  # accepted for the seed's clients; filtering by it arrives with issue 13
     limit = min(limit, SEED_MAX_LIMIT)
-    query = TaskQuery(statuses=_one(status), marketplaces=_one(marketplace), limit=limit,
-                      offset=offset)
+    query = TaskQuery(statuses=_one(status), marketplaces=_one(marketplace),
+                      listing_ids=_one(listing_id), limit=limit, offset=offset)
     page = list_page(who.db, who.actor, query, rules)
     return JSON({"tasks": [seed_task(t) for t in page.tasks], "count": page.total,
                  "offset": offset, "limit": limit})
