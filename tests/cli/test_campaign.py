@@ -99,3 +99,23 @@ def test_an_agent_may_not_start_a_campaign_under_rls(runner: MpoRunner,
     # through row-level security, the agent sees its own marketplace's task only
     shown = runner.json("campaign", "show", "bf", env=agent)
     assert (shown["total"], [t["marketplace"] for t in shown["tasks"]]) == (1, ["amazon"])
+
+
+@SQLITE_ONLY
+def test_a_campaign_takes_a_templates_fields_and_its_creator_may_not_approve_it(
+        runner: MpoRunner, initialised: str) -> None:
+    assert runner("template", "add", "bundles", "-m", "amazon", "-t", "Weekly bundles",
+                  "-c", "scaling", "-e", "3", "--created-by", "marketplace-amazon"
+                  ).exit_code == 0
+    made = runner.json("campaign", "create", "cm", "-m", "amazon,shopee", "--template",
+                       "bundles", "-e", "5")
+    assert [(t["marketplace"], t["title"], t["estimated_hours"], t["recorded_by"])
+            for t in made] == [("amazon", "Weekly bundles", 5.0, "root"),
+                               ("shopee", "Weekly bundles", 5.0, "root")]
+    assert runner("submit", "--campaign", "cm").exit_code == 0
+    refused = runner("approve", "--campaign", "cm", "--yes")
+    assert refused.exit_code == 4 and "nobody may approve" in refused.stderr
+    unknown = runner("campaign", "create", "x", "-m", "amazon", "--template", "nope")
+    assert unknown.exit_code == 3, unknown.stderr
+    nobody = runner("campaign", "create", "y", "-m", "kaway", *FIELDS)
+    assert nobody.exit_code == 2 and "no active agent marketplace-kaway" in nobody.stderr

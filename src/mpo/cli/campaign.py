@@ -11,6 +11,7 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
 from mpo.core import fields
+from mpo.core import validation as limits
 from mpo.core.campaign import CAMPAIGN
 
 app = typer.Typer()
@@ -26,7 +27,8 @@ def create(
     marketplaces: Annotated[list[str], typer.Option(
         "--marketplaces", "-m", help="Marketplaces, comma-separated or repeated: one task "
         "each, created by marketplace-<name>.", autocompletion=values.marketplaces)],
-    title: Annotated[str | None, typer.Option("--title", "-t", help="1-200 characters.")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", "-t", help=f"1-{limits.TITLE_MAX} characters.")] = None,
     description: Annotated[str | None, typer.Option(
         "--description", "-d", help="Up to 5,000 characters.")] = None,
     category: Annotated[str | None, typer.Option(
@@ -41,12 +43,17 @@ def create(
         "--tag", help="A tag; repeatable or comma-separated (campaign:NAME is added).")] = None,
     metadata: Annotated[str | None, typer.Option(
         "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+    template: Annotated[str | None, typer.Option(
+        "--template", metavar="NAME", help="Take the task fields from this template "
+        "(mpo template list); options given here override them.")] = None,
     *,
     out: Output,
 ) -> None:
     """Create one task per marketplace, in one transaction (master and admin).
 
     Example: mpo campaign create black-friday -m amazon,shopee -t "Bundles" -c scaling -e 6
+
+    Example: mpo campaign create cyber-monday -m amazon,shopee --template weekly-bundles
     """
     from mpo.core.campaign import create_campaign
 
@@ -59,7 +66,7 @@ def create(
         }.items() if v is not None
     }
     tasks = create_campaign(app_ctx.database, app_ctx.actor, name, split(marketplaces),
-                            task_fields, app_ctx.settings.rules)
+                            task_fields, app_ctx.settings.rules, template=template)
     out.rows(fields.task_row(t) for t in tasks)
     message(f"campaign {name}: created {len(tasks)} tasks")
 

@@ -87,9 +87,11 @@ def create_campaign(
     fields: Mapping[str, Any],
     rules: Rules,
     *,
+    template: str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> list[Task]:
-    """One task per marketplace, created by `marketplace-<name>`, all or none."""
+    """One task per marketplace, created by `marketplace-<name>`, all or none; the task
+    fields come from `fields`, over those of `template` when one is named."""
     from mpo.core.identity import refusals_recorded
     from mpo.core.models import Task, TaskEvent, utcnow
 
@@ -99,9 +101,11 @@ def create_campaign(
         chosen = list(dict.fromkeys(marketplaces))
         if not chosen:
             raise UsageError("campaign create: give --marketplaces, e.g. amazon,shopee")
-        for key in ("marketplace", "created_by", "idempotency_key"):
+        for key in PER_MARKETPLACE:
             if key in fields:
                 raise UsageError(f"campaign create: {key} is set per marketplace; leave it out")
+        if template is not None:
+            fields = _template_fields(db, template) | dict(fields)
         drafts = []
         for marketplace in chosen:
             validation.one_of("marketplaces", marketplace, list(rules.marketplaces))
@@ -113,11 +117,18 @@ def create_campaign(
         with db.write() as uow:
             if uow.history.campaigns(name):
                 raise Conflict(f"campaign {name} exists; choose another name")
+            known = set(uow.principals.proposers())
+            missing = sorted({d.created_by for d, _ in drafts} - known)
+            if missing:
+                raise ValidationError(
+                    "marketplaces", f"no active agent {', '.join(missing)}: add each with "
+                    "`mpo principal add NAME --role agent --marketplace MARKETPLACE`")
             now, batch_id = (clock or utcnow)(), uuid.uuid4()
             tasks, events = [], []
             for draft, on_behalf_of in drafts:
                 task = Task(marketplace=draft.marketplace, created_by=draft.created_by,
-                            title=draft.title, description=draft.description,
+                            recorded_by=actor.name, title=draft.title,
+                            description=draft.description,
                             category=draft.category, status=Status.PENDING.value,
                             priority=draft.priority, estimated_hours=draft.estimated_hours,
                             created_at=now, tags=list(draft.tags), meta=dict(draft.metadata),
@@ -133,6 +144,19 @@ def create_campaign(
             uow.tasks.add_events(events)
             uow.commit()
         return tasks
+
+
+#: Fields a campaign sets for each marketplace itself.
+PER_MARKETPLACE = ("marketplace", "created_by", "idempotency_key")
+
+
+def _template_fields(db: Database, name: str) -> dict[str, Any]:
+    """A template's task fields, less those a campaign sets per marketplace."""
+    with db.read() as uow:
+        template = uow.templates.get(name)
+    if template is None:
+        raise NotFound(f"no template named {name!r}; see `mpo template list`")
+    return {k: v for k, v in template.fields.items() if k not in PER_MARKETPLACE}
 
 
 def _scope(actor: Actor) -> str | None:
