@@ -18,6 +18,7 @@ from mpo.cli.context import AppContext
 from tests.cli.steps import task_in
 from tests.conftest import MpoRunner
 from tests.readback import fetch
+from tests.team import add_members
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -44,6 +45,7 @@ def test_sqlite_to_jsonl_to_postgresql_to_jsonl_is_identical_and_idempotent(
     sqlite_url = f"sqlite:///{tmp_path / 'a.db'}"
     monkeypatch.setenv("MPO_DATABASE_URL", sqlite_url)
     assert runner("init", "--admin", "root").exit_code == 0
+    add_members(sqlite_url)
     world(runner)
     first = export(runner)
     records = [json.loads(line) for line in first.splitlines()]
@@ -56,6 +58,7 @@ def test_sqlite_to_jsonl_to_postgresql_to_jsonl_is_identical_and_idempotent(
 
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)  # the owner's connection (postgres)
     assert runner("init", "--admin", "root").exit_code == 0
+    add_members(pg_url)
     for _ in range(2):
         result = runner("import", str(dump))
         assert result.exit_code == 0, result.stderr
@@ -75,6 +78,7 @@ def test_an_app_login_may_not_import_on_postgresql(
 ) -> None:
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
     assert runner("init", "--admin", "root").exit_code == 0
+    add_members(pg_url)
     task_in(runner, "approved", "one")
     record = json.loads(export(runner))
     record["id"] = str(uuid.uuid4())

@@ -9,23 +9,28 @@ from pathlib import Path
 import pytest
 
 from mpo.cli.context import AppContext
+from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
+from tests.team import add_members
 
 Propose = Callable[..., list[str]]
 
 
 @pytest.fixture
 def db_url(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """An SQLite database set up by `mpo init --admin root`."""
+    """An SQLite database set up by `mpo init --admin root`, with the test team."""
     url = f"sqlite:///{tmp_path / 'mpo.db'}"
     monkeypatch.setenv("MPO_DATABASE_URL", url)
     assert runner("init", "--admin", "root").exit_code == 0
+    add_members(url)
     return url
 
 
 @pytest.fixture
 def propose(runner: MpoRunner, db_url: str, tmp_path: Path) -> Propose:
-    """Creates and submits tasks in one batch each; returns their ids, oldest first."""
+    """The marketplace's agent creates and submits tasks in one batch each (so the admin may
+    decide them: nobody decides a task they created or recorded); returns their ids, oldest
+    first."""
 
     def make(count: int, marketplace: str = "amazon", title: str = "Rewrite GEO titles",
              **extra: object) -> list[str]:
@@ -35,10 +40,11 @@ def propose(runner: MpoRunner, db_url: str, tmp_path: Path) -> Propose:
                  for n in range(count)]
         source = tmp_path / "tasks.ndjson"
         source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        made = runner("create", "--from", str(source), "--jsonl")
+        agent = {"MPO_TOKEN": agent_token(runner, marketplace)}
+        made = runner("create", "--from", str(source), "--jsonl", env=agent)
         assert made.exit_code == 0, made.stderr
         ids = [json.loads(line)["id"] for line in made.stdout.splitlines()]
-        submitted = runner("submit", *ids, "--yes")
+        submitted = runner("submit", *ids, "--yes", env=agent)
         assert submitted.exit_code == 0, submitted.stderr
         return ids
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from textual.widgets import OptionList
+
 from mpo.cli.context import AppContext
 from mpo.tui.review import ReviewApp
 from tests.conftest import MpoRunner
@@ -98,22 +100,41 @@ def test_a_batch_is_all_or_nothing(runner: MpoRunner, propose: Propose, context:
 
 def test_filter_group_and_undo_keys(propose: Propose, context: AppContext, db_url: str) -> None:
     propose(3, title="Rewrite GEO titles")
-    propose(2, marketplace="shein", title="Scale ad budget")
+    budget = propose(2, marketplace="shein", title="Scale ad budget", listing_id="B0-SHEIN-7")
 
     async def script(app: ReviewApp, pilot: object) -> None:
         press = pilot.press  # type: ignore[attr-defined]
+        await press("u")
+        assert [n.message for n in app._notifications][-1] == "nothing to undo"
         await press("slash", *"budget", "enter")
         assert [t.marketplace for t in app.shown_tasks()] == ["shein", "shein"]
         await press("asterisk", "a")
+        assert sorted(canonical(db_url).values()) == ["approved"] * 2 + [
+            "awaiting_approval"] * 3
         await press("slash", "escape")
         assert len(app.shown_tasks()) == 3 and app.filter_text == ""
         await press("g")
         assert app.grouping == "agent"
+        await press("u")  # the two approvals go back to the queue, read again
+        assert {canonical(db_url)[i] for i in budget} == {"awaiting_approval"}
+        assert len(app.tasks) == 5 and app.last_batch is None
+        await press("g")
+        assert app.grouping == "listing"
+        queue = app.query_one("#queue", OptionList)
+        groups = [str(o.prompt) for o in queue.options if o.disabled]
+        assert groups == ["(none) (3)", "B0-SHEIN-7 (2)"]
+        await press("g")
+        assert app.grouping == "marketplace"
         await press("u")
 
     app = run(context, script)
-    assert sorted(canonical(db_url).values()) == ["approved"] * 2 + ["awaiting_approval"] * 3
-    assert [n.message for n in app._notifications][-1] == "undo not available yet"
+    assert sorted(canonical(db_url).values()) == ["awaiting_approval"] * 5
+    messages = [n.message for n in app._notifications]
+    assert messages[-2].startswith("undid 2 tasks, batch ") and messages[-1] == "nothing to undo"
+    events = fetch(db_url, "SELECT task_id, action, actor, from_status, to_status FROM task_event"
+                           " WHERE action = 'undo'")
+    assert sorted((e["actor"], e["from_status"], e["to_status"]) for e in events) == [
+        ("root", "approved", "awaiting_approval")] * 2
 
 
 def test_review_refuses_to_start_without_a_terminal(runner: MpoRunner, db_url: str) -> None:

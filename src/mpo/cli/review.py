@@ -24,13 +24,13 @@ def review(
         "--marketplace", "-m", help="Only these marketplaces; repeatable or comma-separated.",
         autocompletion=values.marketplaces)] = None,
     group_by: Annotated[str, typer.Option(
-        "--group-by", metavar="KEY", help="Group the queue by marketplace or agent "
+        "--group-by", metavar="KEY", help="Group the queue by marketplace, agent or listing "
         "(g switches in the app).")] = "marketplace",
 ) -> None:
     """Work through the approval queue in the terminal, keyboard only (needs a terminal).
 
     Keys: a approve, r reject (reason picker), s skip, space mark, * mark all shown,
-    / filter, g group by marketplace or agent, u undo, q quit.
+    / filter, g group by marketplace, agent or listing, u undo, q quit.
 
     Example: mpo review --marketplace amazon
     """

@@ -152,6 +152,17 @@ def parse_record(raw: Mapping[str, Any], rules: Rules) -> tuple[Task, list[TaskE
         rejected_at=_instant("rejected_at", raw.get("rejected_at")),
         started_at=_instant("started_at", raw.get("started_at")),
         completed_at=_instant("completed_at", raw.get("completed_at")),
+        # The fields the merged branches added (issues 10, 13): kept as exported.
+        recorded_by=_text("recorded_by", raw.get("recorded_by")),
+        due_date=draft.due_date, listing_id=draft.listing_id,
+        source_type=draft.source_type, plan_id=draft.plan_id,
+        completion_notes=_text("completion_notes", raw.get("completion_notes")),
+        assigned_by=_text("assigned_by", raw.get("assigned_by")),
+        completed_by=_text("completed_by", raw.get("completed_by")),
+        cancelled_at=_instant("cancelled_at", raw.get("cancelled_at")),
+        cancelled_by=_text("cancelled_by", raw.get("cancelled_by")),
+        cancellation_code=_text("cancellation_code", raw.get("cancellation_code")),
+        cancellation_reason=_text("cancellation_reason", raw.get("cancellation_reason")),
     )
     history = raw.get("history") or []
     if not isinstance(history, list):

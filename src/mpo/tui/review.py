@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 from mpo.core.errors import MpoError
 from mpo.core.models import utcnow
 from mpo.core.review import Queue, Rate, decide, load_queue, waited
+from mpo.core.undo import undo
 from mpo.core.vocabulary import Action
 from mpo.tui.reject import Answer, RejectScreen
 
@@ -33,11 +34,11 @@ if TYPE_CHECKING:
     from mpo.core.ports import Database
     from mpo.core.validation import Rules
 
-#: How the queue can be grouped, cycled with `g`. (The listing grouping joins this table
-#: once tasks carry a listing id.)
+#: How the queue can be grouped, cycled with `g`.
 GROUPINGS: dict[str, Callable[[Task], str]] = {
     "marketplace": lambda t: t.marketplace,
     "agent": lambda t: t.created_by,
+    "listing": lambda t: t.listing_id or "(none)",
 }
 #: From this many columns the details sit beside the queue instead of under it.
 SIDE_BY_SIDE = 120
@@ -298,11 +299,20 @@ class ReviewApp(App[None]):
         self._rebuild()
 
     def action_undo(self) -> None:
-        """Undo the last decision: wired to issue 13's undo use case, batch by batch."""
+        """Undo the last decision (`mpo undo BATCH_ID`'s use case): its tasks go back to
+        the queue, all or nothing, recorded as new events; then the queue is read again."""
         if self.last_batch is None:
             self.notify("nothing to undo")
             return
-        self.notify("undo not available yet", severity="warning")
+        try:
+            result = undo(self.db, self.actor, str(self.last_batch))
+        except MpoError as exc:
+            self.notify(f"nothing undone: {exc.message}", severity="error", timeout=8)
+            return
+        self.last_batch = None
+        count = len(result.items)
+        self.notify(f"undid {count} task{'s' if count != 1 else ''}, batch {result.batch_id}")
+        self.action_reload()
 
 
 def describe(task: Task, rate: Rate | None, now: datetime) -> Text:
