@@ -15,6 +15,7 @@ import mpo
 from mpo.core.errors import ExitCode
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
+from tests.cli.test_lifecycle import on_terminal
 from tests.conftest import MpoRunner
 from tests.schema import downgrade, previous_revision
 
@@ -48,6 +49,11 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         own = runner.json("create", "-m", "amazon", "-t", "mine", "-c", "scaling", "-e", "1")
         assert runner("submit", own["id"]).exit_code == 0
         return ["approve", own["id"]]
+    if code is ExitCode.CANCELLED:  # a large batch's confirmation answered "n" on a terminal
+        for _ in range(3):
+            task_in(runner, "pending")
+        assert runner("config", "set", "confirm_over", "2").exit_code == 0
+        return ["submit", "--all"]
     if code is ExitCode.ALERT:  # more tasks await approval than the threshold allows
         task_in(runner, "awaiting_approval")
         assert runner("config", "set", "alert_awaiting_over", "0").exit_code == 0
@@ -65,9 +71,19 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
 @SQLITE_ONLY
 @pytest.mark.parametrize("code", list(ExitCode))
 def test_every_exit_code_is_provoked_for_real_with_a_one_line_error(
-    runner: MpoRunner, initialised: str, code: ExitCode
+    runner: MpoRunner, initialised: str, code: ExitCode, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     args = provoke(code, runner, initialised)
+    if code is ExitCode.CANCELLED:  # only a terminal is asked: the installed mpo on a pty
+        monkeypatch.setenv("MPO_DEBUG", "")
+        exit_code, seen = on_terminal(args, answer="n")
+        assert exit_code == code, seen
+        asked, _, after = seen.partition("submit 3 tasks? [y/N]")
+        assert asked == "" and after.startswith(": n\r\n"), seen
+        # after the prompt and the echoed answer: one line, the error
+        assert after.split("\n", 1)[1] == "error: cancelled; nothing changed\r\n", seen
+        assert set(readback.statuses(initialised).values()) == {"pending"}
+        return
     result = runner(*args, env={"MPO_DEBUG": ""})
     assert result.exit_code == code, result.stderr
     if code is ExitCode.OK:

@@ -63,7 +63,7 @@ def test_an_unknown_shell_lists_the_supported_ones(runner: MpoRunner) -> None:
 
 
 @pytest.mark.parametrize(("line", "expected"), [
-    ("mpo s", ["show", "submit", "start", "stats", "status", "subtask"]),
+    ("mpo s", ["show", "submit", "start", "stats", "serve", "subtask", "status"]),
     ("mpo profile ", ["list", "add", "use", "remove"]),
     ("mpo config s", ["set"]),
     ("mpo list --st", ["--status"]),
@@ -221,7 +221,7 @@ def test_real_shells_complete_with_the_shipped_scripts(
     assert runner("profile", "add", "team").exit_code == 0
     cases = {
         "mpo sh": ["show"],
-        "mpo s": ["show", "start", "stats", "status", "submit", "subtask"],
+        "mpo s": ["serve", "show", "start", "stats", "status", "submit", "subtask"],
         "mpo profile ": ["add", "list", "remove", "use"],
         "mpo list --status a": ["approved", "awaiting_approval"],
         "mpo --profile t": ["team"],

@@ -16,12 +16,16 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 def _learn(runner: MpoRunner) -> dict[str, list[str]]:
     """Six completed analysis tasks per marketplace, 2 h estimated: amazon's took 3 h
-    (ratio 1.5), shopee's 1 h (ratio 0.5). One bulk create, then the lifecycle in batches."""
-    lines = "\n".join(
-        json.dumps({"marketplace": mp, "title": f"{mp} {i}", "category": "analysis",
-                    "estimated_hours": 2, "created_by": f"marketplace-{mp}"})
-        for mp in ("amazon", "shopee") for i in range(6))
-    made = runner.json("create", "--from", "-", input=lines)
+    (ratio 1.5), shopee's 1 h (ratio 0.5). One bulk create per marketplace, by its own agent
+    (so the admin may approve them), then the lifecycle in batches."""
+    made = []
+    for mp in ("amazon", "shopee"):
+        lines = "\n".join(
+            json.dumps({"marketplace": mp, "title": f"{mp} {i}", "category": "analysis",
+                        "estimated_hours": 2})
+            for i in range(6))
+        made += runner.json("create", "--from", "-", input=lines,
+                            env={"MPO_TOKEN": agent_token(runner, mp)})
     for args in (["submit", "--all"], ["approve", "--all"], ["assign", "--all", "--to", "ana"],
                  ["complete", "-m", "amazon", "--actual-hours", "3"],
                  ["complete", "-m", "shopee", "--actual-hours", "1"]):

@@ -27,6 +27,7 @@ from mpo.store.engine import make_engine
 from mpo.store.migrate import upgrade
 from tests.conftest import MpoRunner
 from tests.pg_app import app_login, conninfo, module_database
+from tests.team import add_members
 
 ROLES = ("agent", "master", "admin", "member", "viewer")
 PRINCIPALS = {
@@ -78,6 +79,7 @@ def postgres_world() -> Iterator[dict[str, Any]]:
     with module_database() as url:
         upgrade(url)
         tokens = _principals(url)
+        add_members(url)
         engine = make_engine(url)
         with app_login(url) as app_url:
             yield {"url": url, "app_url": app_url, "tokens": tokens, "engine": engine}
@@ -94,6 +96,7 @@ def world(request: pytest.FixtureRequest, tmp_path: Path,
         upgrade(url)
         found: dict[str, Any] = {"url": url, "app_url": url, "tokens": _principals(url),
                                  "engine": make_engine(url)}
+        add_members(url)
     else:
         found = request.getfixturevalue("postgres_world")
     monkeypatch.setenv("MPO_DATABASE_URL", found["app_url"])

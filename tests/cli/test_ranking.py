@@ -6,21 +6,25 @@ import json
 
 import pytest
 
+from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _tasks(runner: MpoRunner) -> dict[str, str]:
-    lines = "\n".join(json.dumps(t) for t in (
-        {"marketplace": "amazon", "title": "low", "category": "analysis", "priority": "low",
-         "estimated_hours": 8, "created_by": "marketplace-amazon"},
-        {"marketplace": "shopee", "title": "high", "category": "analysis",
-         "priority": "high", "estimated_hours": 8, "created_by": "marketplace-shopee"},
-        {"marketplace": "amazon", "title": "medium", "category": "scaling",
-         "priority": "medium", "estimated_hours": 8, "created_by": "marketplace-amazon"},
-    ))
-    return {t["title"]: t["id"] for t in runner.json("create", "--from", "-", input=lines)}
+    """Each marketplace's agent proposes its own tasks (so the admin may decide them)."""
+    made: dict[str, str] = {}
+    for marketplace, tasks in (
+            ("amazon", ({"title": "low", "category": "analysis", "priority": "low"},
+                        {"title": "medium", "category": "scaling", "priority": "medium"})),
+            ("shopee", ({"title": "high", "category": "analysis", "priority": "high"},))):
+        lines = "\n".join(json.dumps(t | {"marketplace": marketplace, "estimated_hours": 8})
+                          for t in tasks)
+        created = runner.json("create", "--from", "-", input=lines,
+                              env={"MPO_TOKEN": agent_token(runner, marketplace)})
+        made |= {t["title"]: t["id"] for t in created}
+    return made
 
 
 def test_tasks_are_ordered_and_explained_by_score(runner: MpoRunner, initialised: str) -> None:

@@ -7,12 +7,13 @@ from mpo.core.permissions import PERMISSIONS, Role
 from tests.cli.steps import commands
 from tests.conftest import MpoRunner
 
-#: Commands that need no role (setup, this machine's credentials and config). A command
-#: added without a COMMAND_VERBS entry shows up here: map it, or add it to this set.
+#: Commands that need no role (setup, this machine's credentials and config; `mpo serve`
+#: checks each HTTP request's own token instead). A command added without a COMMAND_VERBS
+#: entry shows up here: map it, or add it to this set.
 NO_ROLE = {"mpo init", "mpo db upgrade", "mpo db current", "mpo auth login", "mpo auth logout",
            "mpo auth status", "mpo config path", "mpo config list", "mpo config get",
            "mpo config set", "mpo config unset", "mpo profile list", "mpo profile add",
-           "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles"}
+           "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles", "mpo serve"}
 
 
 def test_roles_prints_the_permission_table_without_a_database(runner: MpoRunner) -> None:

@@ -12,10 +12,12 @@ def test_status_reports_and_check_exits_10_only_when_an_alert_fires(
 ) -> None:
     task_in(runner, "approved")
     task_in(runner, "awaiting_approval")
+    task_in(runner, "rejected", marketplace="shopee")  # no agent is silent
     document = runner.json("status")
     assert document["queue"]["approved_unassigned"] == 1
     assert document["agents"][0]["agent"] == "marketplace-amazon"
     assert document["agents"][0]["health"] == "excellent"
+    assert document["agents"][1]["agent"] == "marketplace-shopee"
     assert runner("status", "--check").exit_code == 0
     piped = runner("status")
     assert piped.stdout.splitlines()[0].split("\t")[:2] == ["marketplace-amazon", "amazon"]

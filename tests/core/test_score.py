@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mpo.core.errors import ValidationError
-from mpo.core.score import DEFAULT_WEIGHTS, Weights, parse_weights, score
+from mpo.core.ranking import rank_tasks
+from mpo.core.score import DEFAULT_WEIGHTS, Score, Weights, parse_weights, score
+from mpo.core.selection import TaskQuery
+from mpo.store.database import SqlDatabase
+from tests.builders import ADMIN, RULES, make_task
 
 NOW = datetime(2026, 3, 10, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -47,3 +52,35 @@ def test_weights_parse_by_name_and_keep_the_other_defaults() -> None:
 def test_bad_weights_name_the_field_and_the_allowed_names(text: str) -> None:
     with pytest.raises(ValidationError, match="score_weights"):
         parse_weights(text)
+
+
+def test_a_stored_due_date_counts_until_midnight_after_it_in_the_configured_zone(
+        db: SqlDatabase) -> None:
+    """The due term of `mpo list --sort score`, through the ranking use case: a due date
+    ends at midnight after it in `timezone`."""
+    due = datetime.now(UTC).date() + 10 * DAY
+    task = make_task(db, priority="high", estimated_hours=8, due_date=due.isoformat())
+    assert task.due_date == due
+    # Seven days before midnight UTC after the due date: 7 of 14 days left -> 0.5.
+    now = datetime(due.year, due.month, due.day, tzinfo=UTC) + DAY - 7 * DAY
+    weights = Weights(age=0)  # the age depends on when the test runs
+
+    def rank(zone: str) -> Score:
+        ranked = rank_tasks(db, ADMIN, TaskQuery(), replace(RULES, timezone=zone), weights,
+                            clock=lambda: now)
+        assert [r.task.id for r in ranked] == [task.id]
+        return ranked[0].score
+
+    # high 1 x 40; age weighted 0; due 0.5 x 25; no decisions 0.5 x 10; 8 h (no history)
+    # -> 0.5 x 5.
+    utc = rank("UTC")
+    assert utc.contributions == pytest.approx(
+        {"priority": 40, "age": 0, "due": 12.5, "approval": 5, "effort": 2.5})
+    assert utc.total == pytest.approx(60.0)
+    # In Sao Paulo (UTC-3, no DST) the day ends 3 h later: 7 d 3 h left ->
+    # 1 - 7.125 / 14 = 0.49107... x 25 = 12.2768.
+    assert rank("America/Sao_Paulo").contributions["due"] == pytest.approx(
+        25 * (1 - 7.125 / 14))
+    # Overdue from midnight after it: the term is full.
+    late = rank_tasks(db, ADMIN, TaskQuery(), RULES, weights, clock=lambda: now + 7 * DAY)
+    assert late[0].score.contributions["due"] == 25

@@ -1,4 +1,5 @@
-"""`mpo status`: health bands, the per-agent and queue numbers, and the alerts."""
+"""`mpo status`: the per-agent numbers and health (mpo.core.health), the queue, and the
+alerts."""
 
 from __future__ import annotations
 
@@ -9,17 +10,10 @@ import pytest
 from mpo.core import orchestrator
 from mpo.core.errors import PermissionDenied
 from mpo.core.permissions import Actor, Role
-from mpo.core.status import Thresholds, health_band, status
+from mpo.core.status import Thresholds, status
 from mpo.core.vocabulary import Status
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, draft, proposer, task_in
-
-
-@pytest.mark.parametrize(("rate", "band"), [
-    (None, "unknown"), (1.0, "excellent"), (0.85, "excellent"), (0.849, "good"),
-    (0.70, "good"), (0.60, "fair"), (0.5999, "poor"), (0.0, "poor")])
-def test_the_seeds_health_bands(rate: float | None, band: str) -> None:
-    assert health_band(rate) == band
 
 
 def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -> None:
@@ -39,7 +33,14 @@ def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -
     amazon = agents["marketplace-amazon"]
     assert (amazon.marketplace, amazon.tasks_today, amazon.tasks_7d) == ("amazon", 7, 7)
     assert (amazon.approved_30d, amazon.rejected_30d) == (4, 1)  # in_progress was approved
-    assert (amazon.approval_rate, amazon.health) == (0.8, "good")
+    assert (amazon.started_30d, amazon.completed_30d) == (1, 0)
+    # mpo.core.health: approval 0.8 x 0.5, completion 0 of 1 started x 0.3, no speed (nothing
+    # completed) -> (0.5 x 80 + 0.3 x 0) / 0.8 = 50.0: poor (below fair's 60), though the
+    # approval rate alone (0.8) would be good.
+    assert (amazon.approval_rate, amazon.health_score, amazon.health) == (0.8, 50.0, "poor")
+    shopee = agents["marketplace-shopee"]
+    assert (shopee.approval_rate, shopee.health_score, shopee.health) == (None, None,
+                                                                          "unknown")
     assert agents["marketplace-shopee"].tasks_7d == 0
     q = report.queue
     assert (q.pending, q.awaiting_approval, q.approved_unassigned, q.in_progress, q.overdue,

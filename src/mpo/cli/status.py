@@ -12,7 +12,7 @@ from mpo.cli.output import Mode, Output, choose_mode, message
 app = typer.Typer()
 
 AGENT_FIELDS = ("agent", "marketplace", "last_created_at", "tasks_today", "tasks_7d",
-                "approval_rate", "health")
+                "approval_rate", "health_score", "health")
 QUEUE_FIELDS = ("pending", "awaiting_approval", "approved_unassigned", "in_progress",
                 "overdue", "stale")
 

@@ -2,18 +2,20 @@
 `mpo.core.score` and ordered best first, in one read transaction.
 
 The agents' approval rates come from one aggregate read, the predicted hours from one
-history read per (agent, marketplace, category) among the tasks listed. Due dates are not
-stored yet: the due term is 0 for every task until the column exists.
+history read per (agent, marketplace, category) among the tasks listed. A due date ends at
+midnight after it in the configured time zone (as `mpo status` counts a task overdue only
+the day after its due date).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from mpo.core import permissions, validation
+from mpo.core import permissions, timeparse, validation
 from mpo.core.estimate import predict
 from mpo.core.fields import FieldSet
 from mpo.core.identity import refusals_recorded
@@ -46,6 +48,13 @@ class Ranked:
     predicted_hours: float
 
 
+def due_at(due: date | None, zone: str) -> datetime | None:
+    """The instant a due date ends: midnight after it in `zone`, as UTC."""
+    if due is None:
+        return None
+    return timeparse.start_of_day(due + timedelta(days=1), ZoneInfo(zone))
+
+
 def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weights: Weights,
                *, clock: Callable[[], datetime] | None = None) -> list[Ranked]:
     """The tasks a query matches, highest score first (ties: oldest first, then by id);
@@ -71,8 +80,8 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
         found = predict(task.estimated_hours,
                         histories[(task.created_by, task.marketplace, task.category)])
         hours = task.estimated_hours if found is None else found.predicted_hours
-        # The due date is wired in when tasks have one (issue 13): None until then.
-        result = score(priority=task.priority, created_at=task.created_at, due_date=None,
+        result = score(priority=task.priority, created_at=task.created_at,
+                       due_date=due_at(task.due_date, rules.timezone),
                        approval_rate=rate, predicted_hours=hours, now=now, weights=weights)
         ranked.append(Ranked(task, result, rate, hours))
     ranked.sort(key=lambda r: (-r.score.total, r.task.created_at, str(r.task.id)))

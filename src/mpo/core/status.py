@@ -1,9 +1,11 @@
 """`mpo status`: the orchestrator's view (the seed's `getStatus`) and its alerts.
 
-Per agent: its marketplace, last task created, tasks today and in the last 7 days, and its
-approval rate over 30 days with a health band. The queue: pending, awaiting approval,
-approved but unassigned, in progress, overdue. Alerts compare those numbers with the
-thresholds in config. The database computes every number (`mpo.store.status_queries`).
+Per agent: its marketplace, last task created, tasks today and in the last 7 days, its
+approval rate over 30 days, and its health score and band over 30 days (`mpo.core.health`,
+the same score `mpo stats` shows: approval 0.5, completion 0.3, speed 0.2). The queue:
+pending, awaiting approval, approved but unassigned, in progress, overdue. Alerts compare
+those numbers with the thresholds in config. The database computes every number
+(`mpo.store.status_queries`).
 """
 
 from __future__ import annotations
@@ -13,26 +15,15 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from mpo.core import permissions, timeparse
+from mpo.core import health, permissions, timeparse
 from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Verb
 
 if TYPE_CHECKING:
     from mpo.core.ports import Database
 
-#: The seed's health bands: approval rate at or above each floor, best first.
-BANDS: tuple[tuple[str, float], ...] = (("excellent", 0.85), ("good", 0.70), ("fair", 0.60))
+#: The window of the approval rate and of the health score's components.
 APPROVAL_DAYS = 30
-
-
-def health_band(approval_rate: float | None) -> str:
-    """The seed's band for an approval rate (0..1); `unknown` when nothing was decided."""
-    if approval_rate is None:
-        return "unknown"
-    for band, floor in BANDS:
-        if approval_rate >= floor:
-            return band
-    return "poor"
 
 
 @dataclass(frozen=True)
@@ -67,7 +58,12 @@ class AgentStatus:
     tasks_7d: int
     approved_30d: int
     rejected_30d: int
+    started_30d: int = 0
+    completed_30d: int = 0
     approval_rate: float | None = None
+    #: `mpo.core.health.score` over 30 days (0-100, 1 place), None without any component.
+    health_score: float | None = None
+    #: `mpo.core.health.band` of the score; `unknown` without one.
     health: str = "unknown"
 
 
@@ -138,10 +134,17 @@ def status(db: Database, actor: Actor, *, zone: str = "UTC",
         stale_before=now - timedelta(days=limits.stale_days))
     with db.read() as uow:
         report = uow.status.report(query)
+        execution = uow.history.execution(query.approval_since, now)
+    scored = {h.agent: h for h in health.agents(
+        {a.agent: (a.approved_30d, a.rejected_30d, a.started_30d, a.completed_30d)
+         for a in report.agents}, execution)}
     for agent in report.agents:
         decided = agent.approved_30d + agent.rejected_30d
         agent.approval_rate = agent.approved_30d / decided if decided else None
-        agent.health = health_band(agent.approval_rate)
+        found = scored[agent.agent].score
+        agent.health_score = None if found is None else round(found, 1)
+        agent.health = ("unknown" if agent.health_score is None
+                        else health.band(agent.health_score))
     report.alerts = alerts(report, limits, now)
     report.generated_at = now
     return report

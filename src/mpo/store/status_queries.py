@@ -34,12 +34,15 @@ class SqlStatusQueries:
                        func.count(func.distinct(col(Task.marketplace))), func.max(created),
                        _count(created >= q.today_start), _count(created >= q.week_start),
                        _count(col(Task.approved_at) >= q.approval_since),
-                       _count(col(Task.rejected_at) >= q.approval_since))
+                       _count(col(Task.rejected_at) >= q.approval_since),
+                       _count(col(Task.started_at) >= q.approval_since),
+                       _count(col(Task.completed_at) >= q.approval_since))
                 .group_by(col(Task.created_by)))
         agents = {
             str(name): AgentStatus(str(name), str(market) if markets == 1 else None, last,
-                                   int(today), int(week), int(approved), int(rejected))
-            for name, market, markets, last, today, week, approved, rejected
+                                   int(today), int(week), int(approved), int(rejected),
+                                   int(started), int(completed))
+            for name, market, markets, last, today, week, approved, rejected, started, completed
             in self.session.execute(stmt)
         }
         # Agents that never proposed anything are the silentest of all (as far as the
