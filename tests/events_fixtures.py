@@ -1,5 +1,8 @@
 """Fixtures for the event tests: one migrated PostgreSQL database per test module.
 
+The databases of `migrated_url`, `events_db` and `sqlite_db` have the team of tests/team.py
+(`assign --to`, `created_by` need them); `module_pg` alone is left without principals.
+
 Creating and dropping a PostgreSQL database costs seconds on a loaded machine; the stream
 tests only append, and each works relative to the events it made, so they share one.
 """
@@ -15,6 +18,7 @@ import pytest
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database
+from tests.team import add_members
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +41,12 @@ def module_pg() -> Iterator[str]:
 def migrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated database on each backend: a fresh SQLite file, the module's PostgreSQL."""
     if request.param == "postgres":
-        return str(request.getfixturevalue("module_pg"))
+        url = str(request.getfixturevalue("module_pg"))
+        add_members(url)  # once per module: those already there are kept
+        return url
     url = f"sqlite:///{tmp_path / 'mpo.db'}"
     upgrade(url)
+    add_members(url)
     return url
 
 
@@ -54,4 +61,5 @@ def sqlite_db(tmp_path: Path) -> SqlDatabase:
     """A migrated SQLite database, for rules that do not depend on the backend."""
     url = f"sqlite:///{tmp_path / 'mpo.db'}"
     upgrade(url)
+    add_members(url)
     return SqlDatabase(url)

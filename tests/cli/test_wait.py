@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli.steps import create
 from tests.conftest import MpoRunner
-
-AGENT = ("--created-by", "marketplace-amazon")
 
 
 def _task(runner: MpoRunner, *verbs: list[str]) -> str:
-    created = runner.json("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1",
-                          *AGENT)
+    """A task the amazon agent proposes (so root may decide it), moved by root's `verbs`."""
+    created = create(runner, "t")
     for verb in verbs:
         assert runner(*verb, created["id"]).exit_code == 0
     return str(created["id"])
@@ -39,6 +38,17 @@ def test_wait_exits_by_outcome_and_prints_the_tasks(runner: MpoRunner, db: Path)
 
     from_stdin = runner("wait", "-", "--for", "completed", "--timeout", "0", input=approved)
     assert from_stdin.exit_code == 8
+
+
+def test_a_cancelled_task_declines_the_wait_like_a_rejected_one(
+    runner: MpoRunner, db: Path
+) -> None:
+    cancelled = _task(runner, ["submit"], ["cancel", "--reason-code", "obsolete"])
+    declined = runner("wait", cancelled, "--for", "decided", "--json")
+    assert declined.exit_code == 9, declined.stderr
+    assert [t["status"] for t in json.loads(declined.stdout)] == ["cancelled"]
+    assert f"error: wait: {cancelled[:8]} is cancelled; it will never be decided" in (
+        declined.stderr)
 
 
 def test_wait_refuses_an_unknown_goal_or_timeout(runner: MpoRunner, db: Path) -> None:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests import readback
 from tests.conftest import MpoRunner
+from tests.team import add_members
+
+
+@pytest.fixture(autouse=True)
+def team(db: Path) -> None:
+    """The agents tasks are created for (`--created-by` names an active agent)."""
+    add_members(f"sqlite:///{db}")
 
 
 def _create(runner: MpoRunner, marketplace: str = "amazon") -> str:

@@ -48,6 +48,8 @@ def test_a_wait_ends_within_a_second_of_the_decision(sqlite_db: SqlDatabase) -> 
 SETTLES = [
     (Status.REJECTED, Goal.DECIDED, Outcome.DECLINED),
     (Status.REJECTED, Goal.COMPLETED, Outcome.DECLINED),
+    (Status.CANCELLED, Goal.DECIDED, Outcome.DECLINED),
+    (Status.CANCELLED, Goal.APPROVED, Outcome.DECLINED),
     (Status.IN_PROGRESS, Goal.APPROVED, Outcome.REACHED),
     (Status.COMPLETED, Goal.DECIDED, Outcome.REACHED),
     (Status.APPROVED, Goal.COMPLETED, Outcome.WAITING),

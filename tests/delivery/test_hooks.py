@@ -11,6 +11,7 @@ import pytest
 
 from mpo.config import events, paths
 from mpo.core.errors import ConfigError
+from tests.cli.steps import create
 from tests.conftest import MpoRunner
 
 READ_STATUS = """import sqlite3, sys, uuid
@@ -56,8 +57,7 @@ on = ["approve"]
 marketplace = ["shopee"]
 command = "touch {tmp_path / 'shopee'}"
 ''')
-    task = runner.json("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1",
-                       "--created-by", "marketplace-amazon")
+    task = create(runner, "t")  # the agent proposes, so root may approve
     assert runner("submit", task["id"]).exit_code == 0
     approved = runner("approve", task["id"])
     assert approved.exit_code == 0, approved.stderr
@@ -86,3 +86,34 @@ def test_a_bad_entry_names_itself_and_the_field(text: str, message: str) -> None
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         events.hooks(data)
         events.channels(data)
+
+
+def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None:
+    """On PostgreSQL the app role only sees rows while its transaction is authenticated, so
+    the events `log()` wrote are read back before the COMMIT, not after it."""
+    from mpo.core import identity, orchestrator
+    from mpo.core.models import TaskEvent
+    from mpo.core.permissions import Actor, Role
+    from mpo.core.validation import Rules
+    from mpo.store.database import SqlDatabase
+    from mpo.store.migrate import upgrade
+    from tests.builders import draft
+    from tests.pg_app import app_login, module_database
+
+    with module_database() as owner_url:
+        upgrade(owner_url)
+        owner = SqlDatabase(owner_url)
+        root = identity.bootstrap_admin(owner, "root")
+        assert root is not None
+        token = identity.add_principal(owner, identity.authenticate(owner, root),
+                                       "marketplace-amazon", "agent", "amazon", Rules()).token
+        owner.engine.dispose()
+        with app_login(owner_url) as app_url:
+            db = SqlDatabase(app_url, token=token)
+            seen: list[list[TaskEvent]] = []
+            db.after_commit.append(lambda events: seen.append(list(events)))
+            agent = Actor("marketplace-amazon", Role.AGENT, "amazon")
+            made = orchestrator.create_tasks(db, agent, [("task", draft())], Rules())
+            db.engine.dispose()
+    assert [[(e.task_id, e.action) for e in events] for events in seen] == [
+        [(made.tasks[0].task.id, "create")]]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mpo.delivery import plugins
+from tests.cli.steps import create
 from tests.conftest import MpoRunner
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "mpo_example_plugin.py"
@@ -52,8 +53,7 @@ def test_the_example_plugin_sees_events_validates_and_adds_a_command(
     vague = runner("create", "-m", "amazon", "-t", "TODO", "-c", "analysis", "-e", "1")
     assert vague.exit_code == 2
     assert "task: title 'TODO' is too vague" in vague.stderr
-    task = runner.json("create", "-m", "amazon", "-t", "Rewrite titles", "-c", "analysis",
-                       "-e", "1", "--created-by", "marketplace-amazon")
+    task = create(runner, "Rewrite titles")  # the agent proposes, so root may approve
     assert runner("submit", task["id"]).exit_code == 0
     approved = runner("approve", task["id"])
     assert approved.exit_code == 0  # the broken plugin raised after the commit: reported

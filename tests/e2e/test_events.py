@@ -20,6 +20,7 @@ from mpo.store.database import SqlDatabase
 from tests.builders import draft, move, task_in
 from tests.cli.conftest import BIN, environment
 from tests.conftest import MpoRunner
+from tests.team import add_members
 
 ROOT = Actor("root", Role.ADMIN)
 
@@ -75,6 +76,7 @@ def test_a_consumer_killed_mid_stream_resumes_with_nothing_lost(
     url = f"sqlite:///{tmp_path / 'mpo.db'}"
     monkeypatch.setenv("MPO_DATABASE_URL", url)
     assert runner("init", "--admin", "root").exit_code == 0
+    add_members(url)  # the agent `draft()` creates for
     db = SqlDatabase(url)
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
 

@@ -35,8 +35,9 @@ class Goal(StrEnum):
     ANY_CHANGE = "any-change"
 
 
-#: Statuses a task never leaves for the goals below: waiting on is pointless.
-DECLINED: frozenset[str] = frozenset({Status.REJECTED.value})
+#: Statuses a task never leaves for the goals below: waiting on is pointless. A cancelled
+#: task is declined like a rejected one (`mpo wait` exits 9).
+DECLINED: frozenset[str] = frozenset({Status.REJECTED.value, Status.CANCELLED.value})
 _APPROVED_OR_LATER = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.COMPLETED})
 REACHED: dict[Goal, frozenset[str]] = {
     Goal.DECIDED: _APPROVED_OR_LATER,

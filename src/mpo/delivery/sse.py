@@ -11,7 +11,7 @@ event); an idle stream sends a comment line as a keep-alive.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
 from mpo.core import stream
@@ -42,7 +42,7 @@ def frames(
     after_id: int | None,
     actions: Sequence[str] = (),
     idle: float = 15.0,
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """SSE frames of the events after `after_id` (None: from now) the actor may see."""
     checked = stream.checked_query(actor, query, rules)
     start = stream.start_of(db, actor, None, after_id)

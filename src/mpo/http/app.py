@@ -15,7 +15,7 @@ from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
 from mpo.http.render import JSON
-from mpo.http.routers import health, lifecycle, log, seed, stats, tasks
+from mpo.http.routers import events, health, lifecycle, log, seed, stats, tasks
 from mpo.store.database import SqlDatabase
 
 OPENAPI_URL = "/api/v1/openapi.json"
@@ -34,7 +34,7 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
     db = database if database is not None else SqlDatabase.shared(settings.database_url)
     app.state.mpo = Server(settings, db, metrics, settings.limits)
     problems.install(app)
-    for module in (seed, tasks, lifecycle, log, stats, health):
+    for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)
     if settings.http_cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -7,7 +7,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, CursorResult, Select, Table, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
@@ -43,6 +54,7 @@ class SqlTaskRepository:
         #: in bulk (`log`) are read back by batch, only when a consumer wants them.
         self.appended: list[TaskEvent] = []
         self.logged_batches: list[uuid.UUID] = []
+        self._listening = False
 
     def add(self, task: Task) -> None:
         self.session.add(task)
@@ -65,15 +77,25 @@ class SqlTaskRepository:
             self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
             batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
             self.logged_batches.extend(sorted(batches))
+            if not self._listening:
+                # Read them back inside this transaction, just before COMMIT: after it, a new
+                # transaction on PostgreSQL is no longer authenticated (`mpo_authenticate`
+                # binds the principal per transaction), and row-level security would hide
+                # them from the app role.
+                event.listen(self.session, "before_commit", self._read_logged)
+                self._listening = True
+
+    def _read_logged(self, session: Session) -> None:
+        for part in chunks(self.logged_batches):
+            stmt = select(TaskEvent).where(col(TaskEvent.batch_id).in_(part))
+            self.appended.extend(session.scalars(stmt))
+        self.logged_batches = []
 
     def committed_events(self) -> list[TaskEvent]:
         """The events this transaction wrote, once committed: those added one by one and
-        those logged in bulk (read back by batch id), in id order."""
-        found = list(self.appended)
-        for part in chunks(self.logged_batches):
-            stmt = select(TaskEvent).where(col(TaskEvent.batch_id).in_(part))
-            found.extend(self.session.scalars(stmt))
-        self.appended, self.logged_batches = [], []
+        those logged in bulk (read back by batch id just before the COMMIT), in id order."""
+        self._read_logged(self.session)  # none left once committed; here if called before
+        found, self.appended = self.appended, []
         return sorted(found, key=lambda e: e.id or 0)
 
     def _executemany(self, table: Table, names: list[str], rows: list[list[Any]]) -> None:

@@ -61,13 +61,19 @@ class PollWaker:
 def waker(engine: Engine) -> Iterator[ListenWaker | PollWaker]:
     """A waker on its own connection, listening from the moment it is made."""
     raw = engine.raw_connection()
+    postgres = engine.dialect.name == "postgresql"
     try:
         connection = raw.driver_connection
         assert connection is not None
-        if engine.dialect.name == "postgresql":
+        if postgres:
             connection.autocommit = True
             yield ListenWaker(connection)
         else:
             yield PollWaker(connection)
     finally:
+        if postgres:
+            # Closed, never back to a pool: autocommit and LISTEN would stay with it, and
+            # the next unit of work's `mpo_authenticate` (bound to its transaction) would
+            # bind nothing, every statement committing on its own.
+            raw.invalidate()
         raw.close()

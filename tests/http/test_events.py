@@ -1,0 +1,82 @@
+"""`GET /api/v1/events` over a real socket, on SQLite and PostgreSQL (app role): Server-Sent
+Events of the audit stream, an agent's marketplace only, resumed exactly with Last-Event-ID."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from tests.http.conftest import Served
+
+V1 = "/api/v1"
+TASK = {"marketplace": "amazon", "title": "Stream me", "category": "optimization",
+        "estimated_hours": 4}
+
+
+def _create(server: Served, who: str, marketplace: str) -> str:
+    made = server.client(who).post(f"{V1}/tasks", json=TASK | {"marketplace": marketplace})
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def _read(client: httpx.Client, count: int, **request: Any) -> list[dict[str, Any]]:
+    """The first `count` event frames of one stream (keep-alives and `retry:` skipped), as
+    {"id", "event", "data"}; the connection is closed after them."""
+    found: list[dict[str, Any]] = []
+    with client.stream("GET", f"{V1}/events", **request) as response:
+        assert response.status_code == 200, response.read()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        frame: dict[str, str] = {}
+        for line in response.iter_lines():
+            if line:
+                key, _, value = line.partition(": ")
+                frame[key] = value
+                continue
+            if "id" in frame:
+                found.append({"id": int(frame["id"]), "event": frame["event"],
+                              "data": json.loads(frame["data"])})
+                if len(found) == count:
+                    break
+            frame = {}
+    return found
+
+
+def test_events_stream_an_agents_marketplace_and_resume_after_last_event_id(
+    server: Served,
+) -> None:
+    first = _create(server, "marketplace-amazon", "amazon")
+    other = _create(server, "marketplace-shopee", "shopee")
+    second = _create(server, "marketplace-amazon", "amazon")
+    third = _create(server, "marketplace-amazon", "amazon")
+    [created] = server.client("ana").get(f"{V1}/log", params={"task": first}).json()["events"]
+    start = created["id"] - 1
+
+    agent = server.client("marketplace-amazon")
+    read = _read(agent, 2, params={"since": start, "idle": 0.2})
+    assert [(e["event"], e["data"]["data"]["task_id"]) for e in read] == [
+        ("task.create", first), ("task.create", second)]  # shopee's task is not shown
+    assert all(e["id"] == e["data"]["id"] for e in read)
+    assert read[0]["id"] == start + 1 and read[1]["id"] > read[0]["id"]
+
+    # Reconnecting with the last id read gets exactly what followed (the header wins).
+    resumed = _read(agent, 1, params={"since": start, "idle": 0.2},
+                    headers={"Last-Event-ID": str(read[0]["id"])})
+    assert [(e["id"], e["data"]["data"]["task_id"]) for e in resumed] == [
+        (read[1]["id"], second)]
+    later = _read(agent, 1, params={"idle": 0.2}, headers={"Last-Event-ID": str(read[1]["id"])})
+    assert [e["data"]["data"]["task_id"] for e in later] == [third]
+    assert other not in {e["data"]["data"]["task_id"] for e in read + resumed + later}
+
+
+def test_events_refuse_before_streaming(server: Served) -> None:
+    anonymous = server.client(None).get(f"{V1}/events")
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    foreign = server.client("marketplace-amazon").get(
+        f"{V1}/events", params={"marketplace": "shopee"})
+    assert foreign.status_code == 403, foreign.text
+    bad = server.client("ana").get(f"{V1}/events", params={"action": "explode"})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["type"] == "urn:mpo:problem:validation-error"
