@@ -16,6 +16,7 @@ import pytest
 
 from mpo.core.models import TaskEvent, utcnow
 from mpo.store.database import SqlDatabase
+from mpo.store.migrate import upgrade
 from mpo.store.stream import CHANNEL
 from tests.builders import make_task
 from tests.events_fixtures import migrated_url, module_pg
@@ -108,11 +109,13 @@ def test_a_rolled_back_transaction_announces_nothing(module_pg: str) -> None:
         assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
 
 
-def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(module_pg: str) -> None:
+def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> None:
     from mpo.core import identity, orchestrator, stream
     from mpo.core.permissions import Actor, Role
     from mpo.core.validation import Rules
 
+    module_pg = pg_url  # a database of its own: it bootstraps the first admin
+    upgrade(module_pg)
     owner = SqlDatabase(module_pg)
     root = identity.bootstrap_admin(owner, "root")
     assert root is not None
