@@ -14,7 +14,8 @@ from mpo.core.listing import list_page
 from mpo.core.paging import Cursor, decode, terms
 from mpo.core.selection import TaskQuery
 from mpo.store.database import SqlDatabase
-from tests.builders import ADMIN, RULES, draft
+from tests.builders import ADMIN, RULES, draft, make_task
+from tests.cli.steps import SQLITE_ONLY
 
 DOCS: dict[str, dict[str, Any]] = {
     "geo": draft(title="Rewrite GEO titles", description="Buyers search by region.",
@@ -95,3 +96,32 @@ def test_bad_cursors_and_search_words_are_validation_errors(db: SqlDatabase) -> 
     assert decode(cursor.encode()) == cursor
     with pytest.raises(UsageError):
         list_page(db, ADMIN, TaskQuery(search=("geo",), after=cursor), RULES)
+
+
+def test_cursors_walk_every_task_once_and_the_total_counts_them_all(db: SqlDatabase) -> None:
+    made = {make_task(db, title=f"t{n}").id for n in range(5)}
+    seen, cursor = [], None
+    while True:
+        after = decode(cursor) if cursor else None
+        page = list_page(db, ADMIN, TaskQuery(limit=2, after=after), RULES, count=True)
+        assert page.total == 5
+        seen += [t.id for t in page.tasks]
+        cursor = page.next_cursor.encode() if page.next_cursor else None
+        if cursor is None:
+            break
+    assert len(seen) == 5 and set(seen) == made
+
+
+@SQLITE_ONLY
+def test_offset_skips_and_status_filters(db: SqlDatabase) -> None:
+    for n in range(3):
+        make_task(db, title=f"t{n}")
+    page = list_page(db, ADMIN, TaskQuery(statuses=("pending",), limit=2, offset=2), RULES,
+                     count=True)
+    assert (len(page.tasks), page.total) == (1, 3)
+    assert list_page(db, ADMIN, TaskQuery(statuses=("approved",)), RULES, count=True).total == 0
+
+
+def test_a_forged_cursor_is_refused() -> None:
+    with pytest.raises(ValidationError, match="cursor"):
+        decode("bm90IGEgY3Vyc29y")

@@ -20,14 +20,18 @@ from mpo.core.validation import Rules
 
 @dataclass(frozen=True)
 class Page:
-    """Up to `limit` tasks, and where the next page starts (None: this was the last)."""
+    """Up to `limit` tasks, where the next page starts (None: this was the last), and, when
+    asked for, how many tasks match in all (the seed's dashboard shows it)."""
 
     tasks: list[Task]
     next_cursor: Cursor | None
+    total: int | None = None
 
 
-def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> Page:
-    """The tasks a query matches as far as the actor may see, one page of them.
+def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules, *,
+              count: bool = False) -> Page:
+    """The tasks a query matches as far as the actor may see, one page of them; with
+    `count`, their total too, read in the same transaction so the two agree.
 
     One task more than the limit is read, so the last page says so (no empty page after it).
     """
@@ -43,7 +47,9 @@ def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> Pag
             scoped = replace(scoped, limit=wanted + 1)
         with db.read() as uow:
             tasks = uow.tasks.find(scoped)
+            total = (uow.tasks.count(replace(scoped, after=None, offset=0, limit=None))
+                     if count else None)
     if wanted is None or len(tasks) <= wanted or query.search:
-        return Page(tasks[:wanted] if wanted is not None else tasks, None)
+        return Page(tasks[:wanted] if wanted is not None else tasks, None, total)
     last = tasks[wanted - 1]
-    return Page(tasks[:wanted], Cursor(last.created_at, last.id))
+    return Page(tasks[:wanted], Cursor(last.created_at, last.id), total)

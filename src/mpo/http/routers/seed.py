@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from mpo.core.decisions import apply_one, decide, seed_params
+from mpo.core.listing import list_page
 from mpo.core.orchestrator import create_tasks
-from mpo.core.pages import list_page
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action
@@ -47,7 +47,7 @@ def list_(who: Auth, rules: RulesDep,
     limit = min(limit, SEED_MAX_LIMIT)
     query = TaskQuery(statuses=_one(status), marketplaces=_one(marketplace),
                       listing_ids=_one(listing_id), limit=limit, offset=offset)
-    page = list_page(who.db, who.actor, query, rules)
+    page = list_page(who.db, who.actor, query, rules, count=True)
     return JSON({"tasks": [seed_task(t) for t in page.tasks], "count": page.total,
                  "offset": offset, "limit": limit})
 

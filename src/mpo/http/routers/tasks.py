@@ -10,8 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from mpo.core import fields
 from mpo.core.errors import UsageError, ValidationError
+from mpo.core.listing import list_page
 from mpo.core.orchestrator import Item, create_tasks, show_task
-from mpo.core.pages import list_page
 from mpo.core.paging import decode
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import ndjson
@@ -90,9 +90,9 @@ def list_(who: Auth, rules: RulesDep, state: State,
         assigned_to=split(assigned_to), since=instant("since", since, zone),
         until=instant("until", until, zone), limit=limit, newest_first=not oldest_first,
         after=decode(cursor) if cursor else None)
-    page = list_page(who.db, who.actor, query, rules)
+    page = list_page(who.db, who.actor, query, rules, count=True)
     return JSON({"tasks": [fields.task_row(t) for t in page.tasks], "total": page.total,
-                 "next_cursor": page.next_cursor})
+                 "next_cursor": page.next_cursor.encode() if page.next_cursor else None})
 
 
 @router.get("/{task_id}", responses=V1_RESPONSES)
