@@ -125,7 +125,8 @@ class Tally:
 
     `estimated_hours` sums the estimates of the tasks created; `accuracy` sums
     max(0, 1 - |actual - estimated| / estimated) over the tasks completed, of which
-    `within_20` were within 20% of their estimate.
+    `within_20` were within 20% of their estimate; `executed` counts the completed tasks
+    that were started, and `execution_hours` sums their started-to-completed hours.
     """
 
     key: str | None
@@ -138,6 +139,8 @@ class Tally:
     estimated_hours: float = 0.0
     accuracy: float = 0.0
     within_20: int = 0
+    executed: int = 0
+    execution_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -212,5 +215,6 @@ def stats(
     query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
     with db.read() as uow:
         aggregates = uow.stats.aggregate(query)
-        execution = uow.history.execution(window.since, window.until, query.marketplaces)
+    execution = {t.key: (t.executed, t.execution_hours / t.executed)
+                 for t in aggregates.agents if t.key is not None and t.executed}
     return Report(query, aggregates, now, age, execution)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, literal_column, select, text
+from sqlalchemy import Engine, and_, bindparam, func, literal_column, select, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -31,14 +31,20 @@ from mpo.store import stats_sqlite as sqlite
 SHORT_WINDOW = 0.2
 #: Fewer values than this are sorted; more are walked in index order.
 SORT_AT_MOST = 20_000
+#: On SQLite the cube is read in this many parts (rowid modulo), each on its own
+#: connection and core; their rows are added up here.
+CUBE_PARTS = 2
 SPREADS = ("turnaround", "execution", "lead", "ratio")
 
 
 def _tally(row: Sequence[Any]) -> Tally:
-    """(key, six counts, three sums) as a Tally; NULL sums (nothing in the window) are 0."""
+    """(key, six counts, the sums of `stats_sql.SUMS`) as a Tally; NULL sums (nothing in
+    the window) are 0."""
     key, *counts = row[:7]
-    sums = [float(v or 0) for v in row[7:10]]
-    return Tally(None if key is None else str(key), *(int(n or 0) for n in counts), *sums)
+    estimated, accuracy, within_20, executed, hours = (
+        [float(v or 0) for v in row[7:12]] + [0.0, 0.0])[:5]
+    return Tally(None if key is None else str(key), *(int(n or 0) for n in counts),
+                 estimated, accuracy, int(within_20), int(executed), hours)
 
 
 class SqlStatsQueries:
@@ -73,11 +79,12 @@ class SqlStatsQueries:
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
         prefilter = self._prefilter(q)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            # On SQLite the biggest scans (the cube, the days) run on their own connections
-            # while this one answers the rest: two cores, one snapshot (checked below).
+        with ThreadPoolExecutor(max_workers=CUBE_PARTS + 1) as pool:
+            # On SQLite the biggest scans (the cube, in parts, and the days) run on their
+            # own connections while this one answers the rest: every core, one snapshot
+            # (checked below).
             overlap = self.overlap and self._sqlite and self._own_connections
-            cube = self._meanwhile(pool, sql.tallies(q, prefilter), overlap)
+            cube = self._cube(pool, q, prefilter, overlap)
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
                     if q.by is By.DAY else None)
             statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
@@ -125,6 +132,33 @@ class SqlStatsQueries:
             return rows if theirs == mine else self._rows(stmt)
 
         return result
+
+    def _cube(self, pool: ThreadPoolExecutor, q: StatsQuery, prefilter: Any,
+              overlap: bool) -> Callable[[], list[Any]]:
+        """The cube's rows; when overlapping, read in `CUBE_PARTS` parts by rowid (each
+        part walks the covering index in order, doing a share of the aggregating) and
+        added up per (kind, key): every measure is a count or a sum."""
+        if not overlap:
+            return self._meanwhile(pool, sql.tallies(q, prefilter, self._sqlite), False)
+        parts = []
+        for part in range(CUBE_PARTS):
+            mine = literal_column("task.rowid") % CUBE_PARTS == part
+            where = mine if prefilter is None else and_(prefilter, mine)
+            parts.append(self._meanwhile(pool, sql.tallies(q, where, True), True))
+
+        def merged() -> list[Any]:
+            rows: dict[tuple[str, Any], list[Any]] = {}
+            for part_rows in parts:
+                for kind, key, *measures in part_rows():
+                    found = rows.get((kind, key))
+                    if found is None:
+                        rows[(kind, key)] = [float(m or 0) for m in measures]
+                    else:
+                        for i, m in enumerate(measures):
+                            found[i] += float(m or 0)
+            return [(kind, key, *measures) for (kind, key), measures in rows.items()]
+
+        return merged
 
     def _prefilter(self, q: StatsQuery) -> Any:
         """Which rows the cube reads: on SQLite, all of them through the covering index

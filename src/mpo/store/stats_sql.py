@@ -59,7 +59,7 @@ GROUP_COLUMNS = {By.MARKETPLACE: c.marketplace, By.AGENT: c.created_by,
 #: The cube's grouping, in the order of SQLite's covering index `ix_task_stats_cube`
 #: (`listing_id`, last, is outside it: only `--by listing` groups on it).
 CUBE_KEYS = (c.marketplace, c.created_by, c.category, c.priority, c.assigned_to, c.listing_id)
-SUMS = ("estimated_hours", "accuracy", "within_20")
+SUMS = ("estimated_hours", "accuracy", "within_20", "executed", "execution_hours")
 
 
 def decided_at() -> ColumnElement[Any]:
@@ -90,14 +90,19 @@ def within_20() -> ColumnElement[bool]:
     return func.abs(c.actual_hours - c.estimated_hours) <= 0.2 * c.estimated_hours
 
 
-def measures(q: StatsQuery) -> list[ColumnElement[Any]]:
+def measures(q: StatsQuery, sqlite: bool) -> list[ColumnElement[Any]]:
     """The window's counts and sums, one aggregate each, filtered by its own stamp."""
     done = within(c.completed_at, q)
+    executed = and_(done, c.started_at.is_not(None))
+    hours = (sqlite_hours(c.started_at, c.completed_at) if sqlite
+             else hours_between(c.started_at, c.completed_at))
     return [
         *(func.count().filter(within(stamp, q)).label(name) for name, stamp in STAMPS.items()),
         func.sum(c.estimated_hours).filter(within(c.created_at, q)).label("estimated_hours"),
         func.sum(accuracy()).filter(done).label("accuracy"),
         func.count().filter(and_(done, within_20())).label("within_20"),
+        func.count().filter(executed).label("executed"),
+        func.sum(hours).filter(executed).label("execution_hours"),
     ]
 
 
@@ -120,7 +125,8 @@ def statuses(q: StatsQuery) -> Select[Any]:
     return select(c.status, func.count()).where(chosen(q)).group_by(c.status)
 
 
-def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]:
+def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None, sqlite: bool
+            ) -> Select[Any]:
     """Window counts per cube cell, rolled up in SQL to the total, per marketplace, per
     agent and per `--by` column. Rows: (kind, key, counts..., sums...)."""
     # Group by a prefix of the covering index, as long as the --by column needs: the cells
@@ -128,7 +134,7 @@ def tallies(q: StatsQuery, prefilter: ColumnElement[bool] | None) -> Select[Any]
     names = [key.name for key in CUBE_KEYS]
     needed = names.index(GROUP_COLUMNS[q.by].name) + 1 if q.by in GROUP_COLUMNS else 0
     keys = CUBE_KEYS[:max(2, needed)]
-    cube = (select(*keys, *measures(q))
+    cube = (select(*keys, *measures(q, sqlite))
             .where(chosen(q), prefilter if prefilter is not None else true())
             .group_by(*keys).cte("cube"))
 
@@ -247,6 +253,11 @@ def waiting(q: StatsQuery, status: Status, sqlite: bool) -> tuple[TextualSelect,
     stale = text(f"SELECT count(*) FROM {source} WHERE {where} AND {stamp} < :stale_before"
                  ).bindparams(bindparam("stale_before", type_=UTCDateTime()), *mine)
     return oldest, stale
+
+
+def sqlite_hours(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
+    """SQLite: hours from `start` to `end` (julian days of the stored text stamps)."""
+    return (func.julianday(end) - func.julianday(start)) * 24
 
 
 def hours_between(start: ColumnElement[Any], end: ColumnElement[Any]) -> ColumnElement[Any]:
