@@ -79,7 +79,10 @@ def commands() -> list[tuple[str, click.Command]]:
 
     def walk(path: str, command: click.Command) -> None:
         if isinstance(command, click.Group):
-            for name, sub in command.commands.items():
+            ctx = click.Context(command)
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None, f"{path} {name}"
                 walk(f"{path} {name}", sub)
         else:
             found.append((path, command))

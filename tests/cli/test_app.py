@@ -10,6 +10,7 @@ import sys
 
 import click
 import pytest
+import typer
 
 import mpo
 from mpo.core.errors import ExitCode
@@ -184,3 +185,37 @@ def test_every_command_has_a_sentence_of_help_and_an_example(
     assert all(word in words for word in path.split()), f"{path}: {examples[0]}"
     undocumented = [p.name for p in command.params if not getattr(p, "help", None)]
     assert undocumented == [], f"{path}: options and arguments without help"
+
+
+def test_the_command_table_names_each_modules_commands_exactly() -> None:
+    import importlib
+    import pkgutil
+
+    import mpo.cli
+    from mpo.cli.app import COMMANDS
+
+    defined: dict[str, str] = {}
+    for info in pkgutil.iter_modules(mpo.cli.__path__):
+        module = importlib.import_module(f"mpo.cli.{info.name}")
+        if isinstance(getattr(module, "app", None), typer.Typer) and info.name != "app":
+            for name in typer.main.get_group(module.app).commands:
+                defined[name] = info.name
+    assert defined == COMMANDS
+
+
+def test_a_command_imports_only_its_own_module_of_the_cli() -> None:
+    probe = (
+        "import json, sys\n"
+        "from mpo.cli.app import main\n"
+        "try:\n"
+        "    main(['create', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(json.dumps(sorted(m for m in sys.modules if m.startswith('mpo.cli.'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60, check=True)
+    loaded = set(json.loads(result.stderr))
+    assert "mpo.cli.tasks" in loaded
+    assert not loaded & {"mpo.cli.lifecycle", "mpo.cli.serve", "mpo.cli.review",
+                         "mpo.cli.webhook", "mpo.cli.stats"}

@@ -4,6 +4,7 @@ where errors become a line on stderr and an exit code.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -14,37 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import (
-    argv,
-    auth,
-    campaign,
-    checkpoint,
-    completion,
-    completion_values,
-    config,
-    db,
-    estimate,
-    expire,
-    lifecycle,
-    log,
-    notify,
-    principal,
-    profile,
-    review,
-    roles,
-    route,
-    serve,
-    stats,
-    status,
-    subtask,
-    tasks,
-    template,
-    transfer,
-    undo,
-    wait,
-    watch,
-    webhook,
-)
+from mpo.cli import argv, completion, completion_values, roles
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.errors import ExitCode, MpoError
@@ -60,6 +31,36 @@ EXIT_CODES = (
 
 def _error(text: str) -> None:
     sys.stderr.write(f"error: {text}\n")
+
+
+#: Every top-level command and the module of `mpo.cli` that defines it, in the order of
+#: `mpo --help`: a command imports its own module only (`mpo create` never loads the
+#: server, the TUI or the other commands). tests/cli/test_app.py checks it against them.
+COMMANDS: dict[str, str] = {
+    "create": "tasks", "list": "tasks", "show": "tasks",
+    **dict.fromkeys(("submit", "approve", "reject", "assign", "start", "complete", "cancel"),
+                    "lifecycle"),
+    "log": "log", "init": "db", "db": "db", "auth": "auth", "principal": "principal",
+    "config": "config", "profile": "profile", "completion": "completion", "stats": "stats",
+    "serve": "serve", "review": "review", "dashboard": "review", "export": "transfer",
+    "import": "transfer", "estimate": "estimate", "campaign": "campaign",
+    "subtask": "subtask", "checkpoint": "checkpoint", "undo": "undo", "expire": "expire",
+    "route": "route", "status": "status", "tick": "template", "template": "template",
+    "wait": "wait", "watch": "watch", "deliver": "webhook", "webhook": "webhook",
+    "notify": "notify", "roles": "roles",
+}
+
+
+def command_of(name: str) -> click.Command | None:
+    """The click command `name` of the table above, built from its module's typer app."""
+    module = COMMANDS.get(name)
+    if module is None:
+        return None
+    group = typer.main.get_group(importlib.import_module(f"mpo.cli.{module}").app)
+    found = group.commands.get(name)
+    if found is not None:
+        roles.annotate(found, name)
+    return found
 
 
 class MpoGroup(TyperGroup):
@@ -83,10 +84,15 @@ class MpoGroup(TyperGroup):
         # click's protocol (`_MPO_COMPLETE=bash_complete`), not typer's older one.
         completion.respond(self, ctx_args, prog_name)
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         # Plugins' commands are looked up only for names mpo does not know: --help stays fast.
-        found = super().get_command(ctx, cmd_name)
-        if found is None:
+        found = self.commands.get(cmd_name) or command_of(cmd_name)
+        if found is not None:
+            self.commands[cmd_name] = found
+        else:
             from mpo.delivery.plugins import command
 
             found = command(ctx, cmd_name)
@@ -94,7 +100,6 @@ class MpoGroup(TyperGroup):
 
     def _run(self, args: Sequence[str] | None, prog_name: str, complete_var: str | None,
              **extra: Any) -> int:
-        roles.annotate(self)
         try:
             argv.check(sys.argv[1:] if args is None else args)
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -170,12 +175,6 @@ def root(
     """Marketplace orchestration: the ledger and workflow between agents and people."""
     ctx.obj = AppContext(database_flag=database, profile_flag=profile, role_flag=as_role,
                          token_file=token_file)
-
-
-for group in (tasks, lifecycle, log, db, auth, principal, config, profile, completion, stats,
-              serve, review, transfer, estimate, campaign, subtask, checkpoint, undo, expire,
-              route, status, template, wait, watch, webhook, notify, roles):
-    app.add_typer(group.app)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

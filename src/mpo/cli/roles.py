@@ -87,16 +87,16 @@ def roles_line(verb: Verb) -> str:
     return f"Roles: {', '.join(allowed(verb))} (see `mpo roles`)."
 
 
-def annotate(group: click.Group, prefix: str = "") -> None:
-    """Add the roles line to the help of every mapped command under `group` (once)."""
-    for name, command in group.commands.items():
-        path = f"{prefix}{name}"
-        if isinstance(command, click.Group):
-            annotate(command, f"{path} ")
-        elif path in COMMAND_VERBS:
-            line = roles_line(COMMAND_VERBS[path])
-            if line not in (command.epilog or ""):
-                command.epilog = f"{command.epilog}\n\n{line}" if command.epilog else line
+def annotate(command: click.Command, path: str) -> None:
+    """Add the roles line to the help of `command` (at `path`, e.g. "principal add") and
+    of every mapped command under it (once)."""
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            annotate(sub, f"{path} {name}")
+    elif path in COMMAND_VERBS:
+        line = roles_line(COMMAND_VERBS[path])
+        if line not in (command.epilog or ""):
+            command.epilog = f"{command.epilog}\n\n{line}" if command.epilog else line
 
 
 @app.command(rich_help_panel="Access")

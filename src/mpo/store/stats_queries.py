@@ -43,8 +43,9 @@ def _tally(row: Sequence[Any]) -> Tally:
     key, *counts = row[:7]
     estimated, accuracy, within_20, executed, hours = (
         [float(v or 0) for v in row[7:12]] + [0.0, 0.0])[:5]
-    return Tally(None if key is None else str(key), *(int(n or 0) for n in counts),
-                 estimated, accuracy, int(within_20), int(executed), hours)
+    created, submitted, approved, rejected, started, completed = (int(n or 0) for n in counts)
+    return Tally(None if key is None else str(key), created, submitted, approved, rejected,
+                 started, completed, estimated, accuracy, int(within_20), int(executed), hours)
 
 
 class SqlStatsQueries:
