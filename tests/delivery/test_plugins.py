@@ -40,8 +40,10 @@ def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
         (info / "entry_points.txt").write_text(f"[mpo.plugins]\n{name} = {module}\n")
     monkeypatch.syspath_prepend(str(site))
     plugins.manager.cache_clear()
+    plugins.entries.cache_clear()
     yield site
     plugins.manager.cache_clear()
+    plugins.entries.cache_clear()
 
 
 def test_the_example_plugin_sees_events_validates_and_adds_a_command(
@@ -75,3 +77,25 @@ def test_help_loads_no_plugin_machinery() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_entry_points_found_are_kept_until_a_directory_of_the_path_changes(
+    installed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert [name for name, _ in plugins.entries()] == ["broken", "example"]
+    index = tmp_path / "cache" / "mpo" / "plugins.json"
+    assert json.loads(index.read_text())["entries"] == [
+        ["broken", "mpo_broken_plugin"], ["example", "mpo_example_plugin"]]
+    # A stale index is believed only while the path's directories are unchanged ...
+    stored = json.loads(index.read_text())
+    index.write_text(json.dumps(stored | {"entries": [["ghost", "no_such_module"]]}))
+    plugins.entries.cache_clear()
+    assert plugins.entries() == [("ghost", "no_such_module")]
+    # ... and installing a distribution (a new directory in site-packages) rescans.
+    info = installed / "mpo_third-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: mpo-third\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[mpo.plugins]\nthird = mpo_example_plugin\n")
+    plugins.entries.cache_clear()
+    assert [name for name, _ in plugins.entries()] == ["broken", "example", "third"]

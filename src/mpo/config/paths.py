@@ -25,3 +25,10 @@ def default_database() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP, appauthor=False) / "mpo.db"
+
+
+def cache_dir() -> Path:
+    """Where mpo keeps what it can always compute again (the plugin index)."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP, appauthor=False)

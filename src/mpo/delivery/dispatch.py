@@ -17,7 +17,13 @@ if TYPE_CHECKING:
 
 
 def attach(db: SqlDatabase) -> None:
-    """Make `db` hand committed events to the hooks and plugins."""
+    """Make `db` hand committed events to the hooks and plugins, if any are configured
+    or installed (otherwise the events written are not even read back)."""
+    from mpo.config.events import hooks as configured
+    from mpo.delivery import plugins
+
+    if not configured() and not plugins.entries():
+        return
 
     def committed(events: Sequence[TaskEvent]) -> None:
         try:

@@ -54,7 +54,7 @@ class SqlUnitOfWork:
 
     def __init__(self, session: Session, after_commit: Sequence[AfterCommit] = ()) -> None:
         self.session = session
-        self.tasks = SqlTaskRepository(session)
+        self.tasks = SqlTaskRepository(session, keep_events=bool(after_commit))
         self.principals = SqlPrincipalRepository(session)
         self.after_commit = after_commit
         self.committed = False

@@ -50,8 +50,11 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 class SqlTaskRepository:
     """The store's implementation of `mpo.core.ports.TaskRepository`."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keep_events: bool = True) -> None:
         self.session = session
+        #: Whether anyone consumes the committed events (`committed_events`): without an
+        #: after-commit consumer, events logged in bulk are not read back.
+        self.keep_events = keep_events
         #: Events added in this transaction, for the after-commit consumers; those written
         #: in bulk (`log`) are read back by batch, only when a consumer wants them.
         self.appended: list[TaskEvent] = []
@@ -79,7 +82,7 @@ class SqlTaskRepository:
             self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
             batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
             self.logged_batches.extend(sorted(batches))
-            if not self._listening:
+            if self.keep_events and not self._listening:
                 # Read them back inside this transaction, just before COMMIT: after it, a new
                 # transaction on PostgreSQL is no longer authenticated (`mpo_authenticate`
                 # binds the principal per transaction), and row-level security would hide
