@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mpo.core import validation
 from mpo.core.errors import ExitCode, ValidationError
@@ -226,3 +228,32 @@ def test_ndjson_labels_lines_by_number_skipping_blank_ones() -> None:
     bad = [item for _, item in items if isinstance(item, ValidationError)]
     assert [e.field for e in bad] == ["json", "json"]
     assert "JSON object" in bad[1].message
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_parsing_fast_or_careful_accepts_exactly_i_json(value: Any) -> None:
+    """`wellformed.loads` takes a fast path for texts with nothing suspect in them: it must
+    agree with the careful walk on every text, accepted or refused."""
+    from mpo.core import wellformed
+
+    raw = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    try:
+        careful: Any = wellformed.checked("v", json.loads(raw))
+    except (ValidationError, RecursionError):
+        careful = ValidationError
+    try:
+        fast: Any = wellformed.loads("v", raw)
+    except ValidationError:
+        fast = ValidationError
+    if careful is ValidationError or fast is ValidationError:
+        assert careful is fast, raw
+    else:
+        assert fast == careful or json.dumps(fast) == json.dumps(careful)

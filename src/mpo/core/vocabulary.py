@@ -6,6 +6,7 @@ Kept free of database imports so `mpo --help` and shell completion can use it ch
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 
 class Status(StrEnum):
@@ -99,4 +100,9 @@ def agent_name(marketplace: str) -> str:
 
 def values(enum: type[StrEnum]) -> list[str]:
     """The allowed values of an enum, in declaration order, for messages and completion."""
-    return [member.value for member in enum]
+    return list(_values(enum))
+
+
+@cache
+def _values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
