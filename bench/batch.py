@@ -58,6 +58,10 @@ def main() -> None:
         init = json.loads(call([mpo, "init", "--json"], env)[2])
         if init.get("admin_token"):
             env["MPO_TOKEN"] = init["admin_token"]
+        # The agent proposes (an admin never approves what it recorded itself); ana works.
+        agent = json.loads(call([mpo, "principal", "add", "marketplace-amazon", "--role",
+                                 "agent", "-m", "amazon", "--json"], env)[2])["token"]
+        call([mpo, "principal", "add", "ana", "--role", "member", "--json"], env)
         source = Path(home, "tasks.ndjson")
         with source.open("w") as out:
             for n in range(2 * count + 6):
@@ -65,7 +69,8 @@ def main() -> None:
                     "marketplace": "amazon", "title": f"Rewrite GEO titles, batch {n}",
                     "category": "optimization", "estimated_hours": 4,
                     "created_by": "marketplace-amazon"}) + "\n")
-        made = call([mpo, "create", "--from", str(source), "--jsonl", "--fields", "id"], env)
+        made = call([mpo, "create", "--from", str(source), "--jsonl", "--fields", "id"],
+                    env | {"MPO_TOKEN": agent})
         ids = [json.loads(line)["id"] for line in made[2].splitlines()]
         a, b, singles = ids[:count], ids[count:2 * count], ids[2 * count:]
         plan = [("submit", a, singles[0:1]), ("approve", a, singles[0:1]),
