@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -219,3 +220,23 @@ def test_a_command_imports_only_its_own_module_of_the_cli() -> None:
     assert "mpo.cli.tasks" in loaded
     assert not loaded & {"mpo.cli.lifecycle", "mpo.cli.serve", "mpo.cli.review",
                          "mpo.cli.webhook", "mpo.cli.stats"}
+
+
+def test_the_console_script_flushes_and_exits_with_the_commands_code(tmp_path: Path) -> None:
+    """`run` leaves with os._exit after flushing: the output, the code and the atexit
+    handlers are all there."""
+    marker = tmp_path / "atexit-ran"
+    probe = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+        "from mpo.cli.app import run\n"
+        "sys.argv = ['mpo', '--version']\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert (done.returncode, done.stdout) == (0, f"mpo {mpo.__version__}\n")
+    assert marker.exists()
+    bad = subprocess.run([sys.executable, "-m", "mpo", "no-such-command"], capture_output=True,
+                         text=True, timeout=60, check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ")
