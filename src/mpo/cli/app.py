@@ -5,6 +5,7 @@ where errors become a line on stderr and an exit code.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib
 import os
 import sys
@@ -205,9 +206,8 @@ def run() -> NoReturn:
             sys.stderr.write(f"{code}\n")
         code = 0 if code is None else 1
     for stream in (sys.stdout, sys.stderr):
-        try:
+        # A reader that went away (`mpo list | head`) cannot be flushed to.
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):  # a reader that went away (`mpo list | head`)
-            pass
     atexit._run_exitfuncs()
     os._exit(code)
