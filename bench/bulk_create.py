@@ -4,7 +4,10 @@ Three processes import the same N tasks (default 100,000), each into a fresh sto
 - `mpo create --from FILE` (an admin, token in MPO_TOKEN; output piped to /dev/null),
 - plain `sqlite3`: a Python process that reads the same NDJSON and runs one executemany of
   tasks and one of their audit events into a copy of the same migrated (empty) database:
-  the same indexes, WAL and synchronous=FULL; no validation, no permissions,
+  the same indexes, WAL and synchronous=FULL; no validation, no permissions. Twice: as
+  the issue names it (`executemany`, one statement per row, where the full-text index
+  flushes a segment per statement), and `staged` (rows into temporary tables, then one
+  INSERT ... SELECT per table, as mpo writes): the stricter floor,
 - `task import` (Taskwarrior) of the same tasks, when `task` is installed.
 Prints wall and CPU seconds, tasks per second, and the targets of issue 11:
 mpo >= 50 % of the plain-sqlite3 rate, and ahead of Taskwarrior's import. Asserts nothing.
@@ -49,14 +52,19 @@ with open(source, encoding="utf-8") as lines:
                       t.get("priority", "medium"), float(t["estimated_hours"]), now,
                       json.dumps(t.get("tags", [])), json.dumps(t.get("metadata", {}))))
         events.append((tid, batch, "ana", "create", None, "pending", None, now, "{}"))
+TASK = ("task (id, marketplace, created_by, title, description, category, status, priority,"
+        " estimated_hours, created_at, tags, metadata)")
+EVENT = "task_event (task_id, batch_id, actor, action, from_status, to_status, reason, at, payload)"
 conn.execute("BEGIN IMMEDIATE")
-conn.executemany(
-    "INSERT INTO task (id, marketplace, created_by, title, description, category, status,"
-    " priority, estimated_hours, created_at, tags, metadata) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    tasks)
-conn.executemany(
-    "INSERT INTO task_event (task_id, batch_id, actor, action, from_status, to_status, reason,"
-    " at, payload) VALUES (?,?,?,?,?,?,?,?,?)", events)
+if sys.argv[3] == "staged":  # rows into temporary tables, then one INSERT ... SELECT each
+    for table, rows, marks in ((TASK, tasks, 12), (EVENT, events, 9)):
+        name, columns = table.split(" ", 1)
+        conn.execute(f"CREATE TEMP TABLE stage_{name} {columns}")
+        conn.executemany(f"INSERT INTO stage_{name} VALUES ({','.join('?' * marks)})", rows)
+        conn.execute(f"INSERT INTO {table} SELECT * FROM stage_{name}")
+else:
+    conn.executemany(f"INSERT INTO {TASK} VALUES ({','.join('?' * 12)})", tasks)
+    conn.executemany(f"INSERT INTO {EVENT} VALUES ({','.join('?' * 9)})", events)
 conn.execute("COMMIT")
 '''
 
@@ -125,9 +133,11 @@ def main() -> None:
         template = Path(home, "empty.db")
         shutil.copy(Path(home, "mpo.db"), template)
 
-        Path(home, "plain.db").write_bytes(template.read_bytes())
-        results["plain sqlite3 executemany"] = timed(
-            [sys.executable, "-c", PLAIN, f"{home}/plain.db", str(ndjson)], env)
+        for name, how in (("plain sqlite3 executemany", "executemany"),
+                          ("plain sqlite3 staged", "staged")):
+            Path(home, "plain.db").write_bytes(template.read_bytes())
+            results[name] = timed([sys.executable, "-c", PLAIN, f"{home}/plain.db",
+                                   str(ndjson), how], env)
         results["mpo create --from"] = timed([mpo, "create", "--from", str(ndjson)], env)
         if shutil.which("task") is None:
             print("taskwarrior: skipped: taskwarrior not installed (apt-get install taskwarrior)")
@@ -143,13 +153,14 @@ def main() -> None:
     for name, (wall, cpu) in results.items():
         print(f"{name:<30}{wall:>9.2f}{cpu:>9.2f}{count / wall:>11,.0f}")
     mpo_wall, mpo_cpu = results["mpo create --from"]
-    plain_wall, plain_cpu = results["plain sqlite3 executemany"]
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: on a shared "
           "machine CPU time is the steadier measure; both are shown")
-    for what, mine, theirs in (("wall", mpo_wall, plain_wall), ("cpu", mpo_cpu, plain_cpu)):
-        share = theirs / mine
-        print(f"mpo rate / plain sqlite3 rate ({what}): {share:.0%} (target >= 50 %: "
-              f"{'met' if share >= 0.5 else 'MISSED'})")
+    for floor in ("plain sqlite3 executemany", "plain sqlite3 staged"):
+        plain_wall, plain_cpu = results[floor]
+        for what, mine, theirs in (("wall", mpo_wall, plain_wall), ("cpu", mpo_cpu, plain_cpu)):
+            share = theirs / mine
+            print(f"mpo rate / {floor} rate ({what}): {share:.0%} (target >= 50 %: "
+                  f"{'met' if share >= 0.5 else 'MISSED'})")
     if "task import" in results:
         tw_wall, tw_cpu = results["task import"]
         for what, mine, theirs in (("wall", mpo_wall, tw_wall), ("cpu", mpo_cpu, tw_cpu)):
