@@ -22,6 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from mpo.config import urls
 from mpo.core import orchestrator, undo
 from mpo.core.errors import BatchRejected, InvalidTransition
 from mpo.core.expiry import expire
@@ -29,7 +30,6 @@ from mpo.core.lifecycle import TRANSITIONS
 from mpo.core.orchestrator import BatchResult
 from mpo.core.selection import Selection
 from mpo.core.vocabulary import Action, Status
-from mpo.store import urls
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft

@@ -176,7 +176,7 @@ def test_a_failing_statement_never_shows_its_parameters(database_url: str) -> No
 
     from sqlalchemy import text
 
-    from mpo.store import urls
+    from mpo.config import urls
 
     secret = "mpo_" + uuid.uuid4().hex  # built here, so no source line shows it
     engine = make_engine(urls.normalise(database_url), create=True)

@@ -92,7 +92,7 @@ def status(*, out: Output) -> None:
     Example: mpo auth status
     """
     from mpo.auth import credentials
-    from mpo.store import urls
+    from mpo.config import urls
 
     app_ctx = current()
     settings = app_ctx.settings

@@ -35,7 +35,7 @@ def _value(key: str, value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     if key == "database_url":
-        from mpo.store import urls
+        from mpo.config import urls
 
         return urls.redact(str(value))
     return value

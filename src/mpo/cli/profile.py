@@ -36,8 +36,8 @@ def list_(*, out: Output) -> None:
 
     Example: mpo profile list
     """
+    from mpo.config import urls
     from mpo.config.edit import list_profiles
-    from mpo.store import urls
 
     out.rows({"name": p.name, "default": p.is_default, "active": p.is_active,
               "database_url": urls.redact(str(p.values.get("database_url", ""))),
