@@ -14,7 +14,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 config_app = typer.Typer(help="Show and change settings: the config file and where each "

@@ -9,7 +9,7 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
     from mpo.config.settings import Settings

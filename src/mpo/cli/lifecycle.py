@@ -16,8 +16,8 @@ from mpo.cli.context import current
 from mpo.cli.options import BatchFlags, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
-from mpo.core import fields
 from mpo.core.vocabulary import Action
+from mpo.report import fields
 
 if TYPE_CHECKING:
     from mpo.core.lifecycle import TransitionParams

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mpo.core import assignees, fields, permissions, ratelimit, validation
+from mpo.core import assignees, permissions, ratelimit, task_fields, validation
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -207,7 +207,7 @@ def _known_creators(
 
 def _content(task: Task) -> dict[str, Any]:
     """A stored task's content, in the shape `TaskDraft.content()` compares against."""
-    row = fields.task_row(task)
+    row = task_fields.task_row(task)
     return {key: row[key] for key in validation.CONTENT_KEYS}
 
 

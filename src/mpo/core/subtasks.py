@@ -31,7 +31,6 @@ from mpo.core.errors import (
     UsageError,
     ValidationError,
 )
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.selection import prefix_bounds
 from mpo.core.vocabulary import Status
@@ -94,24 +93,6 @@ MOVES: Mapping[Step, Move] = {
     Step.REJECT: Move(Verb.REVIEW, (S.AWAITING_CHECKPOINT,), S.PENDING),
     Step.FAIL: Move(Verb.WORK, (S.PENDING, S.IN_PROGRESS), S.FAILED),
 }
-
-SUBTASK = FieldSet(
-    "subtask",
-    all=("id", "task_id", "position", "type", "title", "status", "result", "created_at",
-         "created_by", "updated_at"),
-    default=("id", "position", "type", "status", "title", "updated_at"),
-)
-
-
-def subtask_row(subtask: Subtask) -> dict[str, Any]:
-    """A subtask as an output row."""
-    return {
-        "id": str(subtask.id), "task_id": str(subtask.task_id), "position": subtask.position,
-        "type": subtask.type, "title": subtask.title, "status": subtask.status,
-        "result": subtask.result, "created_at": subtask.created_at,
-        "created_by": subtask.created_by, "updated_at": subtask.updated_at,
-    }
-
 
 def _short(subtask: Subtask) -> str:
     return f"subtask {str(subtask.id)[:8]}"

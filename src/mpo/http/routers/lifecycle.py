@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from mpo.core import fields
 from mpo.core.orchestrator import transition
 from mpo.core.selection import Selection
 from mpo.core.validation import transition_params
@@ -17,6 +16,7 @@ from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import split
 from mpo.http.schemas import Approve, Assign, Batch, Complete, Reject, Start, Submit
+from mpo.report import fields
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
 
