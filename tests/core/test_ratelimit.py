@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from mpo.core import orchestrator, ratelimit
+from mpo.core.clock import utcnow
 from mpo.core.errors import RateLimited, ValidationError
-from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Role
 from mpo.store.database import SqlDatabase
 from tests.builders import RULES, draft

@@ -14,7 +14,8 @@ import uuid
 import psycopg
 import pytest
 
-from mpo.core.models import TaskEvent, utcnow
+from mpo.core.clock import utcnow
+from mpo.core.models import TaskEvent
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from mpo.store.stream import CHANNEL

@@ -79,8 +79,9 @@ def create_campaign(
 ) -> list[Task]:
     """One task per marketplace, created by `marketplace-<name>`, all or none; the task
     fields come from `fields`, over those of `template` when one is named."""
+    from mpo.core.clock import utcnow
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import Task, TaskEvent, utcnow
+    from mpo.core.models import Task, TaskEvent
 
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from mpo.core import permissions
+from mpo.core.clock import Clock, utcnow
 from mpo.core.errors import BatchRejected, ItemProblem, MpoError, PermissionDenied, UsageError
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for
-from mpo.core.models import Task, TaskEvent, utcnow
+from mpo.core.models import Task, TaskEvent
 from mpo.core.orchestrator import (
     BatchResult,
-    Clock,
     ItemResult,
     _blocker,
     _fail,

@@ -9,10 +9,10 @@ import uuid
 from collections.abc import Sequence
 
 from mpo.core import orchestrator, permissions, timeparse, validation
+from mpo.core.clock import Clock, utcnow
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams
-from mpo.core.models import utcnow
-from mpo.core.orchestrator import BatchResult, Clock
+from mpo.core.orchestrator import BatchResult
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.selection import Selection

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mpo.core import assignees, permissions, ratelimit, task_fields, validation
+from mpo.core.clock import Clock, utcnow
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -29,7 +30,7 @@ from mpo.core.errors import (
 )
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
-from mpo.core.models import Task, TaskEvent, utcnow
+from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, DuplicateKey, UnitOfWork
 from mpo.core.ratelimit import RateLimits
@@ -40,7 +41,6 @@ from mpo.core.validation import Rules, TaskDraft
 from mpo.core.vocabulary import Action, Status
 
 Progress = Callable[[int, int], None]
-Clock = Callable[[], datetime]
 
 #: An input item: a label for messages (`line 3`, `task`) and the raw request or why it
 #: could not even be read.

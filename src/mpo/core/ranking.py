@@ -49,7 +49,7 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
                *, clock: Callable[[], datetime] | None = None) -> list[Ranked]:
     """The tasks a query matches, highest score first (ties: oldest first, then by id);
     `query.limit` applies after ranking."""
-    from mpo.core.models import utcnow
+    from mpo.core.clock import utcnow
 
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)

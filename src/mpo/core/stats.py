@@ -200,8 +200,8 @@ def stats(
     clock: Callable[[], datetime] | None = None,
 ) -> Report:
     """The report for a window, computed by the database in one read transaction."""
+    from mpo.core.clock import utcnow
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import utcnow
     from mpo.core.stats_report import Report
 
     with refusals_recorded(db, actor, Verb.STATS):

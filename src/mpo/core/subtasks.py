@@ -132,8 +132,9 @@ def _event(actor: Actor, step: Step, parent: Task, subtask: Subtask, source: str
 def add_subtask(db: Database, actor: Actor, parent_ref: str, kind: str, title: str,
                 *, clock: Callable[[], datetime] | None = None) -> Subtask:
     """Append a pending subtask to a task that is not finished (master and admin)."""
+    from mpo.core.clock import utcnow
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import Subtask, utcnow
+    from mpo.core.models import Subtask
 
     with refusals_recorded(db, actor, Verb.PLAN):
         permissions.require(actor, Verb.PLAN)
@@ -179,7 +180,7 @@ def take_step(db: Database, actor: Actor, step: Step, ref: str, *,
               data: object = None, note: str | None = None, reason: str | None = None,
               clock: Callable[[], datetime] | None = None) -> Subtask:
     """Move one subtask along its lifecycle, with its audit event on the parent."""
-    from mpo.core.models import utcnow
+    from mpo.core.clock import utcnow
 
     move = MOVES[step]
     from mpo.core.identity import refusals_recorded

@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mpo.core import orchestrator, permissions, validation
+from mpo.core.clock import Clock, utcnow
 from mpo.core.errors import Conflict, NotFound, ValidationError
 from mpo.core.identity import refusals_recorded
-from mpo.core.models import TaskTemplate, utcnow
-from mpo.core.orchestrator import Clock, CreateResult
+from mpo.core.models import TaskTemplate
+from mpo.core.orchestrator import CreateResult
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.validation import Rules
