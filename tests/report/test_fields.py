@@ -52,7 +52,7 @@ def test_created_rows_add_the_created_flag_to_the_task_fields() -> None:
 
 
 def test_result_rows_use_result_fields_and_list_skips_after_changes(db: SqlDatabase) -> None:
-    from mpo.core.orchestrator import transition
+    from mpo.core.transitions import transition
 
     good = make_task(db)
     result = transition(db, Actor("ana", Role.ADMIN), Action.SUBMIT,

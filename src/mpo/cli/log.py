@@ -45,7 +45,7 @@ def log(
 
     Example: mpo log --task 3f2a
     """
-    from mpo.core.orchestrator import list_events
+    from mpo.core.reads import list_events
 
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,

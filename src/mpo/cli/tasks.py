@@ -80,7 +80,7 @@ def create(
 
     Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
     """
-    from mpo.core.orchestrator import create_tasks
+    from mpo.core.create import create_tasks
     from mpo.core.validation import ndjson
 
     app_ctx = current()
@@ -222,7 +222,7 @@ def show(
 
     Example: mpo show 3f2a
     """
-    from mpo.core.orchestrator import show_task
+    from mpo.core.reads import show_task
 
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)

@@ -18,9 +18,9 @@ from mpo.core.clock import Clock, utcnow
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for
 from mpo.core.models import Task, TaskEvent
-from mpo.core.orchestrator import BatchResult, ItemResult
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
+from mpo.core.results import BatchResult, ItemResult
 from mpo.core.routing_rules import Rule, Strategy
 from mpo.core.vocabulary import Action
 

@@ -99,9 +99,9 @@ def _short(subtask: Subtask) -> str:
 
 
 def _parent(uow: UnitOfWork, actor: Actor, ref: str) -> Task:
-    from mpo.core.orchestrator import _visible
+    from mpo.core.lookup import visible
 
-    return _visible(uow, actor, ref)
+    return visible(uow, actor, ref)
 
 
 def _resolve(uow: UnitOfWork, actor: Actor, ref: str) -> tuple[Subtask, Task]:

@@ -16,9 +16,9 @@ from mpo.core.errors import BatchRejected, ExitCode, ItemProblem, NotFound, Usag
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TRANSITIONS, inverse
 from mpo.core.models import Task, TaskEvent
-from mpo.core.orchestrator import BatchResult, ItemResult
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
+from mpo.core.results import BatchResult, ItemResult
 from mpo.core.vocabulary import Action
 
 

@@ -18,8 +18,8 @@ from mpo.core.vocabulary import Status, values
 if TYPE_CHECKING:
     from mpo.core.campaign import Rollup
     from mpo.core.models import Subtask
-    from mpo.core.orchestrator import BatchResult
     from mpo.core.ranking import Ranked
+    from mpo.core.results import BatchResult
     from mpo.core.stream_models import Webhook, WebhookDelivery
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from mpo.core.orchestrator import transition
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action
 from mpo.http.deps import Auth, RulesDep, State

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from mpo.core import task_fields
-from mpo.core.orchestrator import list_events
+from mpo.core.reads import list_events
 from mpo.http.deps import Auth, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON

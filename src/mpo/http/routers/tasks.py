@@ -9,10 +9,11 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from mpo.core import task_fields
+from mpo.core.create import Item, create_tasks
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.listing import list_page
-from mpo.core.orchestrator import Item, create_tasks, show_task
 from mpo.core.paging import decode
+from mpo.core.reads import show_task
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import ndjson
 from mpo.http.deps import Auth, Limits, RulesDep, State
