@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.permissions import Actor, Role
 from mpo.core.validation import Rules
 from mpo.store.database import SqlDatabase
@@ -83,7 +83,7 @@ def writes(db: SqlDatabase, count: int) -> float:
     times = []
     for _ in range(count):
         started = time.perf_counter()
-        orchestrator.create_tasks(db, ADMIN, [("task", TASK)], Rules())
+        create_tasks(db, ADMIN, [("task", TASK)], Rules())
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 

@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 def _count(url: str, sql: str) -> list[tuple[object, ...]]:
     from sqlalchemy import create_engine, text
 
-    from mpo.store import urls
+    from mpo.config import urls
 
     engine = create_engine(urls.normalise(url))
     try:
@@ -37,8 +37,8 @@ def _count(url: str, sql: str) -> list[tuple[object, ...]]:
 
 
 def _seed(url: str, tasks: int) -> None:
+    from mpo.config import urls
     from mpo.core.models import Task
-    from mpo.store import urls
     from mpo.store.engine import make_engine
 
     now = datetime.now(UTC)

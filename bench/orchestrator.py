@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.expiry import expire
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.permissions import Actor, Role
@@ -22,6 +22,7 @@ from mpo.core.routing import route
 from mpo.core.routing_rules import parse_rules
 from mpo.core.selection import Selection
 from mpo.core.status import status
+from mpo.core.transitions import transition
 from mpo.core.undo import undo
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
@@ -56,14 +57,14 @@ def main() -> None:
              for i in range(n)]
     every = Selection(all=True)
     params = TransitionParams()
-    timed("create", n, lambda: orchestrator.create_tasks(db, ADMIN, items, RULES))
-    timed("submit --all", n, lambda: orchestrator.transition(
+    timed("create", n, lambda: create_tasks(db, ADMIN, items, RULES))
+    timed("submit --all", n, lambda: transition(
         db, ADMIN, Action.SUBMIT, every, params, RULES))
     timed("status", n, lambda: status(db, ADMIN))
     expired = timed("expire --older-than 0h", n,
                     lambda: expire(db, ADMIN, RULES, older_than="0h"))
     timed("undo (the expiry)", n, lambda: undo(db, ADMIN, str(expired.batch_id)))
-    approved = timed("approve --all", n, lambda: orchestrator.transition(
+    approved = timed("approve --all", n, lambda: transition(
         db, ADMIN, Action.APPROVE, every, params, RULES))
     timed("route (round-robin)", n, lambda: route(db, ADMIN, ROUTING,
                                                   task_ids=approved.task_ids))

@@ -10,12 +10,16 @@ from typing import Any
 
 import pytest
 
-from mpo.core import identity, orchestrator
+from mpo.core import identity
+from mpo.core.create import create_tasks
 from mpo.core.errors import Conflict
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.models import Task
 from mpo.core.permissions import Actor, Role
+from mpo.core.reads import show_task
+from mpo.core.results import BatchResult
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
@@ -73,13 +77,13 @@ def make_task(db: SqlDatabase, **overrides: Any) -> Task:
     approve it: nobody approves a task they created or recorded."""
     request = draft(**overrides)
     agent = Actor(request["created_by"], Role.AGENT, request["marketplace"])
-    result = orchestrator.create_tasks(db, agent, [("task", request)], RULES)
+    result = create_tasks(db, agent, [("task", request)], RULES)
     return result.tasks[0].task
 
 
-def move(db: SqlDatabase, task: Task, action: Action, **flags: Any) -> orchestrator.BatchResult:
+def move(db: SqlDatabase, task: Task, action: Action, **flags: Any) -> BatchResult:
     """Apply one action to one task, by its full id."""
-    return orchestrator.transition(db, ADMIN, action, Selection(refs=(str(task.id),)), PARAMS,
+    return transition(db, ADMIN, action, Selection(refs=(str(task.id),)), PARAMS,
                                    RULES, **flags)
 
 
@@ -88,4 +92,4 @@ def task_in(db: SqlDatabase, status: Status, **overrides: Any) -> Task:
     task = make_task(db, **overrides)
     for action in PATH[status]:
         move(db, task, action)
-    return orchestrator.show_task(db, ADMIN, str(task.id))[0]
+    return show_task(db, ADMIN, str(task.id))[0]

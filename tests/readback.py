@@ -10,7 +10,7 @@ import json
 import uuid
 from typing import Any
 
-from mpo.store import urls
+from mpo.config import urls
 
 
 def fetch(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
-from mpo.store import urls
+from mpo.config import urls
 from mpo.store.engine import make_engine
 from mpo.store.migrate import MIGRATIONS
 from mpo.store.migrations import HEAD

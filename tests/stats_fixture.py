@@ -23,10 +23,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.permissions import Actor, Role
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
 from mpo.store.database import SqlDatabase
@@ -86,7 +87,7 @@ def build(url: str) -> dict[str, str]:
                                 "category": "optimization", "estimated_hours": estimated,
                                 "created_by": agent}
         role = Role.MASTER if agent == "marketplace-master" else Role.AGENT
-        made = orchestrator.create_tasks(db, Actor(agent, role, marketplace), [("task", item)],
+        made = create_tasks(db, Actor(agent, role, marketplace), [("task", item)],
                                          rules,
                                          clock=lambda h=created: at(h))
         ids[name] = str(made.tasks[0].task.id)
@@ -99,5 +100,5 @@ def build(url: str) -> dict[str, str]:
 
 def _move(db: SqlDatabase, task_id: str, action: Action, params: TransitionParams,
           hour: float) -> None:
-    orchestrator.transition(db, ADMIN, action, Selection(refs=(task_id,)), params, Rules(),
+    transition(db, ADMIN, action, Selection(refs=(task_id,)), params, Rules(),
                             clock=lambda: at(hour))

@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 
 from mpo.cli import db
-from mpo.core import fields
-from mpo.core.campaign import CAMPAIGN
 from mpo.core.errors import ExitCode
-from mpo.core.ranking import EXPLAINED
-from mpo.core.subtasks import SUBTASK
+from mpo.report import fields
 from tests.cli.steps import commands
 
 DOCS = Path(__file__).parents[1] / "docs"
@@ -51,8 +48,8 @@ def test_the_readme_and_help_list_the_same_exit_codes() -> None:
 
 
 KINDS = {"task": fields.TASK, "event": fields.EVENT, "result": fields.RESULT,
-         "setup": db.SETUP, "init": db.INIT, "explained task": EXPLAINED, "campaign": CAMPAIGN,
-         "subtask": SUBTASK}
+         "setup": db.SETUP, "init": db.INIT, "explained task": fields.EXPLAINED,
+         "campaign": fields.CAMPAIGN, "subtask": fields.SUBTASK}
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

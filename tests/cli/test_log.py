@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 
-from mpo.core import fields
+from mpo.report import fields
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, task_in
 from tests.conftest import MpoRunner

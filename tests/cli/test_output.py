@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from mpo.cli.output import Mode, Output
-from mpo.core import fields
+from mpo.report import fields
 from tests.cli.steps import SQLITE_ONLY, create, task_in
 from tests.conftest import MpoRunner
 

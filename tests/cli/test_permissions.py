@@ -16,10 +16,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from mpo.core import identity, orchestrator
+from mpo.core import identity
+from mpo.core.create import create_tasks
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.permissions import Actor, Role
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
 from mpo.store.database import SqlDatabase
@@ -116,10 +118,10 @@ def task_in(runner: MpoRunner, state: str, world: dict[str, Any]) -> str:
     db = SqlDatabase(world["url"], engine=world["engine"])
     draft = {"marketplace": "amazon", "title": f"in {state}", "category": "analysis",
              "estimated_hours": 2}
-    task = orchestrator.create_tasks(db, AMAZON, [("t", draft)], RULES).tasks[0].task
+    task = create_tasks(db, AMAZON, [("t", draft)], RULES).tasks[0].task
     for action, *extra in PATH_TO[state]:
         params = TransitionParams(assignee=extra[-1] if extra else None)
-        orchestrator.transition(db, ROOT, Action(action), Selection(refs=(str(task.id),)),
+        transition(db, ROOT, Action(action), Selection(refs=(str(task.id),)),
                                 params, RULES)
     return str(task.id)
 

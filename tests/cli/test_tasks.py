@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mpo.core import fields
+from mpo.report import fields
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, create, task_in
 from tests.conftest import MpoRunner

@@ -7,9 +7,11 @@ import uuid
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import BatchRejected, ExitCode
+from mpo.core.reads import show_task
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.vocabulary import Action, Status
 from mpo.store import repository
 from mpo.store.database import SqlDatabase
@@ -26,7 +28,7 @@ def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
 def bulk(db: SqlDatabase, count: int, **overrides: object) -> list[uuid.UUID]:
     items = [(f"line {n}", draft(title=f"task {n}", **overrides))
              for n in range(1, count + 1)]
-    return [c.task.id for c in orchestrator.create_tasks(db, AGENT, items, RULES).tasks]
+    return [c.task.id for c in create_tasks(db, AGENT, items, RULES).tasks]
 
 
 def test_a_bulk_create_inserts_every_task_with_its_event_in_one_batch(
@@ -45,13 +47,13 @@ def test_a_bulk_create_inserts_every_task_with_its_event_in_one_batch(
 def test_a_bulk_create_names_every_bad_item_and_writes_nothing(
     db: SqlDatabase, database_url: str
 ) -> None:
-    orchestrator.create_tasks(db, AGENT, [("first", draft(idempotency_key="k1"))], RULES)
+    create_tasks(db, AGENT, [("first", draft(idempotency_key="k1"))], RULES)
     items = [(f"line {n}", draft(title=f"task {n}")) for n in range(1, 21)]
     items[4] = ("line 5", draft(title=""))
     items[11] = ("line 12", draft(idempotency_key="k1", title="other content"))
     items[17] = ("line 18", draft(estimated_hours=-1))
     with pytest.raises(BatchRejected) as caught:
-        orchestrator.create_tasks(db, AGENT, items, RULES)
+        create_tasks(db, AGENT, items, RULES)
     assert [p.item for p in caught.value.problems] == ["line 5", "line 12", "line 18"]
     assert len(readback.tasks(database_url)) == 1
     assert len(readback.events(database_url)) == 1
@@ -62,7 +64,7 @@ def test_a_batch_moves_every_task_over_several_statements_with_one_event_each(
 ) -> None:
     ids = bulk(db, 30)
     refs = tuple(str(i) for i in ids)
-    result = orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(refs=refs), PARAMS,
+    result = transition(db, ADMIN, Action.SUBMIT, Selection(refs=refs), PARAMS,
                                      RULES)
     assert [i.task.id for i in result.items] == ids
     assert set(readback.statuses(database_url).values()) == {"awaiting_approval"}
@@ -70,7 +72,7 @@ def test_a_batch_moves_every_task_over_several_statements_with_one_event_each(
     assert sorted(e["task_id"] for e in submits) == sorted(refs)
     assert {(e["from_status"], e["to_status"], e["batch_id"]) for e in submits} == {
         ("pending", "awaiting_approval", str(result.batch_id))}
-    approved = orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(all=True), PARAMS,
+    approved = transition(db, ADMIN, Action.APPROVE, Selection(all=True), PARAMS,
                                        RULES)
     assert len(approved.items) == 30
     assert {t["approved_by"] for t in readback.tasks(database_url).values()} == {"ana"}
@@ -81,12 +83,12 @@ def test_a_batch_names_every_unusable_task_and_changes_nothing(
 ) -> None:
     ids = bulk(db, 20)
     for task_id in ids[:18]:
-        orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(refs=(str(task_id),)),
+        transition(db, ADMIN, Action.SUBMIT, Selection(refs=(str(task_id),)),
                                 PARAMS, RULES)
     ghost = str(uuid.uuid4())
     refs = (*(str(i) for i in ids), ghost)
     with pytest.raises(BatchRejected) as caught:
-        orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(refs=refs), PARAMS,
+        transition(db, ADMIN, Action.APPROVE, Selection(refs=refs), PARAMS,
                                 RULES)
     assert [(p.item, p.exit_code) for p in caught.value.problems] == [
         (ghost, ExitCode.NOT_FOUND), (str(ids[18]), ExitCode.CONFLICT),
@@ -99,10 +101,10 @@ def test_a_batch_names_every_unusable_task_and_changes_nothing(
 def test_start_keeps_each_tasks_assignee_or_takes_the_actor(db: SqlDatabase) -> None:
     ids = bulk(db, 3)
     for task_id in ids:
-        task = orchestrator.show_task(db, ADMIN, str(task_id))[0]
+        task = show_task(db, ADMIN, str(task_id))[0]
         move(db, task, Action.SUBMIT)
         move(db, task, Action.APPROVE)
-    result = orchestrator.transition(db, ADMIN, Action.START,
+    result = transition(db, ADMIN, Action.START,
                                      Selection(refs=tuple(str(i) for i in ids)), PARAMS, RULES)
     assert {i.to_status for i in result.items} == {Status.IN_PROGRESS}
-    assert {orchestrator.show_task(db, ADMIN, str(i))[0].assigned_to for i in ids} == {"ana"}
+    assert {show_task(db, ADMIN, str(i))[0].assigned_to for i in ids} == {"ana"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core import decisions, orchestrator
+from mpo.core import decisions
 from mpo.core.errors import BatchRejected, InvalidTransition, PermissionDenied
 from mpo.core.permissions import Actor, Role
+from mpo.core.reads import list_events, show_task
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
@@ -21,10 +22,10 @@ def test_a_pending_task_is_submitted_and_approved_with_one_batch_id(db: SqlDatab
     result = decisions.decide(db, ADMIN, Action.APPROVE, [str(pending.id), str(waiting.id)],
                               params)
     assert [i.task.status for i in result.items] == ["approved", "approved"]
-    events = orchestrator.list_events(db, ADMIN, batch=str(result.batch_id))
+    events = list_events(db, ADMIN, batch=str(result.batch_id))
     assert [(e.task_id, e.action) for e in events] == [
         (pending.id, "submit"), (pending.id, "approve"), (waiting.id, "approve")]
-    assert orchestrator.show_task(db, ADMIN, str(pending.id))[0].approved_by == ADMIN.name
+    assert show_task(db, ADMIN, str(pending.id))[0].approved_by == ADMIN.name
 
 
 @SQLITE_ONLY
@@ -32,7 +33,7 @@ def test_a_seed_rejection_is_coded_other_with_its_reason_as_text(db: SqlDatabase
     task = make_task(db)
     params = decisions.seed_params(RULES, Action.REJECT, "duplicate of 3f2a")
     result = decisions.decide(db, ADMIN, Action.REJECT, [str(task.id)], params)
-    stored = orchestrator.show_task(db, ADMIN, str(task.id))[0]
+    stored = show_task(db, ADMIN, str(task.id))[0]
     assert (stored.status, stored.rejection_code, stored.rejection_reason) == (
         "rejected", "other", "duplicate of 3f2a")
     assert result.items[0].task.status == "rejected"
@@ -47,7 +48,7 @@ def test_one_bad_task_applies_nothing(db: SqlDatabase) -> None:
     with pytest.raises(BatchRejected):
         decisions.decide(db, ADMIN, Action.APPROVE, [str(good.id), str(done.id)],
                          decisions.seed_params(RULES, Action.APPROVE, None))
-    assert orchestrator.show_task(db, ADMIN, str(good.id))[0].status == "pending"
+    assert show_task(db, ADMIN, str(good.id))[0].status == "pending"
 
 
 @SQLITE_ONLY
@@ -64,6 +65,6 @@ def test_apply_one_returns_the_task_as_stored(db: SqlDatabase) -> None:
     task = task_in(db, Status.APPROVED)
     assigned = decisions.apply_one(db, ADMIN, Action.ASSIGN, str(task.id)[:8],
                                    transition_params(RULES, assignee="bea"), RULES)
-    stored = orchestrator.show_task(db, ADMIN, str(task.id))[0]
+    stored = show_task(db, ADMIN, str(task.id))[0]
     assert (assigned.status, assigned.assigned_to, assigned.started_at) == (
         stored.status, stored.assigned_to, stored.started_at)

@@ -22,14 +22,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mpo.core import orchestrator, undo
+from mpo.config import urls
+from mpo.core import undo
+from mpo.core.create import create_tasks
 from mpo.core.errors import BatchRejected, InvalidTransition
 from mpo.core.expiry import expire
 from mpo.core.lifecycle import TRANSITIONS
-from mpo.core.orchestrator import BatchResult
+from mpo.core.results import BatchResult
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.vocabulary import Action, Status
-from mpo.store import urls
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft
@@ -99,7 +101,7 @@ def machine(db: SqlDatabase, witness: Witness) -> type[RuleBasedStateMachine]:
         @rule()
         def create(self) -> None:
             # The agent proposes, so the admin may decide (nobody decides their own).
-            result = orchestrator.create_tasks(db, AGENT, [("task", draft())], RULES,
+            result = create_tasks(db, AGENT, [("task", draft())], RULES,
                                                clock=self.now)
             task_id = str(result.tasks[0].task.id)
             self.tasks[task_id] = Model(events=[("create", None, "pending",
@@ -128,12 +130,12 @@ def machine(db: SqlDatabase, witness: Witness) -> type[RuleBasedStateMachine]:
             selection = Selection(refs=(task_id,))
             if model.status not in t.sources:
                 try:
-                    orchestrator.transition(db, ADMIN, action, selection, PARAMS, RULES,
+                    transition(db, ADMIN, action, selection, PARAMS, RULES,
                                             clock=self.now)
                 except InvalidTransition:
                     return
                 raise AssertionError(f"{action} from {model.status} was allowed")
-            result = orchestrator.transition(db, ADMIN, action, selection, PARAMS, RULES,
+            result = transition(db, ADMIN, action, selection, PARAMS, RULES,
                                              clock=self.now)
             columns = tuple(c for c in t.columns if c != "cancellation_reason"
                             or PARAMS.reason is not None)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.listing import list_page
 from mpo.core.paging import Cursor, decode, terms
@@ -42,7 +42,7 @@ SEARCHES: dict[str, set[str]] = {
 
 def create(db: SqlDatabase, raws: list[dict[str, Any]]) -> list[Any]:
     items = [(f"line {n}", raw) for n, raw in enumerate(raws, start=1)]
-    return [c.task for c in orchestrator.create_tasks(db, ADMIN, items, RULES).tasks]
+    return [c.task for c in create_tasks(db, ADMIN, items, RULES).tasks]
 
 
 def test_search_finds_the_same_tasks_on_both_databases(db: SqlDatabase) -> None:

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from mpo.core import orchestrator, ratelimit
+from mpo.core import ratelimit
+from mpo.core.clock import utcnow
+from mpo.core.create import create_tasks
 from mpo.core.errors import RateLimited, ValidationError
-from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Role
 from mpo.store.database import SqlDatabase
 from tests.builders import RULES, draft
@@ -41,7 +42,7 @@ def test_the_limit_counts_creates_in_the_window_and_says_when_to_retry(
 
     def create(count: int, at: timedelta) -> None:
         items = [("task", draft(title=f"t{n}")) for n in range(count)]
-        orchestrator.create_tasks(db, AGENT, items, RULES, limits=limits,
+        create_tasks(db, AGENT, items, RULES, limits=limits,
                                   clock=lambda: start + at)
 
     create(2, timedelta(0))

@@ -6,11 +6,12 @@ from collections import Counter
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import ConfigError
 from mpo.core.routing import route
 from mpo.core.routing_rules import Rule, Strategy, parse_rules, parse_teams
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from tests import readback
@@ -31,9 +32,9 @@ def test_round_robin_over_1000_approvals_spreads_work_within_one_task(db: SqlDat
     for size in (97, 150, 203, 250, 300):  # uneven batches: the cursor carries over
         items = [("task", draft(title=f"t{made + i}")) for i in range(size)]
         made += size
-        orchestrator.create_tasks(db, AGENT, items, RULES)
-        orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS, RULES)
-        approved = orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(all=True),
+        create_tasks(db, AGENT, items, RULES)
+        transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS, RULES)
+        approved = transition(db, ADMIN, Action.APPROVE, Selection(all=True),
                                            PARAMS, RULES)
         routed = route(db, ADMIN, chosen, task_ids=approved.task_ids)
         assert len(routed.items) == size

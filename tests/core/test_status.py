@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import PermissionDenied
 from mpo.core.permissions import Actor, Role
 from mpo.core.status import Thresholds, status
@@ -23,7 +23,7 @@ def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -
         task_in(db, status_)
     yesterday = (now - timedelta(days=1)).date().isoformat()
     proposer(db, "marketplace-shopee", "shopee")
-    orchestrator.create_tasks(db, ADMIN, [("late", draft(due_date=yesterday,
+    create_tasks(db, ADMIN, [("late", draft(due_date=yesterday,
                                                          created_by="marketplace-shopee",
                                                          marketplace="shopee"))], RULES,
                               clock=lambda: now - timedelta(days=9))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core import orchestrator
 from mpo.core.errors import (
     BatchRejected,
     InvalidTransition,
@@ -15,8 +14,10 @@ from mpo.core.errors import (
 )
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.permissions import Actor, Role
+from mpo.core.reads import show_task
 from mpo.core.selection import Selection
 from mpo.core.subtasks import Step, add_subtask, list_subtasks, take_step
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
@@ -51,7 +52,7 @@ def test_checkpoints_gate_each_step_and_the_parent(db: SqlDatabase) -> None:
     _, subtasks = list_subtasks(db, ADMIN, str(task.id)[:8])
     assert [(s.position, s.status) for s in subtasks] == [(1, "completed"), (2, "failed")]
 
-    events = [e for e in orchestrator.show_task(db, ADMIN, str(task.id))[1]
+    events = [e for e in show_task(db, ADMIN, str(task.id))[1]
               if e.action.startswith(("subtask", "checkpoint"))]
     assert [(e.action, e.payload["position"], e.payload["from"], e.payload["to"])
             for e in events] == [
@@ -73,11 +74,11 @@ def test_a_batch_complete_names_the_tasks_held_open(db: SqlDatabase) -> None:
     held, free = task_in(db, Status.IN_PROGRESS), task_in(db, Status.IN_PROGRESS)
     add_subtask(db, ADMIN, str(held.id), "delegation", "Hand over")
     with pytest.raises(BatchRejected) as refused:
-        orchestrator.transition(db, ADMIN, Action.COMPLETE,
+        transition(db, ADMIN, Action.COMPLETE,
                                 Selection(refs=(str(held.id), str(free.id))),
                                 TransitionParams(actual_hours=1.0), Rules())
     assert [p.item for p in refused.value.problems] == [str(held.id)]
-    assert orchestrator.show_task(db, ADMIN, str(free.id))[0].status == "in_progress"
+    assert show_task(db, ADMIN, str(free.id))[0].status == "in_progress"
 
 
 def test_who_may_take_which_step(db: SqlDatabase) -> None:

@@ -91,7 +91,8 @@ def test_a_bad_entry_names_itself_and_the_field(text: str, message: str) -> None
 def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None:
     """On PostgreSQL the app role only sees rows while its transaction is authenticated, so
     the events `log()` wrote are read back before the COMMIT, not after it."""
-    from mpo.core import identity, orchestrator
+    from mpo.core import identity
+    from mpo.core.create import create_tasks
     from mpo.core.models import TaskEvent
     from mpo.core.permissions import Actor, Role
     from mpo.core.validation import Rules
@@ -113,7 +114,7 @@ def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None
             seen: list[list[TaskEvent]] = []
             db.after_commit.append(lambda events: seen.append(list(events)))
             agent = Actor("marketplace-amazon", Role.AGENT, "amazon")
-            made = orchestrator.create_tasks(db, agent, [("task", draft())], Rules())
+            made = create_tasks(db, agent, [("task", draft())], Rules())
             db.engine.dispose()
     assert [[(e.task_id, e.action) for e in events] for events in seen] == [
         [(made.tasks[0].task.id, "create")]]

@@ -21,7 +21,7 @@ import pytest
 
 from mpo.auth import secrets
 from mpo.core import webhooks
-from mpo.core.models import utcnow
+from mpo.core.clock import utcnow
 from mpo.core.permissions import Actor, Role
 from mpo.core.vocabulary import Action, Status
 from mpo.delivery.webhooks import sender

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.permissions import Actor, Role
+from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from tests.builders import draft, move, task_in
@@ -82,7 +83,7 @@ def test_a_consumer_killed_mid_stream_resumes_with_nothing_lost(
 
     def create(count: int) -> None:
         for _ in range(count):
-            orchestrator.create_tasks(db, ROOT, [("task", draft())], orchestrator.Rules())
+            create_tasks(db, ROOT, [("task", draft())], Rules())
 
     with first.open("w") as out:
         consumer = _mpo("watch", "--consumer", "shipper", "--since-event", "0", stdout=out)

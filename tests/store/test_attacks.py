@@ -14,10 +14,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from mpo.core import identity, orchestrator
+from mpo.core import identity
+from mpo.core.create import create_tasks
 from mpo.core.lifecycle import TransitionParams
 from mpo.core.permissions import Actor, Role
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
@@ -47,10 +49,10 @@ PATHS = {
 def _task(db: SqlDatabase, creator: Actor, path: tuple[Action, ...], **extra: Any) -> str:
     draft = {"marketplace": creator.marketplace or "amazon", "title": "t",
              "category": "analysis", "estimated_hours": 2, **extra}
-    task_id = str(orchestrator.create_tasks(db, creator, [("t", draft)], Rules()).tasks[0]
+    task_id = str(create_tasks(db, creator, [("t", draft)], Rules()).tasks[0]
                   .task.id)
     for action in path:
-        orchestrator.transition(db, ROOT, action, Selection(refs=(task_id,)), PARAMS, Rules())
+        transition(db, ROOT, action, Selection(refs=(task_id,)), PARAMS, Rules())
     return task_id
 
 

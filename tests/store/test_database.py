@@ -72,7 +72,7 @@ def empty_url(database_url: str) -> str:
 
 
 def readback_path(url: str) -> Path | None:
-    from mpo.store import urls
+    from mpo.config import urls
 
     return urls.sqlite_path(url) if urls.is_sqlite(url) else None
 

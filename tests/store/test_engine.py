@@ -20,9 +20,9 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
-from mpo.core import orchestrator
 from mpo.core.errors import DatabaseError, ExitCode
 from mpo.core.models import Task, TaskEvent
+from mpo.core.reads import list_tasks
 from mpo.core.selection import TaskQuery
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import BUSY_TIMEOUT_MS, make_engine
@@ -119,7 +119,7 @@ def test_a_second_writer_queues_behind_the_first_while_a_reader_carries_on(path:
         uow.tasks.add(Task(marketplace="amazon", created_by="x", title="first",
                            category="analysis", priority="low", estimated_hours=1))
         uow.session.flush()
-        assert orchestrator.list_tasks(reader, ADMIN, TaskQuery(), RULES) == []
+        assert list_tasks(reader, ADMIN, TaskQuery(), RULES) == []
         uow.commit()
     thread.join(BUSY_TIMEOUT_MS / 1000)
     assert finished.is_set() and not errors
@@ -176,7 +176,7 @@ def test_a_failing_statement_never_shows_its_parameters(database_url: str) -> No
 
     from sqlalchemy import text
 
-    from mpo.store import urls
+    from mpo.config import urls
 
     secret = "mpo_" + uuid.uuid4().hex  # built here, so no source line shows it
     engine = make_engine(urls.normalise(database_url), create=True)

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import ValidationError
 from mpo.core.models import Task
 from mpo.store.database import SqlDatabase
@@ -26,7 +26,7 @@ def test_concurrent_writers_share_commits_and_every_unit_lands(database_url: str
 
     def writer(n: int) -> None:
         for i in range(10):
-            orchestrator.create_tasks(db, ADMIN, [("task", draft(title=f"{n}-{i}"))], RULES)
+            create_tasks(db, ADMIN, [("task", draft(title=f"{n}-{i}"))], RULES)
             seen.append(len(readback.tasks(database_url)))  # committed when the call returns
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
@@ -43,7 +43,7 @@ def test_a_failing_unit_rolls_back_alone(database_url: str) -> None:
     upgrade(database_url)
     proposer(SqlDatabase(database_url))
     db = SqlDatabase.shared(database_url)
-    orchestrator.create_tasks(db, ADMIN, [("task", draft(title="kept"))], RULES)
+    create_tasks(db, ADMIN, [("task", draft(title="kept"))], RULES)
     with pytest.raises(ValidationError), db.write() as uow:
         uow.tasks.add(Task(marketplace="amazon", created_by="ana", title="dropped",
                            category="analysis", priority="low", estimated_hours=1))

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import exc as sa_exc
 
+from mpo.config import urls
 from mpo.core.errors import DatabaseError
 from mpo.core.vocabulary import Status
-from mpo.store import urls
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import make_engine
 from mpo.store.migrate import MIGRATIONS, current, upgrade

@@ -14,7 +14,8 @@ import uuid
 import psycopg
 import pytest
 
-from mpo.core.models import TaskEvent, utcnow
+from mpo.core.clock import utcnow
+from mpo.core.models import TaskEvent
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from mpo.store.stream import CHANNEL
@@ -110,7 +111,8 @@ def test_a_rolled_back_transaction_announces_nothing(module_pg: str) -> None:
 
 
 def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> None:
-    from mpo.core import identity, orchestrator, stream
+    from mpo.core import identity, stream
+    from mpo.core.create import create_tasks
     from mpo.core.permissions import Actor, Role
     from mpo.core.validation import Rules
 
@@ -131,7 +133,7 @@ def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> 
         amazon_db = SqlDatabase(app_url, token=tokens["amazon"])
         amazon = identity.authenticate(amazon_db, tokens["amazon"])
         for marketplace in ("amazon", "shopee"):
-            orchestrator.create_tasks(owner, admin, [("task", {
+            create_tasks(owner, admin, [("task", {
                 "marketplace": marketplace, "title": "t", "category": "analysis",
                 "estimated_hours": 1, "created_by": f"marketplace-{marketplace}"})], Rules())
         with amazon_db.read() as uow:  # no filter at all: the database itself hides shopee's

@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mpo.config import env, file, paths
+from mpo.config import env, file, paths, urls
 from mpo.core import wellformed
 from mpo.core.errors import AuthError, UsageError
-from mpo.store import urls
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 3.0

@@ -10,8 +10,8 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
 from mpo.core.errors import MpoError, UsageError
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import Role
+from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
     from mpo.auth.credentials import Credential
@@ -92,7 +92,7 @@ def status(*, out: Output) -> None:
     Example: mpo auth status
     """
     from mpo.auth import credentials
-    from mpo.store import urls
+    from mpo.config import urls
 
     app_ctx = current()
     settings = app_ctx.settings

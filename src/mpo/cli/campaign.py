@@ -10,9 +10,10 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
-from mpo.core import fields
 from mpo.core import validation as limits
-from mpo.core.campaign import CAMPAIGN
+from mpo.core.task_fields import task_row
+from mpo.report import fields
+from mpo.report.fields import CAMPAIGN, campaign_row
 
 app = typer.Typer()
 campaign_app = typer.Typer(help="Campaigns: one task per marketplace, followed as one.",
@@ -67,7 +68,7 @@ def create(
     }
     tasks = create_campaign(app_ctx.database, app_ctx.actor, name, split(marketplaces),
                             task_fields, app_ctx.settings.rules, template=template)
-    out.rows(fields.task_row(t) for t in tasks)
+    out.rows(task_row(t) for t in tasks)
     message(f"campaign {name}: created {len(tasks)} tasks")
 
 
@@ -86,8 +87,8 @@ def show(
 
     app_ctx = current()
     rollup, tasks = show_campaign(app_ctx.database, app_ctx.actor, name)
-    rows = [fields.task_row(t) for t in tasks]
-    out.record(rollup.row(), extra={"tasks": rows})
+    rows = [task_row(t) for t in tasks]
+    out.record(campaign_row(rollup), extra={"tasks": rows})
     if out.for_people:
         Output(out.mode, ("id", "marketplace", "status", "estimated_hours", "actual_hours",
                           "assigned_to")).rows(rows, title="tasks")
@@ -103,4 +104,4 @@ def list_(*, out: Output) -> None:
     from mpo.core.campaign import list_campaigns
 
     app_ctx = current()
-    out.rows(r.row() for r in list_campaigns(app_ctx.database, app_ctx.actor))
+    out.rows(campaign_row(r) for r in list_campaigns(app_ctx.database, app_ctx.actor))

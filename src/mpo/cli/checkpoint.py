@@ -9,7 +9,8 @@ import typer
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
 from mpo.cli.subtask import step_and_show
-from mpo.core.subtasks import SUBTASK, Step
+from mpo.core.subtasks import Step
+from mpo.report.fields import SUBTASK
 
 app = typer.Typer()
 checkpoint_app = typer.Typer(help="Checkpoints: subtask results waiting for a person.",

@@ -13,8 +13,8 @@ from collections.abc import Callable
 import click
 
 from mpo.cli.context import AppContext
-from mpo.core.fields import FieldSet
 from mpo.core.vocabulary import Category, Priority, Status, values
+from mpo.report.fields import FieldSet
 
 
 def _matching(candidates: list[str], incomplete: str) -> list[str]:

@@ -14,7 +14,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 config_app = typer.Typer(help="Show and change settings: the config file and where each "
@@ -35,7 +35,7 @@ def _value(key: str, value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     if key == "database_url":
-        from mpo.store import urls
+        from mpo.config import urls
 
         return urls.redact(str(value))
     return value

@@ -9,7 +9,7 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
     from mpo.config.settings import Settings
@@ -26,7 +26,7 @@ INIT = FieldSet("init", all=(*SETUP.all, "admin", "credential", "admin_token"),
 
 def _setup_row(settings: Settings, revision: str | None,
                previous: str | None = None) -> dict[str, object]:
-    from mpo.store import urls
+    from mpo.config import urls
 
     return {"database": urls.redact(settings.database_url),
             "config": str(settings.config_path), "revision": revision,
@@ -53,10 +53,9 @@ def init(
     import getpass
 
     from mpo.auth.credentials import INSECURE_LOGIN, save
-    from mpo.config import env, file
+    from mpo.config import env, file, urls
     from mpo.core.errors import AuthError
     from mpo.core.identity import bootstrap_admin
-    from mpo.store import urls
     from mpo.store.migrate import upgrade
 
     app_ctx = current()
@@ -129,9 +128,9 @@ def backup(
     """
     from pathlib import Path
 
+    from mpo.config.urls import is_sqlite
     from mpo.core.transfer import require_backup
     from mpo.store.backup import backup_sqlite
-    from mpo.store.urls import is_sqlite
 
     app_ctx = current()
     if is_sqlite(app_ctx.settings.database_url):

@@ -11,7 +11,7 @@ from mpo.cli.context import current
 from mpo.cli.lifecycle import render
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output
-from mpo.core import fields
+from mpo.report import fields
 
 app = typer.Typer()
 

@@ -16,12 +16,12 @@ from mpo.cli.context import current
 from mpo.cli.options import BatchFlags, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
-from mpo.core import fields
 from mpo.core.vocabulary import Action
+from mpo.report import fields
 
 if TYPE_CHECKING:
     from mpo.core.lifecycle import TransitionParams
-    from mpo.core.orchestrator import BatchResult
+    from mpo.core.results import BatchResult
 
 app = typer.Typer()
 PANEL = "Lifecycle"
@@ -41,7 +41,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
 
 def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchResult:
     """Apply a batch verb, asking first on a terminal when the batch is large."""
-    from mpo.core.orchestrator import transition
+    from mpo.core.transitions import transition
 
     app_ctx = current()
     rules = app_ctx.settings.rules

@@ -11,8 +11,9 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output
 from mpo.cli.tasks import instant
-from mpo.core import fields
+from mpo.core import task_fields
 from mpo.core.wellformed import COUNT_MAX
+from mpo.report import fields
 
 app = typer.Typer()
 
@@ -44,10 +45,10 @@ def log(
 
     Example: mpo log --task 3f2a
     """
-    from mpo.core.orchestrator import list_events
+    from mpo.core.reads import list_events
 
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,
                          actions=split(action), batch=batch, since=instant("since", since),
                          marketplace=marketplace, limit=limit, rules=app_ctx.settings.rules)
-    out.rows(fields.event_row(e) for e in events)
+    out.rows(task_fields.event_row(e) for e in events)

@@ -7,7 +7,7 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 OUTCOME = FieldSet("notification", all=("channel", "outcome", "detail"),

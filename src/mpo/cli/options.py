@@ -21,8 +21,8 @@ from mpo.cli import completion_values as values
 from mpo.cli.output import Mode, Output, choose_mode
 from mpo.core import wellformed
 from mpo.core.errors import ValidationError
-from mpo.core.fields import FieldSet
 from mpo.core.selection import Selection
+from mpo.report.fields import FieldSet
 
 F = TypeVar("F", bound=Callable[..., Any])
 

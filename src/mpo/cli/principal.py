@@ -10,8 +10,8 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import Role
+from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
     from mpo.core.identity import Minted

@@ -14,7 +14,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.fields import FieldSet
+from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 profile_app = typer.Typer(help="Named sets of settings: add one, make it the default, "
@@ -36,8 +36,8 @@ def list_(*, out: Output) -> None:
 
     Example: mpo profile list
     """
+    from mpo.config import urls
     from mpo.config.edit import list_profiles
-    from mpo.store import urls
 
     out.rows({"name": p.name, "default": p.is_default, "active": p.is_active,
               "database_url": urls.redact(str(p.values.get("database_url", ""))),

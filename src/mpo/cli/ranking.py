@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from mpo.cli.context import current
 from mpo.cli.output import Mode, Output
-from mpo.core import fields, validation
+from mpo.core import task_fields, validation
 from mpo.core.errors import UsageError
+from mpo.report.fields import EXPLAINED, explained_row
 
 if TYPE_CHECKING:
     from mpo.core.selection import TaskQuery
@@ -17,7 +18,7 @@ ORDERS = ("created", "score")
 
 def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None:
     """Tasks by score, as task rows, or with `explain` as points per term."""
-    from mpo.core.ranking import EXPLAINED, explained_row, rank_tasks
+    from mpo.core.ranking import rank_tasks
     from mpo.core.score import parse_weights
 
     validation.one_of("sort", sort, ORDERS)
@@ -28,7 +29,7 @@ def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None
     ranked = rank_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules,
                         weights)
     if not explain:
-        out.rows(fields.task_row(r.task) for r in ranked)
+        out.rows(task_fields.task_row(r.task) for r in ranked)
         return
     programs = out.mode in (Mode.JSON, Mode.JSONL, Mode.CSV)
     Output(out.mode, EXPLAINED.pick(None, everything=programs)).rows(

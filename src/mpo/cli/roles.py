@@ -13,8 +13,8 @@ import typer
 
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 

@@ -12,7 +12,7 @@ from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Output, choose_mode, message
 from mpo.core.errors import ValidationError
-from mpo.core.stats import DEFAULT_BACKLOG_AGE, By
+from mpo.core.stats_query import DEFAULT_BACKLOG_AGE, By
 
 app = typer.Typer()
 

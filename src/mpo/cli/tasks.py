@@ -12,10 +12,11 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Mode, Output, message
-from mpo.core import fields, wellformed
+from mpo.core import task_fields, wellformed
 from mpo.core import validation as limits
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.wellformed import COUNT_MAX
+from mpo.report import fields
 
 app = typer.Typer()
 PANEL = "Tasks"
@@ -79,7 +80,7 @@ def create(
 
     Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
     """
-    from mpo.core.orchestrator import create_tasks
+    from mpo.core.create import create_tasks
     from mpo.core.validation import ndjson
 
     app_ctx = current()
@@ -100,7 +101,7 @@ def create(
     result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.settings.rules,
                           skip_invalid=skip_invalid, limits=app_ctx.settings.limits,
                           check=validate_create)
-    rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
+    rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
     if from_ is None:
@@ -192,7 +193,7 @@ def list_(
         ranked_list(query, sort, explain, out)
         return
     result = list_page(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
-    rows = (fields.task_row(t) for t in result.tasks)
+    rows = (task_fields.task_row(t) for t in result.tasks)
     if page or after is not None:
         out.page(rows, result.next_cursor.encode() if result.next_cursor else None)
     else:
@@ -221,13 +222,13 @@ def show(
 
     Example: mpo show 3f2a
     """
-    from mpo.core.orchestrator import show_task
+    from mpo.core.reads import show_task
 
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
-    history = [fields.event_row(e) for e in events]
+    history = [task_fields.event_row(e) for e in events]
     predicted = _prediction(out, task, people=True)
-    out.record(fields.task_row(task), extra={"history": history} | predicted)
+    out.record(task_fields.task_row(task), extra={"history": history} | predicted)
     if out.for_people and predicted:
         p = predicted["prediction"]
         out.console().print(f"predicted {p['predicted_hours']:g} h (p10 {p['p10_hours']:g}, "

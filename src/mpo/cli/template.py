@@ -11,9 +11,10 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
-from mpo.core import fields
+from mpo.core import task_fields
 from mpo.core.errors import ValidationError
-from mpo.core.fields import FieldSet
+from mpo.report import fields
+from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
     from mpo.core.models import TaskTemplate
@@ -160,7 +161,7 @@ def run(name: Annotated[str, typer.Argument(metavar="NAME", help="The template's
 
     app_ctx = current()
     result = run_template(app_ctx.database, app_ctx.actor, name, app_ctx.settings.rules)
-    out.record(fields.task_row(result.tasks[0].task) | {"created": result.tasks[0].created})
+    out.record(task_fields.task_row(result.tasks[0].task) | {"created": result.tasks[0].created})
 
 
 @app.command(rich_help_panel="Tasks")
@@ -182,7 +183,7 @@ def tick(
     result = run_tick(app_ctx.database, app_ctx.actor, app_ctx.settings.rules,
                       catch_up=app_ctx.settings.tick_catch_up, at=instant("at", at))
     made = [c for c in result.tasks if c.created]
-    out.rows(fields.task_row(c.task) | {"created": True} for c in made)
+    out.rows(task_fields.task_row(c.task) | {"created": True} for c in made)
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
     message(f"created {len(made)}, existing {len(result.tasks) - len(made)}, "

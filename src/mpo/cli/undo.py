@@ -10,7 +10,7 @@ from mpo.cli.context import current
 from mpo.cli.lifecycle import render
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core import fields
+from mpo.report import fields
 
 app = typer.Typer()
 

@@ -11,7 +11,8 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core import fields
+from mpo.core import task_fields
+from mpo.report import fields
 
 app = typer.Typer()
 GOALS = "decided, approved, completed or any-change"
@@ -57,7 +58,7 @@ def wait(
             result = wait_for(db, actor, waker, refs, goal, seconds)
     except KeyboardInterrupt:
         raise Cancelled("wait: interrupted") from None
-    out.rows(fields.task_row(t) for t in result.tasks)
+    out.rows(task_fields.task_row(t) for t in result.tasks)
     sys.stdout.flush()  # whoever waits on this process reads the answer at once
     if result.outcome is Outcome.DECLINED:
         declined = [f"{str(t.id)[:8]} is {t.status}" for t, o in

@@ -35,10 +35,10 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def _render(events: list[TaskEvent], jsonl: bool) -> None:
-    from mpo.core import fields
+    from mpo.core import task_fields
 
     for event in events:
-        row = fields.event_row(event)
+        row = task_fields.event_row(event)
         if jsonl:
             row["at"] = event.at.isoformat()
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -9,7 +9,7 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
-from mpo.core import stream_fields
+from mpo.report import fields
 
 app = typer.Typer()
 webhook = typer.Typer(help="Webhooks: URLs that receive signed events (admins). "
@@ -18,7 +18,7 @@ app.add_typer(webhook, name="webhook", rich_help_panel="Events")
 
 
 @webhook.command("add")
-@output_options(stream_fields.WEBHOOK)
+@output_options(fields.WEBHOOK)
 def add(
     url: Annotated[str, typer.Argument(metavar="URL", help="http:// or https:// URL.")],
     events: Annotated[list[str] | None, typer.Option(
@@ -50,11 +50,11 @@ def add(
         secrets.store(name, minted)
         message(f"signing secret (shown once; stored in the keyring as {name}): {minted}")
     hook = add_webhook(app_ctx.database, app_ctx.actor, url, split(events), name)
-    out.record(stream_fields.webhook_row(hook))
+    out.record(fields.webhook_row(hook))
 
 
 @webhook.command("list")
-@output_options(stream_fields.WEBHOOK)
+@output_options(fields.WEBHOOK)
 def list_(*, out: Output) -> None:
     """List the webhooks.
 
@@ -63,7 +63,7 @@ def list_(*, out: Output) -> None:
     from mpo.core.webhooks import list_webhooks
 
     app_ctx = current()
-    out.rows(stream_fields.webhook_row(h) for h in list_webhooks(app_ctx.database,
+    out.rows(fields.webhook_row(h) for h in list_webhooks(app_ctx.database,
                                                                  app_ctx.actor))
 
 
@@ -82,7 +82,7 @@ def remove(webhook_id: Annotated[int, typer.Argument(metavar="ID", help="The web
 
 
 @webhook.command("failures")
-@output_options(stream_fields.DELIVERY)
+@output_options(fields.DELIVERY)
 def failures_(
     webhook_id: Annotated[int | None, typer.Option(
         "--webhook", metavar="ID", help="Only this webhook's.")] = None,
@@ -96,7 +96,7 @@ def failures_(
     from mpo.core.webhooks import failures
 
     app_ctx = current()
-    out.rows(stream_fields.delivery_row(d)
+    out.rows(fields.delivery_row(d)
              for d in failures(app_ctx.database, app_ctx.actor, webhook_id))
 
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mpo.config import env, file, paths
+from mpo.config import env, file, paths, urls
 from mpo.config.settings import DEFAULT_PROFILE, KEYS, check_profile, selected_profile
 from mpo.core.errors import ConfigError, Conflict, NotFound, ValidationError
-from mpo.store import urls
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 

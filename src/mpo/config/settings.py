@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from mpo.config import env, file, paths
+from mpo.config import env, file, paths, urls
 from mpo.core import columns, routing_rules
 from mpo.core.errors import ConfigError, MpoError, ValidationError
 from mpo.core.permissions import Role
@@ -25,7 +25,6 @@ from mpo.core.vocabulary import (
     DEFAULT_MARKETPLACES,
     DEFAULT_REJECTION_CODES,
 )
-from mpo.store import urls
 
 if TYPE_CHECKING:
     from mpo.core.ratelimit import RateLimits

@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from mpo.core import permissions, validation
 from mpo.core.errors import Conflict, NotFound, UsageError, ValidationError
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.selection import TaskQuery
-from mpo.core.vocabulary import Action, Status, agent_name, values
+from mpo.core.vocabulary import Action, Status, agent_name
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
@@ -27,13 +26,6 @@ if TYPE_CHECKING:
 
 NAME_MAX = 40
 TAG_PREFIX = "campaign:"
-
-CAMPAIGN = FieldSet(
-    "campaign",
-    all=("campaign", "total", *values(Status), "estimated_hours", "actual_hours", "progress"),
-    default=("campaign", "total", "pending", "awaiting_approval", "approved", "in_progress",
-             "completed", "rejected", "progress"),
-)
 
 
 def campaign_name(value: object) -> str:
@@ -58,16 +50,11 @@ class Rollup:
         """How many tasks the campaign has."""
         return sum(self.statuses.values())
 
-    def row(self) -> dict[str, Any]:
-        """The campaign as a row of `CAMPAIGN` fields; `progress` is the completed share
-        of the tasks not rejected."""
+    @property
+    def progress(self) -> float | None:
+        """The completed share of the tasks not rejected; None while there are none."""
         live = self.tasks - self.statuses.get(Status.REJECTED.value, 0)
-        done = self.statuses.get(Status.COMPLETED.value, 0)
-        return {"campaign": self.name, "total": self.tasks,
-                **{s: self.statuses.get(s, 0) for s in values(Status)},
-                "estimated_hours": round(self.estimated_hours, 2),
-                "actual_hours": round(self.actual_hours, 2),
-                "progress": round(done / live, 4) if live else None}
+        return self.statuses.get(Status.COMPLETED.value, 0) / live if live else None
 
 
 def _rollups(rows: Sequence[tuple[str, str, int, float, float]]) -> list[Rollup]:
@@ -92,8 +79,9 @@ def create_campaign(
 ) -> list[Task]:
     """One task per marketplace, created by `marketplace-<name>`, all or none; the task
     fields come from `fields`, over those of `template` when one is named."""
+    from mpo.core.clock import utcnow
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import Task, TaskEvent, utcnow
+    from mpo.core.models import Task, TaskEvent
 
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)

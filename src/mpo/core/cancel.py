@@ -1,7 +1,7 @@
 """`mpo cancel`: calling proposals off, from any status not yet finished or decided.
 
 A cancel is a lifecycle transition like any other (a row of `TRANSITIONS`), so it goes
-through the one batch path, `orchestrator.transition(..., Action.CANCEL, ...)`; this module
+through the one batch path, `transitions.transition(..., Action.CANCEL, ...)`; this module
 only checks the values it carries: a reason code from its own list.
 """
 

@@ -58,7 +58,7 @@ def marker(db: Database, actor: Actor) -> int:
 def snapshot(db: Database, actor: Actor, *, zone: str = "UTC",
              clock: Callable[[], datetime] | None = None) -> Snapshot:
     """The dashboard's numbers, in one read transaction."""
-    from mpo.core.models import utcnow
+    from mpo.core.clock import utcnow
 
     permissions.require(actor, Verb.STATS)
     now = (clock or utcnow)()

@@ -13,24 +13,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from mpo.core import permissions
+from mpo.core.clock import Clock, utcnow
 from mpo.core.errors import BatchRejected, ItemProblem, MpoError, PermissionDenied, UsageError
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for
-from mpo.core.models import Task, TaskEvent, utcnow
-from mpo.core.orchestrator import (
-    BatchResult,
-    Clock,
-    ItemResult,
-    _blocker,
-    _fail,
-    _payload,
-    _problem,
-    _visible,
-    transition,
-)
+from mpo.core.lookup import visible
+from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
+from mpo.core.results import BatchResult, ItemResult, fail, problem
 from mpo.core.selection import Selection
+from mpo.core.transitions import blocker, event_payload, transition
 from mpo.core.validation import Rules, transition_params
 from mpo.core.vocabulary import Action, Status
 
@@ -73,18 +66,18 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
             seen: set[uuid.UUID] = set()
             for ref in refs:
                 try:
-                    task = _visible(uow, actor, ref)
+                    task = visible(uow, actor, ref)
                     if task.id in seen:
                         continue
                     seen.add(task.id)
                     steps = _steps(actor, action, task)
                 except MpoError as exc:
-                    problems.append(_problem(ref, exc))
+                    problems.append(problem(ref, exc))
                     errors.append(exc)
                     continue
                 plan.append((ref, task, steps))
             if problems:
-                _fail(action.value, problems, errors, len(plan) + len(problems))
+                fail(action.value, problems, errors, len(plan) + len(problems))
             batch_id, now = uuid.uuid4(), clock()
             items: list[ItemResult] = []
             for ref, task, steps in plan:
@@ -96,15 +89,15 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
                     if not uow.tasks.move(task.id, current, t.target.value, values):
                         # A concurrent batch won (PostgreSQL READ COMMITTED): nothing applies.
                         current = uow.tasks.status_of(task.id) or "gone"
-                        raise BatchRejected(action.value, [_problem(
-                            ref, _blocker(actor, step, task, current) or UsageError("raced"))])
+                        raise BatchRejected(action.value, [problem(
+                            ref, blocker(actor, step, task, current) or UsageError("raced"))])
                     # Each step's event right after its move: on PostgreSQL the write
                     # guards check an event against the task's status at that moment.
                     uow.tasks.add_events([TaskEvent(
                         task_id=task.id, batch_id=batch_id, actor=actor.name,
                         action=step.value, from_status=current,
                         to_status=t.target.value, reason=params.event_reason(step), at=now,
-                        payload=_payload(step, params))])
+                        payload=event_payload(step, params))])
                     current = t.target.value
                 items.append(ItemResult(task, first, transition_for(action).target.value,
                                         "changed"))
@@ -118,18 +111,18 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
 def _steps(actor: Actor, action: Action, task: Task) -> tuple[Action, ...]:
     """The actions that bring `task` to `action`'s target, or why none can."""
     if task.status != Status.PENDING.value:
-        blocker = _blocker(actor, action, task, task.status)
-        if blocker is not None:
-            raise blocker
+        why = blocker(actor, action, task, task.status)
+        if why is not None:
+            raise why
         return (action,)
     if not actor.may(Verb.SUBMIT):
         raise PermissionDenied(f"task {str(task.id)[:8]} is pending, and {actor.name} may "
                                "not submit it")
     for step, status in ((Action.SUBMIT, Status.PENDING),
                          (action, Status.AWAITING_APPROVAL)):
-        blocker = _blocker(actor, step, task, status.value)
-        if blocker is not None:
-            raise blocker
+        why = blocker(actor, step, task, status.value)
+        if why is not None:
+            raise why
     return (Action.SUBMIT, action)
 
 

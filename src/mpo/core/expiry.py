@@ -8,14 +8,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from mpo.core import orchestrator, permissions, timeparse, validation
+from mpo.core import permissions, timeparse, validation
+from mpo.core.clock import Clock, utcnow
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams
-from mpo.core.models import utcnow
-from mpo.core.orchestrator import BatchResult, Clock
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
+from mpo.core.results import BatchResult
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
 
@@ -46,6 +47,6 @@ def expire(
         if not stale:
             return BatchResult(Action.CANCEL, uuid.uuid4(), dry_run, [])
         # A task approved meanwhile is skipped, not a failure: expiry is best effort.
-        return orchestrator.transition(
+        return transition(
             db, actor, Action.CANCEL, Selection(refs=tuple(str(t) for t in stale)), given,
             rules, dry_run=dry_run, skip_invalid=True, clock=lambda: now)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from mpo.auth import tokens
 from mpo.core import permissions, validation
+from mpo.core.clock import utcnow
 from mpo.core.errors import (
     AuthError,
     BatchRejected,
@@ -22,7 +23,7 @@ from mpo.core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from mpo.core.models import Principal, utcnow
+from mpo.core.models import Principal
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.ports import Database
 from mpo.core.validation import Rules

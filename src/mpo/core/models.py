@@ -7,47 +7,21 @@ timezone-aware UTC in Python on both databases (`UTCDateTime`).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, DateTime, Dialect, Index, String, Text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, Column, Date, Index, String, Text
 from sqlmodel import Field, SQLModel
 
+# The stream's consumer tables live in their own module; importing it registers them too.
+import mpo.core.stream_models  # noqa: F401
 from mpo.core import columns
+from mpo.core.clock import utcnow
 from mpo.core.history_indexes import history_indexes
 from mpo.core.permissions import Role
 from mpo.core.stats_indexes import stats_indexes
+from mpo.core.timestamps import UTCDateTime
 from mpo.core.vocabulary import Category, Priority, SourceType, Status, values
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware UTC (the only clock the use cases read)."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored as UTC and always returned timezone-aware.
-
-    SQLite has no time zone type: values are stored as naive UTC text that `julianday()`
-    reads, so stats can compute durations in SQL.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: mpo stores timezone-aware UTC only")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _in(column: str, allowed: list[str]) -> str:
@@ -233,7 +207,3 @@ class RouteCursor(SQLModel, table=True):
 
     rule: str = Field(primary_key=True, sa_type=String(100))
     position: int = 0
-
-
-# The stream's consumer tables live in their own module; importing it registers them.
-from mpo.core import stream_models  # noqa: E402, F401

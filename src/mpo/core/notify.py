@@ -15,8 +15,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from mpo.core import permissions
+from mpo.core.clock import utcnow
 from mpo.core.identity import refusals_recorded
-from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mpo.core.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
     from mpo.core.notify import NotificationLog
     from mpo.core.selection import TaskQuery
-    from mpo.core.stats import Aggregates, StatsQuery
+    from mpo.core.stats_query import Aggregates, StatsQuery
     from mpo.core.status import StatusQuery, StatusReport
     from mpo.core.stream import EventStream
     from mpo.core.webhooks import WebhookRepository

@@ -33,12 +33,12 @@ def predict_with(uow: UnitOfWork, actor: Actor, *, agent: str, marketplace: str,
 
 def estimate_task(db: Database, actor: Actor, ref: str) -> tuple[Task, Prediction | None]:
     """A stored task and its predicted actual hours (None without enough history)."""
-    from mpo.core.orchestrator import _visible
+    from mpo.core.lookup import visible
 
     with refusals_recorded(db, actor, Verb.SHOW):
         permissions.require(actor, Verb.SHOW)
         with db.read() as uow:
-            task = _visible(uow, actor, ref)
+            task = visible(uow, actor, ref)
             return task, predict_with(uow, actor, agent=task.created_by,
                                       marketplace=task.marketplace, category=task.category,
                                       estimated_hours=task.estimated_hours)

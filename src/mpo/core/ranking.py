@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mpo.core import permissions, timeparse, validation
 from mpo.core.estimate import predict
-from mpo.core.fields import FieldSet
 from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.score import Score, Weights, score
@@ -27,15 +26,6 @@ if TYPE_CHECKING:
     from mpo.core.ports import Database
     from mpo.core.selection import TaskQuery
     from mpo.core.validation import Rules
-
-
-#: The rows of `mpo list --sort score --explain`: each term's points sum to `score`.
-EXPLAINED = FieldSet(
-    "explained task",
-    all=("id", "score", "priority", "age", "due", "approval", "effort", "approval_rate",
-         "predicted_hours", "title"),
-    default=("id", "score", "priority", "age", "due", "approval", "effort", "title"),
-)
 
 
 @dataclass(frozen=True)
@@ -59,7 +49,7 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
                *, clock: Callable[[], datetime] | None = None) -> list[Ranked]:
     """The tasks a query matches, highest score first (ties: oldest first, then by id);
     `query.limit` applies after ranking."""
-    from mpo.core.models import utcnow
+    from mpo.core.clock import utcnow
 
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
@@ -86,18 +76,3 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
         ranked.append(Ranked(task, result, rate, hours))
     ranked.sort(key=lambda r: (-r.score.total, r.task.created_at, str(r.task.id)))
     return ranked[:query.limit] if query.limit is not None else ranked
-
-
-def explained_row(ranked: Ranked) -> dict[str, Any]:
-    """A ranked task as a row of points per term (rounded to 2 places; `score` is the
-    rounded total)."""
-    points = {name: round(value, 2) for name, value in ranked.score.contributions.items()}
-    return {
-        "id": str(ranked.task.id),
-        "score": round(ranked.score.total, 2),
-        **points,
-        "approval_rate": None if ranked.approval_rate is None else round(ranked.approval_rate,
-                                                                         4),
-        "predicted_hours": round(ranked.predicted_hours, 2),
-        "title": ranked.task.title,
-    }

@@ -19,9 +19,9 @@ from mpo.core.vocabulary import Action, Status
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
-    from mpo.core.orchestrator import BatchResult
     from mpo.core.permissions import Actor
     from mpo.core.ports import Database
+    from mpo.core.results import BatchResult
     from mpo.core.validation import Rules
 
 #: The window of an agent's "recent" approval rate.
@@ -53,7 +53,7 @@ def load_queue(db: Database, actor: Actor, rules: Rules, *,
                marketplaces: Sequence[str] = (),
                clock: Callable[[], datetime] | None = None) -> Queue:
     """The queue as the actor may see it; rates only if the actor may read stats."""
-    from mpo.core.orchestrator import list_tasks
+    from mpo.core.reads import list_tasks
     from mpo.core.stats import stats
 
     query = TaskQuery(statuses=(Status.AWAITING_APPROVAL.value,),
@@ -71,7 +71,7 @@ def decide(db: Database, actor: Actor, rules: Rules, action: Action,
            task_ids: Sequence[uuid.UUID], *, reason_code: str | None = None,
            reason: str | None = None) -> BatchResult:
     """Approve or reject these tasks as one batch, all or nothing (as `mpo approve` does)."""
-    from mpo.core.orchestrator import transition
+    from mpo.core.transitions import transition
     from mpo.core.validation import transition_params
 
     if action not in (Action.APPROVE, Action.REJECT):

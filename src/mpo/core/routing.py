@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from mpo.core import permissions
+from mpo.core.clock import Clock, utcnow
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TransitionParams, stamps, transition_for
-from mpo.core.models import Task, TaskEvent, utcnow
-from mpo.core.orchestrator import BatchResult, Clock, ItemResult
+from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
+from mpo.core.results import BatchResult, ItemResult
 from mpo.core.routing_rules import Rule, Strategy
 from mpo.core.vocabulary import Action
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mpo.core import health
-from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
+from mpo.core.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.vocabulary import Status, values
 
 SCHEMA_VERSION = 1

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from mpo.core import health, permissions, timeparse
-from mpo.core.models import utcnow
+from mpo.core.clock import utcnow
 from mpo.core.permissions import Actor, Verb
 
 if TYPE_CHECKING:

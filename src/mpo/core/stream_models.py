@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Column, Index, String, Text
 from sqlmodel import Field, SQLModel
 
-from mpo.core.models import UTCDateTime, utcnow
+from mpo.core.clock import utcnow
+from mpo.core.timestamps import UTCDateTime
 
 
 class EventCursor(SQLModel, table=True):

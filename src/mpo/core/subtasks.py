@@ -31,7 +31,6 @@ from mpo.core.errors import (
     UsageError,
     ValidationError,
 )
-from mpo.core.fields import FieldSet
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.selection import prefix_bounds
 from mpo.core.vocabulary import Status
@@ -95,32 +94,14 @@ MOVES: Mapping[Step, Move] = {
     Step.FAIL: Move(Verb.WORK, (S.PENDING, S.IN_PROGRESS), S.FAILED),
 }
 
-SUBTASK = FieldSet(
-    "subtask",
-    all=("id", "task_id", "position", "type", "title", "status", "result", "created_at",
-         "created_by", "updated_at"),
-    default=("id", "position", "type", "status", "title", "updated_at"),
-)
-
-
-def subtask_row(subtask: Subtask) -> dict[str, Any]:
-    """A subtask as an output row."""
-    return {
-        "id": str(subtask.id), "task_id": str(subtask.task_id), "position": subtask.position,
-        "type": subtask.type, "title": subtask.title, "status": subtask.status,
-        "result": subtask.result, "created_at": subtask.created_at,
-        "created_by": subtask.created_by, "updated_at": subtask.updated_at,
-    }
-
-
 def _short(subtask: Subtask) -> str:
     return f"subtask {str(subtask.id)[:8]}"
 
 
 def _parent(uow: UnitOfWork, actor: Actor, ref: str) -> Task:
-    from mpo.core.orchestrator import _visible
+    from mpo.core.lookup import visible
 
-    return _visible(uow, actor, ref)
+    return visible(uow, actor, ref)
 
 
 def _resolve(uow: UnitOfWork, actor: Actor, ref: str) -> tuple[Subtask, Task]:
@@ -151,8 +132,9 @@ def _event(actor: Actor, step: Step, parent: Task, subtask: Subtask, source: str
 def add_subtask(db: Database, actor: Actor, parent_ref: str, kind: str, title: str,
                 *, clock: Callable[[], datetime] | None = None) -> Subtask:
     """Append a pending subtask to a task that is not finished (master and admin)."""
+    from mpo.core.clock import utcnow
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import Subtask, utcnow
+    from mpo.core.models import Subtask
 
     with refusals_recorded(db, actor, Verb.PLAN):
         permissions.require(actor, Verb.PLAN)
@@ -198,7 +180,7 @@ def take_step(db: Database, actor: Actor, step: Step, ref: str, *,
               data: object = None, note: str | None = None, reason: str | None = None,
               clock: Callable[[], datetime] | None = None) -> Subtask:
     """Move one subtask along its lifecycle, with its audit event on the parent."""
-    from mpo.core.models import utcnow
+    from mpo.core.clock import utcnow
 
     move = MOVES[step]
     from mpo.core.identity import refusals_recorded

@@ -15,13 +15,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mpo.core import orchestrator, permissions, validation
+from mpo.core import permissions, validation
+from mpo.core.clock import Clock, utcnow
+from mpo.core.create import Item, create_tasks
 from mpo.core.errors import Conflict, NotFound, ValidationError
 from mpo.core.identity import refusals_recorded
-from mpo.core.models import TaskTemplate, utcnow
-from mpo.core.orchestrator import Clock, CreateResult
+from mpo.core.models import TaskTemplate
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
+from mpo.core.results import CreateResult
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import SourceType
 
@@ -147,7 +149,7 @@ def run_template(db: Database, actor: Actor, name: str, rules: Rules) -> CreateR
             template = _named(uow.templates.get(name), name)
         data = _occurrence(template, None, rules.timezone, SourceType.MANUAL)
         data["due_date"] = validation.due_date(data.get("due_date"), rules.timezone)
-        return orchestrator.create_tasks(db, actor, [(name, data)], rules)
+        return create_tasks(db, actor, [(name, data)], rules)
 
 
 def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
@@ -158,7 +160,7 @@ def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
         at = at or utcnow()
         with db.read() as uow:
             templates = uow.templates.all()
-        items: list[orchestrator.Item] = []
+        items: list[Item] = []
         for template in templates:
             for period in due_periods(template, at, rules.timezone, catch_up):
                 label = f"{template.name} {period.isoformat()}"
@@ -168,4 +170,4 @@ def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
             return CreateResult(uuid.uuid4(), [])
         # One template gone wrong (edited so a period's task no longer matches) must not
         # stop the others: its items are reported, the rest are made.
-        return orchestrator.create_tasks(db, actor, items, rules, skip_invalid=True)
+        return create_tasks(db, actor, items, rules, skip_invalid=True)

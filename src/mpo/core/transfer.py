@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mpo.core import fields, permissions, validation
+from mpo.core import permissions, task_fields, validation
 from mpo.core.errors import BatchRejected, Conflict, ItemProblem, MpoError, ValidationError
 from mpo.core.identity import refusals_recorded
 from mpo.core.models import Task, TaskEvent
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mpo.core.validation import Rules
 
 #: The task's fields as exported (everything `show` prints), then its history.
-RECORD_FIELDS: tuple[str, ...] = (*fields.TASK.all, "history")
+RECORD_FIELDS: tuple[str, ...] = (*task_fields.TASK, "history")
 
 
 @dataclass(frozen=True)
@@ -64,9 +64,9 @@ def export_tasks(db: Database, actor: Actor, query: TaskQuery,
         history: dict[uuid.UUID, list[dict[str, Any]]] = {t.id: [] for t in tasks}
         for event in uow.tasks.events():
             if event.task_id in history:
-                history[event.task_id].append(sorted_json(fields.event_row(event)))
+                history[event.task_id].append(sorted_json(task_fields.event_row(event)))
     for task in tasks:
-        yield sorted_json(fields.task_row(task)) | {"history": history[task.id]}
+        yield sorted_json(task_fields.task_row(task)) | {"history": history[task.id]}
 
 
 def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
@@ -115,7 +115,7 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
 
 
 def _comparable(task: Task) -> dict[str, Any]:
-    row: dict[str, Any] = sorted_json(fields.task_row(task))
+    row: dict[str, Any] = sorted_json(task_fields.task_row(task))
     return row
 
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import uuid
 
 from mpo.core import permissions
+from mpo.core.clock import Clock, utcnow
 from mpo.core.errors import BatchRejected, ExitCode, ItemProblem, NotFound, UsageError
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import TRANSITIONS, inverse
-from mpo.core.models import Task, TaskEvent, utcnow
-from mpo.core.orchestrator import BatchResult, Clock, ItemResult
+from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
+from mpo.core.results import BatchResult, ItemResult
 from mpo.core.vocabulary import Action
 
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from mpo.core import orchestrator, permissions
+from mpo.core import permissions
 from mpo.core.errors import NotFound, UsageError
 from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
+from mpo.core.reads import show_task
 from mpo.core.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def wait_for(
         deadline = None if timeout is None else clock() + timeout
         ids: list[uuid.UUID] = []
         for ref in refs:  # resolves prefixes; an agent cannot see others' tasks
-            task, _ = orchestrator.show_task(db, actor, ref)
+            task, _ = show_task(db, actor, ref)
             if task.id not in ids:
                 ids.append(task.id)
         with db.read() as uow:

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from mpo.core import permissions, validation
+from mpo.core.clock import utcnow
 from mpo.core.errors import NotFound, ValidationError
 from mpo.core.identity import refusals_recorded
-from mpo.core.models import utcnow
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.stream_models import Webhook, WebhookDelivery

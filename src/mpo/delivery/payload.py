@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mpo.core import fields
+from mpo.core import task_fields
 
 if TYPE_CHECKING:
     from mpo.core.models import Task, TaskEvent
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def document(event: TaskEvent, task: Task | None) -> dict[str, Any]:
     """The event, with the task's identifying fields, as JSON-ready values."""
-    row = fields.event_row(event)
+    row = task_fields.event_row(event)
     row["at"] = event.at.isoformat()
     if task is not None:
         row["task"] = {"id": str(task.id), "marketplace": task.marketplace,

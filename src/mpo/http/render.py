@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mpo.core import fields
+from mpo.core import task_fields
 from mpo.core.models import Task
 
 
@@ -51,7 +51,7 @@ def camel_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def seed_task(task: Task) -> dict[str, Any]:
     """A task as the seed's `MarketplaceTask`: camelCase, accuracy as a percentage."""
-    row = camel_row(fields.task_row(task))
+    row = camel_row(task_fields.task_row(task))
     if row["accuracy"] is not None:
         row["accuracy"] = round(row["accuracy"] * 100, 2)
     return row

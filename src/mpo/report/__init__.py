@@ -1,4 +1,5 @@
-"""Reports as documents: the stats report as one self-contained HTML page (inline SVG).
+"""Presentation shared by the front ends: the output field sets and rows (`fields`), and
+the stats report as text and as one self-contained HTML page (inline SVG).
 
-Presentation only: it reads the JSON document of docs/stats.md; `mpo.core` never imports it.
+The command line and the HTTP server import it; `mpo.core` never does.
 """

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from mpo.config import urls
 from mpo.core.errors import UsageError, ValidationError
-from mpo.store import urls
 
 
 def backup_sqlite(url: str, target: Path, *, force: bool = False) -> int:

@@ -15,9 +15,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlmodel import Session
 
+from mpo.config import urls
 from mpo.core.errors import DatabaseError, PermissionDenied
 from mpo.core.ports import DuplicateKey
-from mpo.store import urls
 from mpo.store.engine import BUSY_TIMEOUT_MS, WRITE, make_engine
 from mpo.store.group_commit import COMMITTED, GroupCommit
 from mpo.store.migrations import HEAD

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from mpo.config import urls
 from mpo.core.errors import DatabaseError
-from mpo.store import urls
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

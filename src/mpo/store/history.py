@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from mpo.core.estimate import SAMPLE, History
 from mpo.core.history_indexes import COMPLETED, DECIDED
-from mpo.core.models import UTCDateTime
+from mpo.core.timestamps import UTCDateTime
 
 _RATIO = "SELECT actual_hours / estimated_hours AS r FROM task WHERE {where} AND " + \
     COMPLETED + " AND actual_hours > 0 ORDER BY completed_at DESC LIMIT :n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mpo.store import urls
+from mpo.config import urls
 from mpo.store.database import translated
 from mpo.store.engine import WRITE, make_engine
 

@@ -12,8 +12,8 @@ import hashlib
 import sqlite3
 import uuid
 
+from mpo.config import urls
 from mpo.core.selection import prefix_bounds
-from mpo.store import urls
 
 #: Roles that see only their own marketplace's tasks (`permissions.MARKETPLACE_BOUND`,
 #: spelled out here so completion does not import the core's permission module).

@@ -20,9 +20,9 @@ from sqlalchemy import Engine, and_, bindparam, func, literal_column, select, te
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from mpo.core.models import UTCDateTime
-from mpo.core.stats import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.stats_indexes import SQLITE_ORDERED
+from mpo.core.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
+from mpo.core.timestamps import UTCDateTime
 from mpo.core.vocabulary import Status
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite

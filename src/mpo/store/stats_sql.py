@@ -36,8 +36,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import BindParameter, ColumnClause, TextualSelect
 from sqlmodel import SQLModel
 
-from mpo.core.models import UTCDateTime
-from mpo.core.stats import By, StatsQuery
+from mpo.core.stats_query import By, StatsQuery
+from mpo.core.timestamps import UTCDateTime
 from mpo.core.vocabulary import Status
 
 task = SQLModel.metadata.tables["task"]

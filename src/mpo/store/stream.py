@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from mpo.core.models import Task, TaskEvent, utcnow
+from mpo.core.clock import utcnow
+from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
 

@@ -15,9 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
+from mpo.core.clock import utcnow
 from mpo.core.dashboard import DAYS, Snapshot, marker, snapshot
 from mpo.core.errors import MpoError
-from mpo.core.models import utcnow
 from mpo.core.vocabulary import Status
 
 if TYPE_CHECKING:

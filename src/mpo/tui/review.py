@@ -19,8 +19,8 @@ from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mpo.core.clock import utcnow
 from mpo.core.errors import MpoError
-from mpo.core.models import utcnow
 from mpo.core.review import Queue, Rate, decide, load_queue, waited
 from mpo.core.undo import undo
 from mpo.core.vocabulary import Action

@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from mpo.core import fields
-from mpo.core.orchestrator import transition
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action
 from mpo.http.deps import Auth, RulesDep, State
@@ -17,6 +16,7 @@ from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import split
 from mpo.http.schemas import Approve, Assign, Batch, Complete, Reject, Start, Submit
+from mpo.report import fields
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from mpo.core import fields
-from mpo.core.orchestrator import list_events
+from mpo.core import task_fields
+from mpo.core.reads import list_events
 from mpo.http.deps import Auth, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
@@ -25,4 +25,4 @@ def log(who: Auth, state: State, task: str | None = None, actor: str | None = No
     events = list_events(who.db, who.actor, task_ref=task, by=actor, actions=split(action),
                          batch=batch, since=instant("since", since, state.settings.timezone),
                          marketplace=marketplace, limit=limit)
-    return JSON({"events": [fields.event_row(e) for e in events]})
+    return JSON({"events": [task_fields.event_row(e) for e in events]})

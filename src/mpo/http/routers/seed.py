@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
+from mpo.core.create import create_tasks
 from mpo.core.decisions import apply_one, decide, seed_params
 from mpo.core.listing import list_page
-from mpo.core.orchestrator import create_tasks
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action

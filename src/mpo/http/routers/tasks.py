@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from mpo.core import fields
+from mpo.core import task_fields
+from mpo.core.create import Item, create_tasks
 from mpo.core.errors import UsageError, ValidationError
 from mpo.core.listing import list_page
-from mpo.core.orchestrator import Item, create_tasks, show_task
 from mpo.core.paging import decode
+from mpo.core.reads import show_task
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import ndjson
 from mpo.http.deps import Auth, Limits, RulesDep, State
@@ -54,7 +55,7 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
         items = [("task", raw)]
     result = await run_in_threadpool(create_tasks, who.db, who.actor, items, rules,
                                      skip_invalid=bulk and skip_invalid, limits=limits)
-    rows = [fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
+    rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for row in rows:
         state.metrics.tasks_created.labels(row["marketplace"]).inc(int(row["created"]))
     if not bulk:
@@ -91,7 +92,7 @@ def list_(who: Auth, rules: RulesDep, state: State,
         until=instant("until", until, zone), limit=limit, newest_first=not oldest_first,
         after=decode(cursor) if cursor else None)
     page = list_page(who.db, who.actor, query, rules, count=True)
-    return JSON({"tasks": [fields.task_row(t) for t in page.tasks], "total": page.total,
+    return JSON({"tasks": [task_fields.task_row(t) for t in page.tasks], "total": page.total,
                  "next_cursor": page.next_cursor.encode() if page.next_cursor else None})
 
 
@@ -99,4 +100,5 @@ def list_(who: Auth, rules: RulesDep, state: State,
 def show(task_id: str, who: Auth) -> JSON:
     """One task (id or unique prefix) with its history, oldest event first."""
     task, events = show_task(who.db, who.actor, task_id)
-    return JSON(fields.task_row(task) | {"history": [fields.event_row(e) for e in events]})
+    history = [task_fields.event_row(e) for e in events]
+    return JSON(task_fields.task_row(task) | {"history": history})

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from mpo.core import orchestrator
+from mpo.core.create import create_tasks
 from mpo.core.errors import (
     AmbiguousId,
     BatchRejected,
@@ -19,7 +19,10 @@ from mpo.core.errors import (
 )
 from mpo.core.models import Task
 from mpo.core.permissions import Actor, Role
+from mpo.core.reads import list_events, show_task
+from mpo.core.results import BatchResult, CreateResult
 from mpo.core.selection import Selection
+from mpo.core.transitions import transition
 from mpo.core.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
@@ -28,13 +31,13 @@ from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, proposer, tas
 
 
 def create(db: SqlDatabase, *raws: dict[str, object], skip_invalid: bool = False
-           ) -> orchestrator.CreateResult:
+           ) -> CreateResult:
     """Tasks the admin creates for the amazon agent."""
     with db.read() as uow:
         if uow.principals.by_name("marketplace-amazon") is None:
             proposer(db)
     items = [(f"line {n}", raw) for n, raw in enumerate(raws, start=1)]
-    return orchestrator.create_tasks(db, ADMIN, items, RULES, skip_invalid=skip_invalid)
+    return create_tasks(db, ADMIN, items, RULES, skip_invalid=skip_invalid)
 
 
 def test_a_bulk_create_writes_every_task_and_one_event_each_under_one_batch(
@@ -61,7 +64,7 @@ def test_one_bad_item_stops_the_whole_create_and_names_every_bad_item(
 
 def test_a_single_bad_item_raises_its_own_error(db: SqlDatabase, database_url: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        orchestrator.create_tasks(db, ADMIN, [("task", draft(title=""))], RULES)
+        create_tasks(db, ADMIN, [("task", draft(title=""))], RULES)
     assert caught.value.field == "title"
     assert readback.tasks(database_url) == {}
 
@@ -77,7 +80,7 @@ def test_skip_invalid_creates_the_rest_and_reports_the_skipped(
 
 def test_no_items_is_a_usage_error(db: SqlDatabase) -> None:
     with pytest.raises(UsageError):
-        orchestrator.create_tasks(db, ADMIN, [], RULES)
+        create_tasks(db, ADMIN, [], RULES)
 
 
 def test_a_retried_key_returns_the_task_and_new_content_is_a_conflict(
@@ -116,7 +119,7 @@ def test_a_batch_with_one_bad_item_still_names_it_and_says_nothing_changed(
     assert "line 2: title: " in caught.value.message
     task = task_in(db, Status.AWAITING_APPROVAL)
     with pytest.raises(BatchRejected) as moved:
-        orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),
+        transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),
                                 "0000")), PARAMS, RULES)
     assert moved.value.message.startswith("approve: 1 invalid item, nothing changed")
     assert [p.item for p in moved.value.problems] == ["0000"]
@@ -126,7 +129,7 @@ def test_a_batch_with_one_bad_item_still_names_it_and_says_nothing_changed(
 
 def test_one_batch_id_on_every_event_of_a_transition(db: SqlDatabase, database_url: str) -> None:
     tasks = [make_task(db) for _ in range(3)]
-    result = orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS,
+    result = transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS,
                                      RULES)
     assert result.task_ids == {t.id for t in tasks}
     submits = [e for e in readback.events(database_url) if e["action"] == "submit"]
@@ -137,7 +140,7 @@ def test_one_batch_id_on_every_event_of_a_transition(db: SqlDatabase, database_u
 def test_a_dry_run_reports_and_writes_nothing(db: SqlDatabase, database_url: str) -> None:
     make_task(db)
     before = (readback.tasks(database_url), readback.events(database_url))
-    result = orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS,
+    result = transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS,
                                      RULES, dry_run=True)
     assert [i.outcome for i in result.items] == ["would_change"]
     assert (readback.tasks(database_url), readback.events(database_url)) == before
@@ -149,7 +152,7 @@ def test_a_selection_that_changed_since_confirmation_changes_nothing(
     confirmed = make_task(db)
     make_task(db)  # arrived after the person said yes
     with pytest.raises(Conflict):
-        orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS, RULES,
+        transition(db, ADMIN, Action.SUBMIT, Selection(all=True), PARAMS, RULES,
                                 expect=frozenset({confirmed.id}))
     assert set(readback.statuses(database_url).values()) == {"pending"}
 
@@ -162,17 +165,17 @@ def test_an_ambiguous_prefix_is_a_usage_error_naming_the_candidates(db: SqlDatab
                                category="analysis", priority="low", estimated_hours=1))
         uow.commit()
     with pytest.raises(AmbiguousId) as caught:
-        orchestrator.show_task(db, ADMIN, "abcd")
+        show_task(db, ADMIN, "abcd")
     assert caught.value.exit_code is ExitCode.USAGE
     assert "abcd0000-0000" in caught.value.message
-    assert orchestrator.show_task(db, ADMIN, "abcd0000-0000-0000-0000-000000000002")
+    assert show_task(db, ADMIN, "abcd0000-0000-0000-0000-000000000002")
 
 
 def test_a_bad_batch_id_in_a_log_query_is_a_usage_error(db: SqlDatabase) -> None:
     with pytest.raises(UsageError):
-        orchestrator.list_events(db, ADMIN, batch="not-a-uuid")
+        list_events(db, ADMIN, batch="not-a-uuid")
     with pytest.raises(ValidationError):
-        orchestrator.list_events(db, ADMIN, actions=["delete"])
+        list_events(db, ADMIN, actions=["delete"])
 
 
 # --- races: PostgreSQL runs READ COMMITTED, so another writer can move a task between our
@@ -186,7 +189,7 @@ def pg(pg_url: str) -> SqlDatabase:
 
 
 def _race(db: SqlDatabase, pg_url: str, rival: object, *, skip_invalid: bool
-          ) -> tuple[orchestrator.BatchResult | None, BatchRejected | None, Task, Task]:
+          ) -> tuple[BatchResult | None, BatchRejected | None, Task, Task]:
     """Approve two tasks; after they were read, before the set-based UPDATE, `rival(second)`
     runs in its own transaction on its own connection."""
     first, second = (task_in(db, Status.AWAITING_APPROVAL) for _ in range(2))
@@ -196,7 +199,7 @@ def _race(db: SqlDatabase, pg_url: str, rival: object, *, skip_invalid: bool
             rival(second)  # type: ignore[operator]
 
     try:
-        result = orchestrator.transition(
+        result = transition(
             db, ADMIN, Action.APPROVE, Selection(refs=(str(first.id), str(second.id))),
             PARAMS, RULES, skip_invalid=skip_invalid, progress=progress)
     except BatchRejected as exc:
@@ -205,7 +208,7 @@ def _race(db: SqlDatabase, pg_url: str, rival: object, *, skip_invalid: bool
 
 
 def _rival_approves(pg_url: str) -> object:
-    return lambda task: orchestrator.transition(
+    return lambda task: transition(
         SqlDatabase(pg_url), ADMIN, Action.APPROVE, Selection(refs=(str(task.id),)), PARAMS,
         RULES)
 
@@ -238,7 +241,7 @@ def test_a_task_deleted_by_a_concurrent_writer_is_reported_not_found(
         if done == 0:
             readback.execute(pg_url, "DELETE FROM task WHERE id = :id", id=ghost.id)
 
-    result = orchestrator.transition(
+    result = transition(
         pg, ADMIN, Action.APPROVE, Selection(refs=(str(first.id), str(ghost.id))), PARAMS,
         RULES, skip_invalid=True, progress=progress)
     assert [i.task.id for i in result.items] == [first.id]
@@ -265,11 +268,11 @@ SHOPEE = Actor("marketplace-shopee", Role.AGENT, "shopee")
 def test_a_key_taken_in_another_marketplace_is_refused_without_naming_its_task(
     db: SqlDatabase, database_url: str
 ) -> None:
-    theirs = orchestrator.create_tasks(
+    theirs = create_tasks(
         db, SHOPEE, [("t", draft(marketplace="shopee", created_by="marketplace-shopee",
                                   idempotency_key="k"))], RULES)
     with pytest.raises(IdempotencyConflict) as caught:
-        orchestrator.create_tasks(db, AMAZON, [("t", draft(idempotency_key="k"))], RULES)
+        create_tasks(db, AMAZON, [("t", draft(idempotency_key="k"))], RULES)
     assert str(theirs.tasks[0].task.id) not in caught.value.message
     assert "already used by another task" in caught.value.message
     assert len(readback.tasks(database_url)) == 1
@@ -282,18 +285,18 @@ def test_an_agents_prefix_matches_only_its_own_marketplace(db: SqlDatabase) -> N
                                marketplace=marketplace, created_by="x", title="t",
                                category="analysis", priority="low", estimated_hours=1))
         uow.commit()
-    assert str(orchestrator.show_task(db, AMAZON, "abcd")[0].id).endswith("1")
+    assert str(show_task(db, AMAZON, "abcd")[0].id).endswith("1")
     with pytest.raises(AmbiguousId) as caught:
-        orchestrator.show_task(db, SHOPEE, "abcd")
+        show_task(db, SHOPEE, "abcd")
     assert "0001" not in caught.value.message
 
 
 def test_nobody_decides_a_task_they_recorded_for_someone_else(db: SqlDatabase) -> None:
     proposer(db)
-    task = orchestrator.create_tasks(db, ADMIN, [("t", draft())], RULES).tasks[0].task
+    task = create_tasks(db, ADMIN, [("t", draft())], RULES).tasks[0].task
     assert (task.created_by, task.recorded_by) == ("marketplace-amazon", "ana")
-    orchestrator.transition(db, ADMIN, Action.SUBMIT, Selection(refs=(str(task.id),)), PARAMS,
+    transition(db, ADMIN, Action.SUBMIT, Selection(refs=(str(task.id),)), PARAMS,
                             RULES)
     with pytest.raises(PermissionDenied, match="own task"):
-        orchestrator.transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),)),
+        transition(db, ADMIN, Action.APPROVE, Selection(refs=(str(task.id),)),
                                 PARAMS, RULES)

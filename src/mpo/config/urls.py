@@ -1,6 +1,7 @@
 """Database URLs: normalising what users type, and showing them without secrets.
 
-Light on purpose (no SQLAlchemy import): config validation and `--help` use it.
+It is configuration, so it lives here, light (no SQLAlchemy import): settings check a URL
+and `--help` shows one without loading the store, which reads it too.
 """
 
 from __future__ import annotations

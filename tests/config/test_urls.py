@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from mpo.config import urls
 from mpo.core.errors import ConfigError, ExitCode
-from mpo.store import urls
 
 
 @pytest.mark.parametrize(("given", "normalised"), [

@@ -1,0 +1,132 @@
+"""The house layering, checked statically (issue 11, defect 11).
+
+`mpo.core` decides: it imports no front end, no store and no delivery, so arrows point
+inward; the CLI parses and renders and never writes SQL; configuration, read by every
+layer, depends on none above it; and the core's modules import each other without cycles.
+
+The graph is read with `ast`, never by importing: every `import` and `from ... import`,
+at module level or inside a function. Imports under `if TYPE_CHECKING:` are left out on
+purpose: they never run, and they are how `mpo.core.ports`' protocols name the types of
+the use cases that implement them.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parents[1] / "src"
+
+#: Libraries of the front ends: the core never needs them.
+FRONT_END_LIBRARIES = ("typer", "rich", "click", "fastapi", "starlette", "textual")
+#: The outer layers: they import the core, never the other way round.
+OUTER = ("mpo.cli", "mpo.http", "mpo.tui", "mpo.store", "mpo.delivery", "mpo.report")
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One import statement's target, as `source` imports it."""
+
+    source: str
+    target: str
+    line: int
+    lazy: bool  # inside a function: runs when called, not when `source` is imported
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line} -> {self.target}{' (lazy)' if self.lazy else ''}"
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@cache
+def _modules() -> dict[str, Path]:
+    return {_name(path): path for path in (SRC / "mpo").rglob("*.py")}
+
+
+def _type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _targets(node: ast.Import | ast.ImportFrom, source: str) -> list[str]:
+    """The modules an import statement loads: `from a import b` is `a.b` when that is one."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    assert node.level == 0 and node.module, f"{source}:{node.lineno}: a relative import"
+    return [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in _modules()
+            else node.module for a in node.names]
+
+
+@cache
+def edges() -> tuple[Edge, ...]:
+    """Every import of every module of `src/mpo`, but those under `if TYPE_CHECKING:`."""
+    found: list[Edge] = []
+
+    def visit(node: ast.AST, source: str, lazy: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if _type_checking(child):
+                continue
+            inner = lazy or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                found.extend(Edge(source, target, child.lineno, inner)
+                             for target in _targets(child, source))
+            visit(child, source, inner)
+
+    for name, path in _modules().items():
+        visit(ast.parse(path.read_text(encoding="utf-8")), name, False)
+    return tuple(found)
+
+
+def _within(module: str, packages: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(f"{p}.") for p in packages)
+
+
+def test_the_graph_sees_lazy_imports_and_skips_type_checking_ones() -> None:
+    seen = {(e.source, e.target, e.lazy) for e in edges()}
+    assert ("mpo.cli.app", "typer", False) in seen
+    assert any(source.startswith("mpo.cli.") and lazy for source, _, lazy in seen)
+    # `mpo.core.ports` names the stats types only for mypy.
+    assert not any(s == "mpo.core.ports" and t == "mpo.core.stats" for s, t, _ in seen)
+
+
+def test_the_core_imports_no_front_end_store_or_delivery() -> None:
+    """Not even inside a function: the core reaches the store through `mpo.core.ports`."""
+    wrong = [str(e) for e in edges() if _within(e.source, ("mpo.core",))
+             and (_within(e.target, FRONT_END_LIBRARIES) or _within(e.target, OUTER))]
+    assert wrong == []
+
+
+def test_the_cli_never_imports_sqlalchemy() -> None:
+    """The command line never writes SQL: the store does."""
+    wrong = [str(e) for e in edges() if _within(e.source, ("mpo.cli",))
+             and _within(e.target, ("sqlalchemy", "sqlmodel"))]
+    assert wrong == []
+
+
+def test_configuration_depends_on_no_layer_above_it() -> None:
+    """Every layer reads configuration (database URLs included), so it imports none."""
+    wrong = [str(e) for e in edges() if _within(e.source, ("mpo.config",))
+             and _within(e.target, OUTER)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["module-level", "with-function-level"])
+def test_the_core_has_no_import_cycles(lazy: bool) -> None:
+    """First among module-level imports; then counting imports inside functions too, since
+    a lazy import that closes a cycle only hides it."""
+    graph: dict[str, set[str]] = {}
+    for e in edges():
+        if _within(e.source, ("mpo.core",)) and _within(e.target, ("mpo.core",)) \
+                and e.target != e.source and (lazy or not e.lazy):
+            graph.setdefault(e.source, set()).add(e.target)
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as cycle:
+        pytest.fail(f"import cycle: {' -> '.join(cycle.args[1])}")
