@@ -8,6 +8,7 @@ import at module level.
 
 from __future__ import annotations
 
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.lifecycle import accuracy
@@ -31,47 +32,28 @@ EVENT: tuple[str, ...] = ("id", "task_id", "batch_id", "at", "actor", "action", 
                           "to_status", "reason", "payload")
 
 
+#: The attribute each `TASK` field is read from (`accuracy` is derived from the estimate).
+_ATTRIBUTES = tuple({"metadata": "meta", "accuracy": "estimated_hours"}.get(name, name)
+                    for name in TASK)
+_FROM_STATE = itemgetter(*_ATTRIBUTES)
+_FROM_ORM = attrgetter(*_ATTRIBUTES)
+
+
 def task_row(task: Task) -> dict[str, Any]:
-    """A task as a row of `TASK` fields, `metadata` under its own name."""
-    return {
-        "id": str(task.id),
-        "marketplace": task.marketplace,
-        "created_by": task.created_by,
-        "title": task.title,
-        "description": task.description,
-        "category": task.category,
-        "status": task.status,
-        "priority": task.priority,
-        "estimated_hours": task.estimated_hours,
-        "actual_hours": task.actual_hours,
-        "accuracy": accuracy(task.estimated_hours, task.actual_hours),
-        "created_at": task.created_at,
-        "submitted_at": task.submitted_at,
-        "approved_at": task.approved_at,
-        "approved_by": task.approved_by,
-        "rejected_at": task.rejected_at,
-        "rejected_by": task.rejected_by,
-        "rejection_code": task.rejection_code,
-        "rejection_reason": task.rejection_reason,
-        "started_at": task.started_at,
-        "completed_at": task.completed_at,
-        "assigned_to": task.assigned_to,
-        "tags": list(task.tags or []),
-        "metadata": dict(task.meta or {}),
-        "idempotency_key": task.idempotency_key,
-        "recorded_by": task.recorded_by,
-        "due_date": task.due_date,
-        "listing_id": task.listing_id,
-        "completion_notes": task.completion_notes,
-        "assigned_by": task.assigned_by,
-        "completed_by": task.completed_by,
-        "source_type": task.source_type,
-        "plan_id": task.plan_id,
-        "cancelled_at": task.cancelled_at,
-        "cancelled_by": task.cancelled_by,
-        "cancellation_code": task.cancellation_code,
-        "cancellation_reason": task.cancellation_reason,
-    }
+    """A task as a row of `TASK` fields, `metadata` under its own name.
+
+    Read from the instance's dict where every attribute is loaded (a bulk create renders
+    100,000 rows; the ORM's descriptors cost more than the row), else through the ORM."""
+    try:
+        values = _FROM_STATE(task.__dict__)
+    except KeyError:
+        values = _FROM_ORM(task)
+    row = dict(zip(TASK, values, strict=True))
+    row["id"] = str(row["id"])
+    row["accuracy"] = accuracy(row["estimated_hours"], row["actual_hours"])
+    row["tags"] = list(row["tags"] or [])
+    row["metadata"] = dict(row["metadata"] or {})
+    return row
 
 
 def event_row(event: TaskEvent) -> dict[str, Any]:
