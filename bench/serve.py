@@ -1,6 +1,7 @@
 """Benchmark `mpo serve` creating tasks: 16 concurrent HTTP clients for N seconds against one
 server, then the same creates as `mpo create` processes (16 at a time), for the ratio.
 
+The server runs with one worker process, then with one per CPU (`--workers`).
 Runs on SQLite, and on PostgreSQL when MPO_TEST_DATABASE_URL names a server (the server and
 the CLI then connect as a login role in mpo_app, as in production). Targets (issue 12), on a
 2-core machine: >= 400 creates/s with p95 <= 50 ms on SQLite, >= 100x `mpo create`.
@@ -61,12 +62,12 @@ def _port() -> int:
 
 
 @contextmanager
-def _server(url: str, home: Path) -> Iterator[str]:
+def _server(url: str, home: Path, workers: int) -> Iterator[str]:
     port = _port()
     env = os.environ | {"MPO_DATABASE_URL": url, "HOME": str(home),
                         "MPO_HTTP_ACCESS_LOG": str(home / "access.log")}
-    process = subprocess.Popen([sys.executable, "-m", "mpo", "serve", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "mpo", "serve", "--port", str(port),
+                                "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -137,20 +138,25 @@ def _processes(url: str, token: str, home: Path, seconds: float) -> tuple[int, f
 
 def _run(name: str, server_url: str, token: str, home: Path,
          seconds: float, cli_seconds: float) -> None:
-    with _server(server_url, home) as base:
-        asyncio.run(_http(base, token, 1.0))  # warm up: pool, imports, caches
-        started = time.perf_counter()
-        count, latencies, errors = asyncio.run(_http(base, token, seconds))
-        elapsed = time.perf_counter() - started
-    cuts = statistics.quantiles(latencies, n=100)
-    rate = count / elapsed
+    """The HTTP phase with one worker process and with one per CPU, then the processes."""
+    rates = []
+    for workers in sorted({1, os.cpu_count() or 1}):
+        with _server(server_url, home, workers) as base:
+            asyncio.run(_http(base, token, 1.0))  # warm up: pool, imports, caches
+            started = time.perf_counter()
+            count, latencies, errors = asyncio.run(_http(base, token, seconds))
+            elapsed = time.perf_counter() - started
+        cuts = statistics.quantiles(latencies, n=100)
+        rates.append(count / elapsed)
+        print(f"{name}, --workers {workers}: HTTP {count} creates in {elapsed:.1f} s = "
+              f"{rates[-1]:.0f}/s ({CLIENTS} clients, {errors} errors); latency p50 "
+              f"{cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, "
+              f"p99 {cuts[98] * 1000:.1f} ms")
     cli_count, cli_elapsed = _processes(server_url, token, home, cli_seconds)
     cli_rate = cli_count / cli_elapsed
-    print(f"{name}: HTTP {count} creates in {elapsed:.1f} s = {rate:.0f}/s "
-          f"({CLIENTS} clients, {errors} errors); latency p50 {cuts[49] * 1000:.1f} ms, "
-          f"p95 {cuts[94] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms")
     print(f"{name}: `mpo create` processes: {cli_count} in {cli_elapsed:.1f} s = "
-          f"{cli_rate:.1f}/s ({CLIENTS} at a time); HTTP/processes = {rate / cli_rate:.0f}x")
+          f"{cli_rate:.1f}/s ({CLIENTS} at a time); HTTP/processes = "
+          + ", ".join(f"{rate / cli_rate:.0f}x" for rate in rates))
 
 
 def _postgres(home: Path, seconds: float, cli_seconds: float) -> None:
