@@ -10,7 +10,14 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
-from mpo.core import validation as limits
+from mpo.cli.task_options import (
+    CategoryOption,
+    Description,
+    EstimatedHours,
+    Metadata,
+    PriorityOption,
+    Title,
+)
 from mpo.core.task_fields import task_row
 from mpo.report import fields
 from mpo.report.fields import CAMPAIGN, campaign_row
@@ -28,22 +35,14 @@ def create(
     marketplaces: Annotated[list[str], typer.Option(
         "--marketplaces", "-m", help="Marketplaces, comma-separated or repeated: one task "
         "each, created by marketplace-<name>.", autocompletion=values.marketplaces)],
-    title: Annotated[str | None, typer.Option(
-        "--title", "-t", help=f"1-{limits.TITLE_MAX} characters.")] = None,
-    description: Annotated[str | None, typer.Option(
-        "--description", "-d", help="Up to 5,000 characters.")] = None,
-    category: Annotated[str | None, typer.Option(
-        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
-        autocompletion=values.categories)] = None,
-    priority: Annotated[str | None, typer.Option(
-        "--priority", "-p", help="high, medium (default) or low.",
-        autocompletion=values.priorities)] = None,
-    estimated_hours: Annotated[float | None, typer.Option(
-        "--estimated-hours", "-e", help="Per task: more than 0, at most 1,000.")] = None,
+    title: Title = None,
+    description: Description = None,
+    category: CategoryOption = None,
+    priority: PriorityOption = None,
+    estimated_hours: EstimatedHours = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", help="A tag; repeatable or comma-separated (campaign:NAME is added).")] = None,
-    metadata: Annotated[str | None, typer.Option(
-        "--metadata", metavar="JSON", help="A JSON object of at most 16 KiB.")] = None,
+    metadata: Metadata = None,
     template: Annotated[str | None, typer.Option(
         "--template", metavar="NAME", help="Take the task fields from this template "
         "(mpo template list); options given here override them.")] = None,

@@ -12,6 +12,15 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Mode, Output, message
+from mpo.cli.task_options import (
+    CategoryOption,
+    Description,
+    EstimatedHours,
+    Listing,
+    Metadata,
+    PriorityOption,
+    Title,
+)
 from mpo.core import task_fields, wellformed
 from mpo.core import validation as limits
 from mpo.core.errors import UsageError, ValidationError
@@ -37,32 +46,22 @@ def create(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Marketplace the task is for.",
         autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option(
-        "--title", "-t", help=f"1-{limits.TITLE_MAX} characters.")] = None,
-    description: Annotated[str | None, typer.Option(
-        "--description", "-d", help=f"Up to {limits.DESCRIPTION_MAX:,} characters.")] = None,
-    category: Annotated[str | None, typer.Option(
-        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
-        autocompletion=values.categories)] = None,
-    priority: Annotated[str | None, typer.Option(
-        "--priority", "-p", help="high, medium (default) or low.",
-        autocompletion=values.priorities)] = None,
-    estimated_hours: Annotated[float | None, typer.Option(
-        "--estimated-hours", "-e", help=f"More than 0, at most {limits.HOURS_MAX:,g}.")] = None,
+    title: Title = None,
+    description: Description = None,
+    category: CategoryOption = None,
+    priority: PriorityOption = None,
+    estimated_hours: EstimatedHours = None,
     created_by: Annotated[str | None, typer.Option(
         "--created-by", help="Agent the task is created for (master and admin only).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", help=f"A tag; repeatable or comma-separated (at most {limits.TAGS_MAX}).")] = None,
-    metadata: Annotated[str | None, typer.Option(
-        "--metadata", metavar="JSON",
-        help=f"A JSON object of at most {limits.METADATA_MAX_BYTES // 1024} KiB.")] = None,
+    metadata: Metadata = None,
     idempotency_key: Annotated[str | None, typer.Option(
         "--idempotency-key", metavar="KEY",
         help="Retry-safe: the same key and content returns the existing task.")] = None,
     due: Annotated[str | None, typer.Option(
         "--due", metavar="DATE", help="Due date: ISO date or +Nd/+Nw from today (+7d).")] = None,
-    listing: Annotated[str | None, typer.Option(
-        "--listing", metavar="ID", help="The product listing the task is about.")] = None,
+    listing: Listing = None,
     source_type: Annotated[str | None, typer.Option(
         "--source-type", metavar="TYPE", help="ai_generated, manual or scheduled (default: "
         "ai_generated for agents and the master, else manual).")] = None,

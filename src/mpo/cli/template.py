@@ -11,6 +11,14 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
+from mpo.cli.task_options import (
+    CategoryOption,
+    Description,
+    EstimatedHours,
+    Listing,
+    PriorityOption,
+    Title,
+)
 from mpo.core import task_fields
 from mpo.core.errors import ValidationError
 from mpo.report import fields
@@ -52,18 +60,11 @@ def add(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Marketplace of each task.",
         autocompletion=values.marketplaces)] = None,
-    title: Annotated[str | None, typer.Option("--title", "-t", help="1-500 characters.")
-                     ] = None,
-    description: Annotated[str | None, typer.Option(
-        "--description", "-d", help="Up to 5,000 characters.")] = None,
-    category: Annotated[str | None, typer.Option(
-        "--category", "-c", help="optimization, best-practice, scaling or analysis.",
-        autocompletion=values.categories)] = None,
-    priority: Annotated[str | None, typer.Option(
-        "--priority", "-p", help="high, medium (default) or low.",
-        autocompletion=values.priorities)] = None,
-    estimated_hours: Annotated[float | None, typer.Option(
-        "--estimated-hours", "-e", help="More than 0, at most 1,000.")] = None,
+    title: Title = None,
+    description: Description = None,
+    category: CategoryOption = None,
+    priority: PriorityOption = None,
+    estimated_hours: EstimatedHours = None,
     created_by: Annotated[str | None, typer.Option(
         "--created-by", help="The agent each task is created for.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
@@ -71,8 +72,7 @@ def add(
     due: Annotated[str | None, typer.Option(
         "--due", metavar="+Nd", help="Due this long after each period (+7d), or a date.")
     ] = None,
-    listing: Annotated[str | None, typer.Option(
-        "--listing", metavar="ID", help="The product listing each task is about.")] = None,
+    listing: Listing = None,
     *,
     out: Output,
 ) -> None:
