@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import repeat
+from operator import is_not, itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -71,7 +73,7 @@ class SqlTaskRepository:
         states = [vars(task) for task in tasks]
         # Columns NULL in every row are left out: fewer values for the driver to convert.
         used = [(column, attr) for column, attr in _TASK_COLUMNS
-                if any(state[attr] is not None for state in states)]
+                if any(map(is_not, map(itemgetter(attr), states), repeat(None)))]
         self._executemany(_TASK_TABLE, [column for column, _ in used],
                           [[state[attr] for _, attr in used] for state in states])
 
@@ -114,9 +116,15 @@ class SqlTaskRepository:
         processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                       for name in names]
         convert = [(n, process) for n, process in enumerate(processors) if process is not None]
-        for row in rows:
-            for n, process in convert:
-                row[n] = process(row[n])
+        for n, process in convert:
+            # A batch shares its stamp and batch id: each distinct object converted once.
+            last_in: Any = object()
+            last_out: Any = None
+            for row in rows:
+                value = row[n]
+                if value is not last_in:
+                    last_in, last_out = value, process(value)
+                row[n] = last_out
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
         marks = ", ".join(mark for _ in names)
