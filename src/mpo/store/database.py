@@ -151,8 +151,8 @@ class SqlUnitOfWork:
         return SqlNotificationLog(self.session)
 
     def commit(self) -> None:
-        # On PostgreSQL, inserting events queued a NOTIFY (migration 0010), sent when this
-        # commit lands; the after-commit consumers run once it has.
+        # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when
+        # this commit lands; the after-commit consumers run once it has.
         self.session.commit()
         self.committed = True
         self.session.info[COMMITTED] = True
@@ -275,6 +275,8 @@ class SqlDatabase:
         """Something to wait on until events may have been committed (see store/wake.py)."""
         from mpo.store.wake import waker
 
+        if not self._schema_checked:
+            self.ready()  # PostgreSQL's waker reads the event horizon (0011) at once
         return waker(self.engine)
 
     def _check_schema(self, session: Session) -> None:
