@@ -1,4 +1,5 @@
-"""PostgreSQL: event ids in order without serialising writers (readers stop at a horizon).
+"""PostgreSQL: event ids in order without serialising writers (readers stop at a horizon);
+the redundant policy `task_agent_own` goes.
 
 0010 made every transaction that appends events take one exclusive advisory lock, held to
 its commit: ids became visible in commit order, but concurrent writers queued for the lock
@@ -26,6 +27,12 @@ ordering moves to the readers, and writers never wait for each other:
 The app role may now also `SELECT` the id sequence (the horizon reads `last_value` and
 `is_called`; drawing ids needed only `USAGE`). SQLite serialises writers: nothing changes
 there.
+
+`task_agent_own` (0008) is a permissive UPDATE policy; permissive policies are OR-ed, and
+the generated `task_transition` (guards.py) already lets an agent update any task of its
+marketplace, so it never narrowed anything. What it meant to hold (an agent submits only
+its own pending proposals and cancels them only before approval) is enforced by the
+generated `mpo_task_guard` trigger from `OWN_ONLY`, tested in tests/store/test_attacks.py.
 
 Revision ID: 0011
 Revises: 0010
@@ -95,6 +102,16 @@ BEGIN
   RETURN NULL;
 END $$"""
 
+ROLE = "(SELECT mpo_principal_role())"
+NAME = "(SELECT mpo_principal_name())"
+MARKETPLACE = "(SELECT mpo_principal_marketplace())"
+OWN = f"{ROLE} = 'agent' AND marketplace = {MARKETPLACE} AND created_by = {NAME}"
+#: 0008's policy, for the downgrade.
+AGENT_OWN = f"""CREATE POLICY task_agent_own ON task FOR UPDATE
+        USING ({OWN} AND status IN ('pending', 'awaiting_approval'))
+        WITH CHECK ({OWN} AND status IN ('awaiting_approval', 'cancelled'))"""
+
+
 def _schema() -> str:
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
     return f'"{schema}"'
@@ -109,11 +126,13 @@ def upgrade() -> None:
     op.execute("REVOKE ALL ON FUNCTION mpo_event_horizon() FROM PUBLIC")
     op.execute(f"GRANT EXECUTE ON FUNCTION mpo_event_horizon() TO {APP_ROLE}")
     op.execute(f"GRANT SELECT ON SEQUENCE task_event_id_seq TO {APP_ROLE}")
+    op.execute("DROP POLICY task_agent_own ON task")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(AGENT_OWN)
     op.execute(f"REVOKE SELECT ON SEQUENCE task_event_id_seq FROM {APP_ROLE}")
     op.execute("DROP FUNCTION mpo_event_horizon()")
     op.execute(OLD_ORDER_FUNCTION)
