@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from mpo.core.models import Task, TaskEvent, utcnow
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
+from mpo.store.database import Seen
 
 #: The PostgreSQL channel a commit with events notifies (the trigger of 0010, 0011).
 CHANNEL = "mpo_events"
@@ -31,15 +32,18 @@ HORIZON = "SELECT settled, allocated FROM mpo_event_horizon()"
 class SqlEventStream:
     """The store's implementation of `mpo.core.stream.EventStream`."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, seen: Seen | None = None) -> None:
         self.session = session
+        self.seen = seen if seen is not None else Seen()
         self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def settled(self) -> int | None:
         """PostgreSQL: the id up to which no event can still commit; SQLite: None (all)."""
         if not self.postgres:
             return None
-        return int(self.session.execute(text(HORIZON)).one()[0])
+        settled, allocated = self.session.execute(text(HORIZON)).one()
+        self.seen.last = (int(settled), int(allocated))
+        return int(settled)
 
     def after(
         self,
