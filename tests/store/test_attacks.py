@@ -70,6 +70,7 @@ def world() -> Iterator[dict[str, Any]]:
         tasks = {state: _task(db, AMAZON, path) for state, path in PATHS.items()}
         tasks["shopee"] = _task(db, SHOPEE, ())
         tasks["roots"] = _task(db, ROOT, (Action.SUBMIT,), created_by="marketplace-amazon")
+        tasks["masters"] = _task(db, ROOT, (), created_by="marketplace-master")  # amazon's
         with app_login(url) as app_url:
             yield {"url": url, "app": conninfo(app_url), "tokens": tokens, "tasks": tasks}
 
@@ -102,6 +103,7 @@ def _move(task: str, sets: str) -> str:
     return f"UPDATE task SET {sets} WHERE id = '{{{task}}}'"
 
 
+_CANCEL = "cancelled_by = 'marketplace-amazon', cancellation_code = 'obsolete'"
 NOT_PENDING = [s.value for s in Status if s is not Status.PENDING]
 
 #: (attacker, SQL with {task} placeholders): every one must fail or touch nothing.
@@ -137,6 +139,14 @@ ATTACKS: dict[str, tuple[str, str]] = {
     "viewer inserts a task": ("viewer", _insert(created_by="vera")),
     # 2. updates follow the transition table, the role's verbs and the stamps
     "agent approves its own task": ("agent", _move("awaiting", "status = 'approved'")),
+    # agents submit and cancel only their own proposals, and cancel only before approval
+    # (OWN_ONLY; the guard alone holds it: no policy narrows an agent's updates)
+    "agent submits its marketplace's proposal made for the master": (
+        "agent", _move("masters", "status = 'awaiting_approval'")),
+    "agent cancels its marketplace's proposal made for the master": (
+        "agent", _move("masters", f"status = 'cancelled', {_CANCEL}")),
+    "agent cancels its own approved task": (
+        "agent", _move("approved", f"status = 'cancelled', {_CANCEL}")),
     "agent edits another marketplace's task": ("agent", _move("shopee", "title = 'pwned'")),
     "master submits and moves the task to shopee": (
         "master", _move("pending", "status = 'awaiting_approval', marketplace = 'shopee'")),
@@ -226,6 +236,13 @@ def test_the_rightful_path_through_raw_sql_still_works(world: dict[str, Any]) ->
             " (%s, 'marketplace-amazon', 'create', 'pending', '2000-01-01', '{}')"
             " RETURNING at = now()", (task[0],)).fetchone()
         assert event == (True,)
+        conn.rollback()
+        # What the own-only attacks try on others' proposals, on its own pending one:
+        conn.execute("SELECT * FROM mpo_authenticate(%s)", (world["tokens"]["agent"],))
+        cancelled = conn.execute(
+            f"UPDATE task SET status = 'cancelled', {_CANCEL} WHERE id = %s",
+            (world["tasks"]["pending"],))
+        assert cancelled.rowcount == 1
         conn.rollback()
     with psycopg.connect(world["app"]) as conn:
         conn.execute("SELECT * FROM mpo_authenticate(%s)", (world["tokens"]["admin"],))

@@ -1,4 +1,4 @@
-"""The audit log as a stream: events after an id, visible to the actor, in commit order.
+"""The audit log as a stream: events after an id, visible to the actor, none ever skipped.
 
 Readers hold a `Waker` (opened before their first read, so nothing commits unseen between
 a read and the wait) and read again whenever it fires. A named consumer keeps its cursor in
@@ -29,7 +29,8 @@ PAGE = 500
 
 
 class EventStream(Protocol):
-    """Reads of the log in id order (which is commit order) and consumers' cursors."""
+    """Reads of the log in id order, never past an id that could still commit (a later
+    read gets it: see store/stream.py), and consumers' cursors."""
 
     def after(
         self,

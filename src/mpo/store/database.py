@@ -49,14 +49,27 @@ if TYPE_CHECKING:
 #: Called with the events a unit of work committed, once they are durable (hooks, plugins).
 AfterCommit = Callable[[Sequence["TaskEvent"]], None]
 
+
+class Seen:
+    """The horizon (settled, allocated) of the latest stream read through one database
+    object, for the waker opened from it (PostgreSQL; store/stream.py, store/wake.py): a
+    read that stopped below the newest id (`settled < allocated`) was held back by an open
+    transaction, whose rollback notifies nobody, so the waker then watches the horizon."""
+
+    def __init__(self) -> None:
+        self.last: tuple[int, int] | None = None
+
+
 class SqlUnitOfWork:
     """One transaction and the repositories bound to it."""
 
-    def __init__(self, session: Session, after_commit: Sequence[AfterCommit] = ()) -> None:
+    def __init__(self, session: Session, after_commit: Sequence[AfterCommit] = (),
+                 seen: Seen | None = None) -> None:
         self.session = session
         self.tasks = SqlTaskRepository(session, keep_events=bool(after_commit))
         self.principals = SqlPrincipalRepository(session)
         self.after_commit = after_commit
+        self.seen = seen
         self.committed = False
 
     @cached_property
@@ -134,7 +147,7 @@ class SqlUnitOfWork:
         """The audit log read as a stream, imported only where used."""
         from mpo.store.stream import SqlEventStream
 
-        return SqlEventStream(self.session)
+        return SqlEventStream(self.session, self.seen)
 
     @cached_property
     def webhooks(self) -> SqlWebhookRepository:
@@ -151,8 +164,8 @@ class SqlUnitOfWork:
         return SqlNotificationLog(self.session)
 
     def commit(self) -> None:
-        # On PostgreSQL, inserting events queued a NOTIFY (migration 0010), sent when this
-        # commit lands; the after-commit consumers run once it has.
+        # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when
+        # this commit lands; the after-commit consumers run once it has.
         self.session.commit()
         self.committed = True
         self.session.info[COMMITTED] = True
@@ -214,6 +227,8 @@ class SqlDatabase:
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
         self.after_commit: list[AfterCommit] = []
+        #: What this object's latest stream read saw, for its waker (one reader each).
+        self.seen = Seen()
         self._schema_checked = False
         self._group: GroupCommit | None = None
 
@@ -248,7 +263,7 @@ class SqlDatabase:
         with translated(self.url), self._session(write) as session:
             if not self._schema_checked:
                 self._check_schema(session)
-            uow = SqlUnitOfWork(session, self.after_commit)
+            uow = SqlUnitOfWork(session, self.after_commit, self.seen)
             if self.token is not None and uow.principals.postgres:
                 uow.principals.authenticate(self.token)
             try:
@@ -272,10 +287,11 @@ class SqlDatabase:
         return self._unit(write=False)
 
     def waker(self) -> AbstractContextManager[ListenWaker | PollWaker]:
-        """Something to wait on until events may have been committed (see store/wake.py)."""
+        """Something to wait on until events may have been committed (see store/wake.py).
+        Read the stream through this same object: the waker goes by what its reads saw."""
         from mpo.store.wake import waker
 
-        return waker(self.engine)
+        return waker(self.engine, self.seen)
 
     def _check_schema(self, session: Session) -> None:
         session.connection()  # a failure to connect is "unavailable", not "no schema"

@@ -1,10 +1,12 @@
 """Reading the audit log as a stream: events after an id, and consumers' cursors.
 
-Ids are commit-ordered on both databases, so "every event after my cursor" never skips one
-that commits late. SQLite serialises writers. On PostgreSQL a sequence hands out ids at
-INSERT time, not at commit, so a trigger (migration 0010) makes every transaction that
-appends events take one advisory lock, held to its commit, before its first event gets an
-id: the next writer's events get higher ids and commit after.
+"Every event after my cursor" never skips one that commits late, on both databases. SQLite
+serialises writers: ids are commit-ordered. On PostgreSQL a sequence hands out ids at
+INSERT time, not at commit, and writers do not wait for each other; so a read first asks
+`mpo_event_horizon()` (migration 0011) for the id up to which every event that will ever
+exist has committed, and reads no further: an id still held by an open transaction (and
+anything above it) waits for the next read. The horizon and the events are two
+statements, so the events' snapshot (READ COMMITTED) is taken after the horizon.
 """
 
 from __future__ import annotations
@@ -12,23 +14,37 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from mpo.core.clock import utcnow
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
+from mpo.store.database import Seen
 
-#: The PostgreSQL channel a commit with events notifies (migration 0010's trigger).
+#: The PostgreSQL channel a commit with events notifies (the trigger of 0010, 0011).
 CHANNEL = "mpo_events"
+#: (settled, allocated): every event up to `settled` is committed or never will be, and
+#: `allocated` is the highest id handed out (PostgreSQL, migration 0011).
+HORIZON = "SELECT settled, allocated FROM mpo_event_horizon()"
 
 
 class SqlEventStream:
     """The store's implementation of `mpo.core.stream.EventStream`."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, seen: Seen | None = None) -> None:
         self.session = session
+        self.seen = seen if seen is not None else Seen()
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+
+    def settled(self) -> int | None:
+        """PostgreSQL: the id up to which no event can still commit; SQLite: None (all)."""
+        if not self.postgres:
+            return None
+        settled, allocated = self.session.execute(text(HORIZON)).one()
+        self.seen.last = (int(settled), int(allocated))
+        return int(settled)
 
     def after(
         self,
@@ -40,6 +56,9 @@ class SqlEventStream:
         limit: int = 500,
     ) -> list[TaskEvent]:
         stmt = select(TaskEvent).where(col(TaskEvent.id) > after_id)
+        settled = self.settled()
+        if settled is not None:
+            stmt = stmt.where(col(TaskEvent.id) <= settled)
         if task_ids:
             stmt = stmt.where(col(TaskEvent.task_id).in_(task_ids))
         if actions:
@@ -63,7 +82,13 @@ class SqlEventStream:
         return list(self.session.scalars(stmt))
 
     def newest_id(self) -> int:
-        return int(self.session.execute(select(func.max(col(TaskEvent.id)))).scalar() or 0)
+        """The newest event id a reader may start after: nothing at or below it can still
+        commit (so on PostgreSQL it stops below an open transaction's ids)."""
+        stmt = select(func.max(col(TaskEvent.id)))
+        settled = self.settled()
+        if settled is not None:
+            stmt = stmt.where(col(TaskEvent.id) <= settled)
+        return int(self.session.execute(stmt).scalar() or 0)
 
     def cursor(self, consumer: str) -> EventCursor | None:
         return self.session.get(EventCursor, consumer)

@@ -1,9 +1,15 @@
 """Waking stream readers when events may have been committed.
 
-PostgreSQL: a dedicated autocommit connection LISTENs on the channel the unit of work
-NOTIFYs; waiting costs nothing until a notification arrives. SQLite: a dedicated
-connection polls `PRAGMA data_version`, which changes when any other connection commits,
-every `POLL_S` seconds: one cheap in-memory read, no table scan.
+PostgreSQL: a dedicated autocommit connection LISTENs on the channel every commit with
+events NOTIFYs; waiting costs nothing until a notification arrives. Reads stop at the event
+horizon (store/stream.py), so a read may leave committed events behind a transaction still
+open: if it commits, it notifies; if it rolls back, it notifies nobody. So when the
+reader's latest read (`Seen`, kept by the database object both come from) stopped below
+the newest id, the waker also looks at the horizon every `HELD_POLL_S` seconds and returns
+once it has moved past that read's. A read that reached the newest id needs no looking:
+whatever commits after it notifies (LISTEN began before the first read). SQLite: a
+dedicated connection polls `PRAGMA data_version`, which changes when any other connection
+commits, every `POLL_S` seconds: one cheap in-memory read, no table scan.
 """
 
 from __future__ import annotations
@@ -13,25 +19,49 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from mpo.store.stream import CHANNEL
+from mpo.store.stream import CHANNEL, HORIZON
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from mpo.store.database import Seen
+
 POLL_S = 0.1
+#: PostgreSQL: how often a waker looks at the horizon after a read held back by an open
+#: transaction (which may roll back without a word).
+HELD_POLL_S = 0.1
 
 
 class ListenWaker:
-    """Waits for a NOTIFY on the events channel (PostgreSQL)."""
+    """Waits for a NOTIFY on the events channel, or, after a read held back by an open
+    transaction, for the event horizon to move (PostgreSQL)."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, seen: Seen) -> None:
         self.connection = connection
+        self.seen = seen
         connection.execute(f"LISTEN {CHANNEL}")
 
     def wait(self, timeout: float) -> bool:
-        for _ in self.connection.notifies(timeout=max(timeout, 0.0), stop_after=1):
-            return True
-        return False
+        deadline = time.monotonic() + max(timeout, 0.0)
+        read = self.seen.last
+        if read is None or read[0] >= read[1]:
+            return self._notified(max(timeout, 0.0))
+        while True:
+            left = max(deadline - time.monotonic(), 0.0)
+            if self._notified(min(HELD_POLL_S, left)):
+                return True
+            settled, allocated = self.connection.execute(HORIZON).fetchone()
+            if settled != read[0]:
+                # The transaction that held the read back has ended, maybe rolled back.
+                # Until the reader reads again, wait from here (not from its old read).
+                self.seen.last = (int(settled), int(allocated))
+                return True
+            if time.monotonic() >= deadline:
+                return False
+
+    def _notified(self, timeout: float) -> bool:
+        # Leave the generator before any query: it holds the connection's lock.
+        return any(True for _ in self.connection.notifies(timeout=timeout, stop_after=1))
 
 
 class PollWaker:
@@ -58,7 +88,7 @@ class PollWaker:
 
 
 @contextmanager
-def waker(engine: Engine) -> Iterator[ListenWaker | PollWaker]:
+def waker(engine: Engine, seen: Seen) -> Iterator[ListenWaker | PollWaker]:
     """A waker on its own connection, listening from the moment it is made."""
     raw = engine.raw_connection()
     postgres = engine.dialect.name == "postgresql"
@@ -67,7 +97,7 @@ def waker(engine: Engine) -> Iterator[ListenWaker | PollWaker]:
         assert connection is not None
         if postgres:
             connection.autocommit = True
-            yield ListenWaker(connection)
+            yield ListenWaker(connection, seen)
         else:
             yield PollWaker(connection)
     finally:
