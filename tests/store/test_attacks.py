@@ -9,6 +9,7 @@ principals and the audit log exactly as they were, even when the attacker commit
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import import_module
 from typing import Any
 
 import psycopg
@@ -252,6 +253,34 @@ def test_the_rightful_path_through_raw_sql_still_works(world: dict[str, Any]) ->
             (world["tasks"]["awaiting"],)).fetchone()
         assert stamped == (True,)
         conn.rollback()
+
+
+#: The high half of the writers' floor locks (migration 0011).
+FLOOR_LOCK = import_module("mpo.store.migrations.versions.0011_event_horizon").FLOOR_LOCK
+
+
+def test_a_forged_event_floor_neither_lifts_the_lock_nor_the_readers_horizon(
+        world: dict[str, Any]) -> None:
+    """An app login may set `mpo.event_floor` (any role may set a custom setting): the
+    trigger still locks at most the sequence's value, so another login's horizon stays
+    below the event this open transaction holds."""
+    with psycopg.connect(world["app"]) as writer, psycopg.connect(world["app"]) as reader:
+        writer.execute("SELECT * FROM mpo_authenticate(%s)", (world["tokens"]["agent"],))
+        writer.execute("SET LOCAL mpo.event_floor = '2000000000'")
+        task = writer.execute(_insert().format() + " RETURNING id").fetchone()
+        assert task is not None
+        event = writer.execute(_event("task", "create", None, "pending").format(task=task[0])
+                               + " RETURNING id").fetchone()
+        assert event is not None
+        floors = writer.execute(
+            "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = %s AND objsubid = 1 AND pid = pg_backend_pid()",
+            (FLOOR_LOCK,)).fetchall()
+        assert floors and all(floor < event[0] for (floor,) in floors)
+        reader.execute("SELECT * FROM mpo_authenticate(%s)", (world["tokens"]["viewer"],))
+        settled = reader.execute("SELECT settled FROM mpo_event_horizon()").fetchone()
+        assert settled is not None and settled[0] < event[0]
+        writer.rollback()
 
 
 def test_a_principal_rotates_its_own_token_on_the_databases_clock(
