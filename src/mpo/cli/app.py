@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from functools import cache
 from typing import Annotated, Any, NoReturn
 
 import click
@@ -54,16 +55,19 @@ COMMANDS: dict[str, str] = {
 }
 
 
+@cache
+def _group(module: str) -> click.Group:
+    """The click commands of one module of `mpo.cli`, built once (`--help` asks for each)."""
+    group = typer.main.get_group(importlib.import_module(f"mpo.cli.{module}").app)
+    for name, command in group.commands.items():
+        roles.annotate(command, name)
+    return group
+
+
 def command_of(name: str) -> click.Command | None:
     """The click command `name` of the table above, built from its module's typer app."""
     module = COMMANDS.get(name)
-    if module is None:
-        return None
-    group = typer.main.get_group(importlib.import_module(f"mpo.cli.{module}").app)
-    found = group.commands.get(name)
-    if found is not None:
-        roles.annotate(found, name)
-    return found
+    return None if module is None else _group(module).commands.get(name)
 
 
 class MpoGroup(TyperGroup):

@@ -135,8 +135,7 @@ class SqlTaskRepository:
         # SQLite: every statement ends with the search index (FTS5) flushing its pending
         # terms as a new segment, so one INSERT per row costs 20 times the rows themselves.
         # Rows go to a temporary table (no triggers, no indexes), then in one statement.
-        stage = f"temp.mpo_stage_{table.name}"
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {stage}")
+        stage = f"temp.mpo_stage_{table.name}"  # dropped below, or rolled back with it
         connection.exec_driver_sql(f"CREATE TABLE {stage} ({quoted})")
         connection.exec_driver_sql(f"INSERT INTO {stage} VALUES ({marks})",
                                    [tuple(row) for row in rows])
