@@ -12,10 +12,9 @@ from mpo.core.lifecycle import (
     TERMINAL,
     TRANSITIONS,
     UNDO_MOVES,
-    Transition,
+    ActionSpec,
     TransitionParams,
     accuracy,
-    inverse,
     stamps,
     transition_for,
     why_not,
@@ -40,7 +39,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_the_table_holds_exactly_the_documented_transitions() -> None:
-    def sources(t: Transition) -> object:
+    def sources(t: ActionSpec) -> object:
         return next(iter(t.sources)) if len(t.sources) == 1 else t.sources
 
     assert {a: (sources(t), t.target) for a, t in TRANSITIONS.items()} == EXPECTED
@@ -55,17 +54,14 @@ def test_terminal_statuses_are_rejected_completed_and_cancelled_and_nothing_leav
     assert not [t for t in TRANSITIONS.values() if t.sources & TERMINAL]
 
 
-def test_undo_walks_each_transition_backwards_clearing_what_it_stamped() -> None:
-    for action, t in TRANSITIONS.items():
-        back = inverse(action)
-        assert (back.source, back.targets, back.clears) == (t.target, t.sources, t.columns)
+def test_undo_walks_each_transition_backwards() -> None:
     assert (S.CANCELLED, S.APPROVED) in UNDO_MOVES
     assert (S.PENDING, S.AWAITING_APPROVAL) not in UNDO_MOVES
 
 
 def test_each_transition_declares_every_column_it_stamps() -> None:
     for action, t in TRANSITIONS.items():
-        stamped = stamps(action, actor="ana", now=NOW, params=PARAMS, assigned_to=None)
+        stamped = stamps(t, actor="ana", now=NOW, params=PARAMS, assigned_to=None)
         assert set(stamped) == set(t.columns), action
 
 
@@ -98,7 +94,8 @@ def test_other_actions_need_nothing_beyond_the_selection(action: Action) -> None
 def test_stamps_record_who_and_when_for_each_action() -> None:
     p = TransitionParams(reason_code="duplicate", reason="same", assignee="bea", actual_hours=2)
     def s(action: Action, assigned_to: str | None = None) -> dict[str, object]:
-        return stamps(action, actor="ana", now=NOW, params=p, assigned_to=assigned_to)
+        return stamps(TRANSITIONS[action], actor="ana", now=NOW, params=p,
+                      assigned_to=assigned_to)
 
     assert s(Action.SUBMIT) == {"submitted_at": NOW}
     assert s(Action.APPROVE) == {"approved_at": NOW, "approved_by": "ana"}
@@ -171,4 +168,4 @@ def test_the_path_to_each_status_is_made_of_table_transitions() -> None:
         for action in actions:
             assert current in transition_for(action).sources
             current = transition_for(action).target
-        assert current is status
+        assert current == status

@@ -111,7 +111,7 @@ def machine(db: SqlDatabase, witness: Witness) -> type[RuleBasedStateMachine]:
         def _record(self, result: BatchResult, stamped: dict[str, tuple[str, ...]]) -> None:
             for item in result.items:
                 model = self.tasks[str(item.task.id)]
-                model.events.append((result.action.value, model.status.value,
+                model.events.append((str(result.action), model.status.value,
                                      str(item.to_status), str(result.batch_id)))
                 model.status = Status(item.to_status)
                 model.stamps |= set(stamped.get(str(item.task.id), ()))

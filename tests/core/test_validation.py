@@ -181,13 +181,13 @@ def test_content_leaves_out_the_key_only() -> None:
 
 
 def test_reason_codes_come_from_the_configured_list() -> None:
-    assert transition_params(RULES, reason_code="duplicate").reason_code == "duplicate"
+    assert transition_params(RULES, "reject", reason_code="duplicate").reason_code == "duplicate"
     with pytest.raises(ValidationError) as caught:
-        transition_params(RULES, reason_code="meh")
+        transition_params(RULES, "reject", reason_code="meh")
     assert caught.value.field == "reason-code"
     assert ", ".join(DEFAULT_REJECTION_CODES) in caught.value.message
     rules = Rules(rejection_codes=("meh",))
-    assert transition_params(rules, reason_code="meh").reason_code == "meh"
+    assert transition_params(rules, "reject", reason_code="meh").reason_code == "meh"
 
 
 @pytest.mark.parametrize(("given", "field"), [
@@ -196,13 +196,15 @@ def test_reason_codes_come_from_the_configured_list() -> None:
     ({"reason": "r" * 1001}, "reason")])
 def test_transition_values_are_checked(given: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as caught:
-        transition_params(RULES, **given)
+        action = {"assignee": "assign", "actual_hours": "complete", "note": "approve",
+                  "reason": "reject"}[next(iter(given))]
+        transition_params(RULES, action, **given)
     assert caught.value.field == field
 
 
 def test_blank_notes_and_reasons_become_none() -> None:
-    params = transition_params(RULES, note="  ", reason="")
-    assert (params.note, params.reason) == (None, None)
+    assert transition_params(RULES, "approve", note="  ").note is None
+    assert transition_params(RULES, "reject", reason="").reason is None
 
 
 @pytest.mark.parametrize(("query", "statuses", "field"), [

@@ -26,7 +26,7 @@ def test_every_transition_is_in_the_rules_with_the_roles_allowed_to_take_it() ->
     for action, rule in rules.items():
         allowed = {r.value for r, verbs in PERMISSIONS.items() if Verb(action) in verbs}
         assert set(rule["roles"]) == allowed
-        assert rule["target"] == TRANSITIONS[TRANSITIONS_BY[action]].target.value
+        assert rule["target"] == TRANSITIONS[TRANSITIONS_BY[action]].target
 
 
 def test_stamps_are_classified_from_the_lifecycle_itself() -> None:

@@ -66,7 +66,7 @@ def create(
         }.items() if v is not None
     }
     tasks = create_campaign(app_ctx.database, app_ctx.actor, name, split(marketplaces),
-                            task_fields, app_ctx.settings.rules, template=template)
+                            task_fields, app_ctx.rules, template=template)
     out.rows(task_row(t) for t in tasks)
     message(f"campaign {name}: created {len(tasks)} tasks")
 

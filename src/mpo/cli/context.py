@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from mpo.auth.credentials import Credential
     from mpo.config.settings import Settings
     from mpo.core.permissions import Actor
+    from mpo.core.validation import Rules
     from mpo.store.database import SqlDatabase
 
 
@@ -46,13 +47,19 @@ class AppContext:
                     token_file=self.token_file)
 
     @cached_property
-    def database(self) -> SqlDatabase:
-        """The database, acting with the credential (PostgreSQL binds it per transaction)."""
-        from mpo.delivery.dispatch import attach
+    def rules(self) -> Rules:
+        """The rulebook's configurable parts (`mpo.bootstrap`, as every door builds them)."""
+        from mpo import bootstrap
 
-        db = self.open_database(self.credential.token)
-        attach(db)  # hooks and plugins hear of events once they commit
-        return db
+        return bootstrap.rules(self.settings)
+
+    @cached_property
+    def database(self) -> SqlDatabase:
+        """The database, acting with the credential (PostgreSQL binds it per transaction),
+        its commits heard by the hooks and plugins (`mpo.bootstrap`)."""
+        from mpo import bootstrap
+
+        return bootstrap.database(self.settings, self.credential.token)
 
     @cached_property
     def actor(self) -> Actor:

@@ -55,7 +55,7 @@ def estimate(
         if estimated_hours is None or category is None:
             raise UsageError("estimate: give a task id, or --category and --estimated-hours "
                              "(and --marketplace unless you are that marketplace's agent)")
-        found = estimate_draft(app_ctx.database, app_ctx.actor, app_ctx.settings.rules,
+        found = estimate_draft(app_ctx.database, app_ctx.actor, app_ctx.rules,
                                marketplace=marketplace, category=category,
                                estimated_hours=estimated_hours, agent=created_by)
     _render(found, extra, choose_mode(json_=json_, jsonl=False, csv_=False))

@@ -38,6 +38,6 @@ def expire(
 
     app_ctx = current()
     settings = app_ctx.settings
-    render(out, [run(app_ctx.database, app_ctx.actor, settings.rules,
+    render(out, [run(app_ctx.database, app_ctx.actor, app_ctx.rules,
                      older_than=older_than or settings.expire_after,
                      statuses=split(status) or ("awaiting_approval",), dry_run=dry_run)])

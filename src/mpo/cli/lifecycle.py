@@ -16,6 +16,7 @@ from mpo.cli.context import current
 from mpo.cli.options import BatchFlags, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
+from mpo.core.lifecycle import SPECS
 from mpo.core.vocabulary import Action
 from mpo.report import fields
 
@@ -35,7 +36,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
     """Validate, plan (and confirm on a terminal when large), apply, render."""
     from mpo.core.validation import transition_params
 
-    params = transition_params(current().settings.rules, **given)
+    params = transition_params(current().rules, action, **given)
     render(out, [run(action, batch, params)])
 
 
@@ -44,7 +45,7 @@ def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchRes
     from mpo.core.transitions import transition
 
     app_ctx = current()
-    rules = app_ctx.settings.rules
+    rules = app_ctx.rules
     db, actor = app_ctx.database, app_ctx.actor
     expect = None
     threshold = app_ctx.settings.confirm_over
@@ -61,19 +62,21 @@ def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchRes
 
 
 def render(out: Output, results: list[BatchResult]) -> None:
-    """One table (or JSON array) of every batch's rows, then a summary line per batch."""
+    """One table (or JSON array) of every batch's rows, then a summary line per batch
+    (what followed in the same transaction, such as routing, included)."""
+    results = [r for result in results for r in (result, *result.then)]
     out.rows([row for result in results for row in fields.result_rows(result)])
     for result in results:
         moved = len(result.task_ids)
-        verb = f"would {result.action}" if result.dry_run else _DONE[result.action]
+        verb = f"would {result.action}" if result.dry_run else _DONE.get(
+            result.action, f"{result.action}:")
         tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
         message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
                 + (f", skipped {len(result.skipped)}" if result.skipped else ""))
 
 
-_DONE = {Action.SUBMIT: "submitted", Action.APPROVE: "approved", Action.REJECT: "rejected",
-         Action.ASSIGN: "assigned", Action.START: "started", Action.COMPLETE: "completed",
-         Action.CANCEL: "cancelled", Action.UNDO: "undid"}
+#: What each verb's summary line says it did (from the declarations, and undo's).
+_DONE: dict[str, str] = {s.action: s.done for s in SPECS} | {Action.UNDO: "undid"}
 
 
 @app.command(rich_help_panel=PANEL)
@@ -100,18 +103,7 @@ def approve(
 
     Example: mpo approve 3f2a91c0 7bd0 --note "go"
     """
-    from mpo.core.validation import transition_params
-
-    app_ctx = current()
-    # The rules are checked before anything is approved: a bad MPO_ROUTING stops it all.
-    routing = app_ctx.settings.routing_rules if app_ctx.settings.auto_assign else None
-    results = [run(Action.APPROVE, batch, transition_params(app_ctx.settings.rules, note=note))]
-    if routing is not None and not batch.dry_run and results[0].task_ids:
-        from mpo.core.routing import route
-
-        results.append(route(app_ctx.database, app_ctx.actor, routing,
-                             task_ids=results[0].task_ids))
-    render(out, results)
+    _apply(Action.APPROVE, batch, out, note=note)
 
 
 @app.command(rich_help_panel=PANEL)
@@ -206,5 +198,5 @@ def cancel(
     """
     from mpo.core.cancel import params
 
-    render(out, [run(Action.CANCEL, batch, params(current().settings.rules, reason_code,
+    render(out, [run(Action.CANCEL, batch, params(current().rules, reason_code,
                                                    reason))])

@@ -50,5 +50,5 @@ def log(
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,
                          actions=split(action), batch=batch, since=instant("since", since),
-                         marketplace=marketplace, limit=limit, rules=app_ctx.settings.rules)
+                         marketplace=marketplace, limit=limit, rules=app_ctx.rules)
     out.rows(task_fields.event_row(e) for e in events)

@@ -68,7 +68,7 @@ def add(
 
     app_ctx = current()
     _show_minted(out, add_principal(app_ctx.database, app_ctx.actor, name, role,
-                                    marketplace, app_ctx.settings.rules))
+                                    marketplace, app_ctx.rules))
 
 
 @principal_app.command("list")

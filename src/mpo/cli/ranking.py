@@ -26,7 +26,7 @@ def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None
         raise UsageError("list: --explain needs --sort score")
     app_ctx = current()
     weights = parse_weights(app_ctx.settings.score_weights)
-    ranked = rank_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules,
+    ranked = rank_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.rules,
                         weights)
     if not explain:
         out.rows(task_fields.task_row(r.task) for r in ranked)

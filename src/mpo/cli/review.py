@@ -41,7 +41,7 @@ def review(
 
     validation.one_of("group-by", group_by, list(GROUPINGS))
     app_ctx = current()
-    rules = app_ctx.settings.rules
+    rules = app_ctx.rules
     marketplaces = split(marketplace)
     for name in marketplaces:
         validation.one_of("marketplace", name, list(rules.marketplaces))

@@ -51,7 +51,7 @@ COMMAND_VERBS: dict[str, Verb] = {
     "export": Verb.LOG,
     "import": Verb.IMPORT,
     "db backup": Verb.BACKUP,
-    "campaign create": Verb.CREATE,
+    "campaign create": Verb.CAMPAIGN,
     "campaign list": Verb.LIST,
     "campaign show": Verb.LIST,
     "subtask add": Verb.PLAN,

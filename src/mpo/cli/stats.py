@@ -61,7 +61,7 @@ def stats(
     app_ctx = current()
     settings = app_ctx.settings
     mode = choose_mode(json_=json_, jsonl=False, csv_=csv_)
-    result = compute(app_ctx.database, app_ctx.actor, settings.rules, since=since,
+    result = compute(app_ctx.database, app_ctx.actor, app_ctx.rules, since=since,
                      until=until, day=day, zone=tz or settings.timezone,
                      marketplaces=split(marketplace), by=by, backlog_age=backlog_age)
     document = result.document()

@@ -95,11 +95,8 @@ def create(
     if from_ is not None and single:
         raise UsageError("create: give task fields as options or --from FILE, not both")
     items = ndjson(_read_ndjson(from_)) if from_ is not None else [("task", single)]
-    from mpo.delivery.plugins import validate_create
-
-    result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.settings.rules,
-                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits,
-                          check=validate_create)
+    result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.rules,
+                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits)
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
@@ -191,7 +188,7 @@ def list_(
 
         ranked_list(query, sort, explain, out)
         return
-    result = list_page(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
+    result = list_page(app_ctx.database, app_ctx.actor, query, app_ctx.rules)
     rows = (task_fields.task_row(t) for t in result.tasks)
     if page or after is not None:
         out.page(rows, result.next_cursor.encode() if result.next_cursor else None)

@@ -102,7 +102,7 @@ def add(
 
         starts_at = instant("starts", starts)
     template = add_template(app_ctx.database, app_ctx.actor,
-                            TemplateSpec(name, given, every, starts_at), app_ctx.settings.rules)
+                            TemplateSpec(name, given, every, starts_at), app_ctx.rules)
     out.record(_row(template))
 
 
@@ -160,7 +160,7 @@ def run(name: Annotated[str, typer.Argument(metavar="NAME", help="The template's
     from mpo.core.templates import run_template
 
     app_ctx = current()
-    result = run_template(app_ctx.database, app_ctx.actor, name, app_ctx.settings.rules)
+    result = run_template(app_ctx.database, app_ctx.actor, name, app_ctx.rules)
     out.record(task_fields.task_row(result.tasks[0].task) | {"created": result.tasks[0].created})
 
 
@@ -180,7 +180,7 @@ def tick(
     from mpo.core.templates import tick as run_tick
 
     app_ctx = current()
-    result = run_tick(app_ctx.database, app_ctx.actor, app_ctx.settings.rules,
+    result = run_tick(app_ctx.database, app_ctx.actor, app_ctx.rules,
                       catch_up=app_ctx.settings.tick_catch_up, at=instant("at", at))
     made = [c for c in result.tasks if c.created]
     out.rows(task_fields.task_row(c.task) | {"created": True} for c in made)

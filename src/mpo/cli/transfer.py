@@ -52,7 +52,7 @@ def export(
     query = TaskQuery(statuses=split(status), marketplaces=split(marketplace),
                       created_by=split(created_by), since=instant("since", since),
                       until=instant("until", until), newest_first=False)
-    records = export_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.settings.rules)
+    records = export_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.rules)
     count = 0
 
     def counted() -> Any:
@@ -108,7 +108,7 @@ def import_(
     from mpo.core.validation import ndjson
 
     app_ctx = current()
-    rules = app_ctx.settings.rules
+    rules = app_ctx.rules
     text = _read(source)
     skipped: list[str] = []
     if from_taskwarrior:

@@ -93,7 +93,7 @@ def watch(
     query = stream.checked_query(actor, TaskQuery(
         statuses=split(status), marketplaces=split(marketplace), priorities=split(priority),
         categories=split(category), created_by=split(created_by),
-        assigned_to=split(assigned_to)), app_ctx.settings.rules)
+        assigned_to=split(assigned_to)), app_ctx.rules)
     actions = split(action)
     for a in actions:
         validation.one_of("action", a, names(Action))

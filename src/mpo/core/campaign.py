@@ -7,17 +7,16 @@ tag), and every figure of `campaign show` and `campaign list` is summed from the
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mpo.core import permissions, validation
-from mpo.core.errors import Conflict, NotFound, UsageError, ValidationError
+from mpo.core.errors import NotFound, UsageError, ValidationError
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.selection import TaskQuery
-from mpo.core.vocabulary import Action, Status, agent_name
+from mpo.core.vocabulary import Status, agent_name
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
@@ -78,13 +77,14 @@ def create_campaign(
     clock: Callable[[], datetime] | None = None,
 ) -> list[Task]:
     """One task per marketplace, created by `marketplace-<name>`, all or none; the task
-    fields come from `fields`, over those of `template` when one is named."""
+    fields come from `fields`, over those of `template` when one is named (whose author
+    then counts as the tasks' proposer). Master and admins only (docs/campaign.md)."""
     from mpo.core.clock import utcnow
+    from mpo.core.create import Item, create_tasks
     from mpo.core.identity import refusals_recorded
-    from mpo.core.models import Task, TaskEvent
 
-    with refusals_recorded(db, actor, Verb.CREATE):
-        permissions.require(actor, Verb.CREATE)
+    with refusals_recorded(db, actor, Verb.CAMPAIGN):
+        permissions.require(actor, Verb.CAMPAIGN)
         name = campaign_name(name)
         chosen = list(dict.fromkeys(marketplaces))
         if not chosen:
@@ -92,59 +92,41 @@ def create_campaign(
         for key in PER_MARKETPLACE:
             if key in fields:
                 raise UsageError(f"campaign create: {key} is set per marketplace; leave it out")
+        author = None
         if template is not None:
-            fields = _template_fields(db, template) | dict(fields)
-        drafts = []
+            found, author = _template_fields(db, template)
+            fields = found | dict(fields)
+        items: list[Item] = []
         for marketplace in chosen:
             validation.one_of("marketplaces", marketplace, list(rules.marketplaces))
             tags = [*(fields.get("tags") or []), f"{TAG_PREFIX}{name}"]
-            raw = dict(fields) | {"marketplace": marketplace, "tags": tags,
-                                  "created_by": agent_name(marketplace)}
-            data, on_behalf_of = permissions.creation(actor, raw)
-            drafts.append((validation.draft(data, rules), on_behalf_of))
-        with db.write() as uow:
-            if uow.history.campaigns(name):
-                raise Conflict(f"campaign {name} exists; choose another name")
+            items.append((marketplace, dict(fields) | {
+                "marketplace": marketplace, "tags": tags, "created_by": agent_name(marketplace)}))
+        with db.read() as uow:
             known = set(uow.principals.proposers())
-            missing = sorted({d.created_by for d, _ in drafts} - known)
-            if missing:
-                raise ValidationError(
-                    "marketplaces", f"no active agent {', '.join(missing)}: add each with "
-                    "`mpo principal add NAME --role agent --marketplace MARKETPLACE`")
-            now, batch_id = (clock or utcnow)(), uuid.uuid4()
-            tasks, events = [], []
-            for draft, on_behalf_of in drafts:
-                task = Task(marketplace=draft.marketplace, created_by=draft.created_by,
-                            recorded_by=actor.name, title=draft.title,
-                            description=draft.description,
-                            category=draft.category, status=Status.PENDING.value,
-                            priority=draft.priority, estimated_hours=draft.estimated_hours,
-                            created_at=now, tags=list(draft.tags), meta=dict(draft.metadata),
-                            campaign=name)
-                uow.tasks.add(task)
-                tasks.append(task)
-                payload = {"campaign": name} | (
-                    {"on_behalf_of": on_behalf_of} if on_behalf_of else {})
-                events.append(TaskEvent(
-                    task_id=task.id, batch_id=batch_id, actor=actor.name,
-                    action=Action.CREATE.value, from_status=None,
-                    to_status=Status.PENDING.value, at=now, payload=payload))
-            uow.tasks.add_events(events)
-            uow.commit()
-        return tasks
+        missing = sorted({agent_name(m) for m in chosen} - known)
+        if missing:
+            raise ValidationError(
+                "marketplaces", f"no active agent {', '.join(missing)}: add each with "
+                "`mpo principal add NAME --role agent --marketplace MARKETPLACE`")
+        result = create_tasks(db, actor, items, rules, clock=clock or utcnow, campaign=name,
+                              authored_by=author)
+        return [c.task for c in result.tasks]
 
 
 #: Fields a campaign sets for each marketplace itself.
 PER_MARKETPLACE = ("marketplace", "created_by", "idempotency_key")
 
 
-def _template_fields(db: Database, name: str) -> dict[str, Any]:
-    """A template's task fields, less those a campaign sets per marketplace."""
+def _template_fields(db: Database, name: str) -> tuple[dict[str, Any], str]:
+    """A template's task fields, less those a campaign sets per marketplace, and its
+    author."""
     with db.read() as uow:
         template = uow.templates.get(name)
     if template is None:
         raise NotFound(f"no template named {name!r}; see `mpo template list`")
-    return {k: v for k, v in template.fields.items() if k not in PER_MARKETPLACE}
+    fields = {k: v for k, v in template.fields.items() if k not in PER_MARKETPLACE}
+    return fields, template.created_by
 
 
 def _scope(actor: Actor) -> str | None:

@@ -13,7 +13,14 @@ from typing import Any
 
 from mpo.core import permissions, ratelimit, task_fields, validation
 from mpo.core.clock import Clock, utcnow
-from mpo.core.errors import IdempotencyConflict, ItemProblem, MpoError, UsageError, ValidationError
+from mpo.core.errors import (
+    Conflict,
+    IdempotencyConflict,
+    ItemProblem,
+    MpoError,
+    UsageError,
+    ValidationError,
+)
 from mpo.core.identity import refusals_recorded
 from mpo.core.lookup import may_see
 from mpo.core.models import Task
@@ -39,13 +46,17 @@ def create_tasks(
     skip_invalid: bool = False,
     clock: Clock = utcnow,
     limits: RateLimits | None = None,
-    check: Callable[[dict[str, Any]], str | None] | None = None,
+    campaign: str | None = None,
+    authored_by: str | None = None,
 ) -> CreateResult:
     """Create tasks in one transaction; a retried idempotency key returns the existing task.
 
-    With `limits`, a principal over its configured rate is refused (`RateLimited`); `check`
-    adds validation (plugins): a message it returns refuses that task.
+    The one create path of every door, campaigns, templates and ticks. With `limits`, a
+    principal over its configured rate is refused (`RateLimited`); `rules.validator` (the
+    plugins') refuses a task with its message. `campaign` tags every task with a new
+    campaign's name; `authored_by` names the template author (a proposer too).
     """
+    check = rules.validator
     with refusals_recorded(db, actor, Verb.CREATE):
         permissions.require(actor, Verb.CREATE)
         drafts: list[tuple[str, TaskDraft, str | None]] = []
@@ -84,7 +95,10 @@ def create_tasks(
                 with db.write() as uow:
                     if limits is not None:
                         ratelimit.check(uow, actor, limits, len(drafts), clock())
-                    result = _insert(uow, actor, drafts, skip_invalid, clock)
+                    if campaign is not None and uow.history.campaigns(campaign):
+                        raise Conflict(f"campaign {campaign} exists; choose another name")
+                    result = _insert(uow, actor, drafts, skip_invalid, clock,
+                                     {"campaign": campaign, "authored_by": authored_by})
                     uow.commit()
                 return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
             except DuplicateKey:
@@ -161,8 +175,12 @@ def _insert(
     drafts: list[tuple[str, TaskDraft, str | None]],
     skip_invalid: bool,
     clock: Clock,
+    common: Mapping[str, Any],
 ) -> CreateResult:
-    """Validated drafts to rows: per-item checks, then one INSERT per table (issue 11)."""
+    """Validated drafts to rows: per-item checks, then one INSERT per table (issue 11);
+    `common` holds columns every task of the batch shares (a campaign, a template author)."""
+    shared = {k: v for k, v in common.items() if v is not None}
+    mark = {"campaign": shared["campaign"]} if "campaign" in shared else {}
     batch_id = uuid.uuid4()
     now = clock()
     keys = [d.idempotency_key for _, d, _ in drafts if d.idempotency_key is not None]
@@ -204,6 +222,7 @@ def _insert(
             "listing_id": draft.listing_id,
             "source_type": draft.source_type,
             "plan_id": draft.plan_id,
+            **shared,
         })
         tasks.append(task)
         if key is not None:
@@ -211,11 +230,14 @@ def _insert(
         events.append({
             "task_id": task.id, "batch_id": batch_id, "actor": actor.name, "action": create,
             "from_status": None, "to_status": pending, "reason": None, "at": now,
-            "payload": {"on_behalf_of": on_behalf_of} if on_behalf_of else {},
+            "payload": mark | ({"on_behalf_of": on_behalf_of} if on_behalf_of else {}),
         })
         created.append(Created(task, created=True))
     if problems and not skip_invalid:
         fail("create", problems, errors, len(drafts))
     uow.tasks.add_many(tasks)
     uow.tasks.log(events)
+    if tasks and uow.tasks.clock_in_database:  # answer what was stored, not what was sent
+        fresh = {t.id: t for t in uow.tasks.by_ids([t.id for t in tasks])}
+        created = [Created(fresh.get(c.task.id, c.task), c.created) for c in created]
     return CreateResult(batch_id, created, problems)

@@ -1,168 +1,267 @@
-"""The task lifecycle: one table of transitions, and what each one stamps on the task.
+"""The task lifecycle as data: each action declared once.
 
     pending -> awaiting_approval (submit) -> approved | rejected (approve / reject)
     approved -> in_progress (assign / start) -> completed (complete)
     pending | awaiting_approval | approved | in_progress -> cancelled (cancel)
 
-The table is declarative on purpose: the PostgreSQL triggers are generated from it, and
-`undo` walks it backwards (`inverse`), clearing exactly the columns a transition stamped.
+An `ActionSpec` says where an action leaves from and leads to, which verb of the permission
+table allows it, the values it carries (required or not, and how each is checked), the task
+columns it stamps and from what (the clock, the actor, a value), what its audit event
+records, and whether the proposer is barred from it. Everything else reads the declaration:
+`stamps`, `require`, the event's reason and payload (here), the transition engine, undo
+(`inverse`), the PostgreSQL guards, the CLI's and HTTP's lifecycle verbs, `mpo roles` and
+the docs' tables. A custom workflow (`core/workflow.py`) derives a new `Lifecycle` from
+this one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from mpo.core.errors import ValidationError
 from mpo.core.vocabulary import Action, Status
 
+#: How a stamped column gets its value (besides a parameter's name, `param:NAME`).
+NOW = "now"  # the transaction's clock
+ACTOR = "actor"  # the acting principal's name
+KEPT_OR_ACTOR = "kept_or_actor"  # the task's assignee, else the acting principal
+
 
 @dataclass(frozen=True)
-class Transition:
-    """An action, the statuses it leaves from, the status it leads to, and the task columns
-    it stamps (which its undo clears again)."""
+class Param:
+    """A value an action carries: its name in the core, its field name at the doors
+    (`--reason-code`, `reason_code`), how it is checked, and a short help."""
 
-    action: Action
-    sources: frozenset[Status]
-    target: Status
-    columns: tuple[str, ...] = ()
+    name: str
+    field: str
+    kind: str  # text | code | name | hours
+    help: str
+    required: bool = False
+    #: For `code`: the `Rules` attribute listing the allowed codes.
+    codes: str | None = None
+    #: How a refusal names it when it is missing: `a reason code (--reason-code)`.
+    need: str = ""
+
+
+NOTE = Param("note", "note", "text", "Why, for the audit log.")
+REASON = Param("reason", "reason", "text", "Free text.")
+
+
+def _code(codes: str, help: str) -> Param:
+    return Param("reason_code", "reason-code", "code", help, required=True, codes=codes,
+                 need="a reason code (--reason-code)")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the lifecycle, declared once (see the module docstring)."""
+
+    action: str
+    sources: frozenset[str]
+    target: str
+    #: The permission-table verb that allows it.
+    verb: str
+    params: tuple[Param, ...] = ()
+    #: Task column -> NOW | ACTOR | KEPT_OR_ACTOR | `param:NAME`.
+    stamps: tuple[tuple[str, str], ...] = ()
+    #: Event payload key -> parameter name.
+    payload: tuple[tuple[str, str], ...] = ()
+    #: Parameters whose first non-empty value is the event's `reason`.
+    reason: tuple[str, ...] = ("note",)
+    #: Separation of duties: the task's proposer may not take it.
+    not_by_proposer: bool = False
+    #: Roles that may take it beyond what the permission table says (custom workflows).
+    roles: frozenset[str] | None = None
+    #: Must the actor differ from the task's assignee (custom workflows)?
+    not_by_assignee: bool = False
+    summary: str = ""
+    done: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The task columns this action stamps (which its undo clears again)."""
+        return tuple(column for column, _ in self.stamps)
 
     def label(self) -> str:
         """The source statuses, for messages: `pending, awaiting_approval`."""
-        return ", ".join(s.value for s in Status if s in self.sources)
+        order = {s.value: n for n, s in enumerate(Status)}
+        return ", ".join(sorted(self.sources, key=lambda s: (order.get(s, len(order)), s)))
+
+    def param(self, name: str) -> Param | None:
+        """The declared parameter `name`, if the action carries it."""
+        return next((p for p in self.params if p.name == name), None)
 
 
-def _t(action: Action, sources: Status | tuple[Status, ...], target: Status,
-       *columns: str) -> Transition:
-    group = sources if isinstance(sources, tuple) else (sources,)
-    return Transition(action, frozenset(group), target, columns)
+def _spec(action: Action, sources: Iterable[Status], target: Status, *, summary: str,
+          done: str, params: tuple[Param, ...] = (), stamps: Mapping[str, str] | None = None,
+          payload: Mapping[str, str] | None = None, reason: tuple[str, ...] = ("note",),
+          not_by_proposer: bool = False) -> ActionSpec:
+    return ActionSpec(
+        action=action.value, sources=frozenset(s.value for s in sources), target=target.value,
+        verb=action.value, params=params, stamps=tuple((stamps or {}).items()),
+        payload=tuple((payload or {}).items()), reason=reason,
+        not_by_proposer=not_by_proposer, summary=summary, done=done)
 
 
 #: Where a proposal can still be called off: anything not yet finished or decided against.
 CANCELLABLE = (Status.PENDING, Status.AWAITING_APPROVAL, Status.APPROVED, Status.IN_PROGRESS)
+_REASONED = ("reason", "reason_code")
 
-TRANSITIONS: dict[Action, Transition] = {
-    t.action: t
-    for t in (
-        _t(Action.SUBMIT, Status.PENDING, Status.AWAITING_APPROVAL, "submitted_at"),
-        _t(Action.APPROVE, Status.AWAITING_APPROVAL, Status.APPROVED,
-           "approved_at", "approved_by"),
-        _t(Action.REJECT, Status.AWAITING_APPROVAL, Status.REJECTED,
-           "rejected_at", "rejected_by", "rejection_code", "rejection_reason"),
-        _t(Action.ASSIGN, Status.APPROVED, Status.IN_PROGRESS,
-           "assigned_to", "assigned_by", "started_at"),
-        _t(Action.START, Status.APPROVED, Status.IN_PROGRESS,
-           "assigned_to", "assigned_by", "started_at"),
-        _t(Action.COMPLETE, Status.IN_PROGRESS, Status.COMPLETED,
-           "completed_at", "completed_by", "actual_hours", "completion_notes"),
-        _t(Action.CANCEL, CANCELLABLE, Status.CANCELLED,
-           "cancelled_at", "cancelled_by", "cancellation_code", "cancellation_reason"),
-    )
-}
+SPECS: tuple[ActionSpec, ...] = (
+    _spec(Action.SUBMIT, (Status.PENDING,), Status.AWAITING_APPROVAL,
+          summary="Submit pending tasks for approval", done="submitted",
+          stamps={"submitted_at": NOW}),
+    _spec(Action.APPROVE, (Status.AWAITING_APPROVAL,), Status.APPROVED,
+          summary="Approve tasks awaiting approval", done="approved",
+          params=(NOTE,), stamps={"approved_at": NOW, "approved_by": ACTOR},
+          not_by_proposer=True),
+    _spec(Action.REJECT, (Status.AWAITING_APPROVAL,), Status.REJECTED,
+          summary="Reject tasks awaiting approval, with a reason", done="rejected",
+          params=(_code("rejection_codes", "Required: one of the configured rejection codes "
+                        "(mpo config get rejection_codes)."), REASON),
+          stamps={"rejected_at": NOW, "rejected_by": ACTOR,
+                  "rejection_code": "param:reason_code", "rejection_reason": "param:reason"},
+          payload={"reason_code": "reason_code"}, reason=_REASONED, not_by_proposer=True),
+    _spec(Action.ASSIGN, (Status.APPROVED,), Status.IN_PROGRESS,
+          summary="Assign approved tasks to a team member and start them", done="assigned",
+          params=(Param("assignee", "to", "name", "Required: the team member.",
+                        required=True, need="an assignee (--to NAME)"), NOTE),
+          stamps={"assigned_to": "param:assignee", "assigned_by": ACTOR, "started_at": NOW},
+          payload={"assigned_to": "assignee"}),
+    _spec(Action.START, (Status.APPROVED,), Status.IN_PROGRESS,
+          summary="Start approved tasks yourself", done="started", params=(NOTE,),
+          stamps={"assigned_to": KEPT_OR_ACTOR, "assigned_by": ACTOR, "started_at": NOW}),
+    _spec(Action.COMPLETE, (Status.IN_PROGRESS,), Status.COMPLETED,
+          summary="Complete tasks in progress, reporting the hours spent", done="completed",
+          params=(Param("actual_hours", "actual-hours", "hours",
+                        "Required: hours actually spent.", required=True,
+                        need="the hours spent (--actual-hours)"),
+                  Param("note", "note", "text",
+                        "Completion notes, kept on the task (completion_notes).")),
+          stamps={"completed_at": NOW, "completed_by": ACTOR,
+                  "actual_hours": "param:actual_hours", "completion_notes": "param:note"},
+          payload={"actual_hours": "actual_hours"}),
+    _spec(Action.CANCEL, CANCELLABLE, Status.CANCELLED,
+          summary="Cancel tasks not yet finished", done="cancelled",
+          params=(_code("cancel_codes", "Required: one of the configured cancel codes "
+                        "(mpo config get cancel_codes)."), REASON),
+          stamps={"cancelled_at": NOW, "cancelled_by": ACTOR,
+                  "cancellation_code": "param:reason_code",
+                  "cancellation_reason": "param:reason"},
+          payload={"reason_code": "reason_code"}, reason=_REASONED),
+)
 
-TERMINAL: frozenset[Status] = frozenset({Status.REJECTED, Status.COMPLETED, Status.CANCELLED})
+#: The built-in actions, by action.
+TRANSITIONS: dict[Action, ActionSpec] = {Action(s.action): s for s in SPECS}
+
+TERMINAL: frozenset[str] = frozenset({Status.REJECTED, Status.COMPLETED, Status.CANCELLED})
 
 
 @dataclass(frozen=True)
-class Inverse:
-    """How `undo` compensates a transition: from its target back to the status the task
-    left (one of its sources), clearing the columns it stamped."""
+class Lifecycle:
+    """The statuses a task may be in and the actions between them: the built-in table,
+    or one a custom workflow derived from it."""
 
-    action: Action
-    source: Status
-    targets: frozenset[Status]
-    clears: tuple[str, ...]
+    statuses: tuple[str, ...]
+    actions: Mapping[str, ActionSpec]
+    terminal: frozenset[str] = TERMINAL
+    #: Custom states the workflow added, in path order.
+    custom: tuple[str, ...] = field(default=())
+
+    def spec(self, action: str) -> ActionSpec:
+        """The declaration of `action`."""
+        return self.actions[action]
+
+    def why_not(self, action: str, current: str) -> str:
+        """A one-line reason an action cannot leave `current` (the classification of a
+        miss)."""
+        spec = self.actions[action]
+        if current in self.terminal:
+            return f"is {current} (terminal); {action} needs {spec.label()}"
+        return f"is {current}; {action} needs {spec.label()}"
+
+    def undo_moves(self) -> frozenset[tuple[str, str]]:
+        """Every backwards move undo may make."""
+        return frozenset((s.target, source) for s in self.actions.values()
+                         for source in s.sources)
 
 
-def inverse(action: Action) -> Inverse:
-    """The compensating move of an action (undo's row of the table)."""
-    t = TRANSITIONS[action]
-    return Inverse(action, t.target, t.sources, t.columns)
-
-
-#: Every backwards move undo may make, derived from the table (for triggers and checks).
-UNDO_MOVES: frozenset[tuple[Status, Status]] = frozenset(
-    (t.target, source) for t in TRANSITIONS.values() for source in t.sources
-)
-
+BUILTIN = Lifecycle(statuses=tuple(s.value for s in Status),
+                    actions={s.action: s for s in SPECS})
+#: Every backwards move undo may make in the built-in table (for triggers and checks).
+UNDO_MOVES: frozenset[tuple[str, str]] = BUILTIN.undo_moves()
 #: Actions that move tasks; `create` only makes them.
 BATCH_ACTIONS: tuple[Action, ...] = tuple(TRANSITIONS)
 
 
-def transition_for(action: Action) -> Transition:
-    """The transition an action performs."""
-    return TRANSITIONS[action]
+def transition_for(action: Action | str) -> ActionSpec:
+    """The built-in declaration of an action."""
+    return BUILTIN.actions[str(action)]
 
 
-def why_not(action: Action, current: Status) -> str:
-    """A one-line reason an action cannot leave `current` (the classification of a miss)."""
-    t = TRANSITIONS[action]
-    if current in TERMINAL:
-        return f"is {current} (terminal); {action} needs {t.label()}"
-    return f"is {current}; {action} needs {t.label()}"
+def why_not(action: Action | str, current: str) -> str:
+    """A one-line reason an action cannot leave `current`, by the built-in table."""
+    return BUILTIN.why_not(str(action), current)
 
 
 @dataclass(frozen=True)
 class TransitionParams:
-    """The values a transition may carry beyond who and when."""
+    """The values a transition may carry beyond who and when (each a declared `Param`)."""
 
     note: str | None = None
     reason_code: str | None = None
     reason: str | None = None
     assignee: str | None = None
     actual_hours: float | None = None
+    #: The status `move` leads to (custom workflows).
+    to: str | None = None
 
-    def require(self, action: Action) -> None:
+    def value(self, name: str) -> Any:
+        """A parameter's value by its declared name."""
+        return getattr(self, name)
+
+    def require(self, action: Action | str, lifecycle: Lifecycle = BUILTIN) -> None:
         """Refuse an action whose required values are missing."""
-        if action in (Action.REJECT, Action.CANCEL) and not self.reason_code:
-            raise ValidationError("reason-code",
-                                  f"{action} needs a reason code (--reason-code)")
-        if action is Action.ASSIGN and not self.assignee:
-            raise ValidationError("to", "assign needs an assignee (--to NAME)")
-        if action is Action.COMPLETE and self.actual_hours is None:
-            raise ValidationError("actual-hours", "complete needs the hours spent (--actual-hours)")
+        spec = lifecycle.actions[str(action)]
+        for param in spec.params:
+            if param.required and self.value(param.name) is None:
+                raise ValidationError(param.field, f"{spec.action} needs {param.need}")
 
-    def event_reason(self, action: Action) -> str | None:
+    def event_reason(self, action: Action | str, lifecycle: Lifecycle = BUILTIN) -> str | None:
         """The free text an audit event records as its `reason`."""
-        if action in (Action.REJECT, Action.CANCEL):
-            return self.reason or self.reason_code
-        return self.note
+        spec = lifecycle.actions[str(action)]
+        return next((v for name in spec.reason if (v := self.value(name))), None)
+
+    def only(self, spec: ActionSpec) -> TransitionParams:
+        """These values less those the action does not declare."""
+        declared = {p.name for p in spec.params}
+        return replace(self, **{k: None for k in ("note", "reason_code", "reason",
+                                                  "assignee", "actual_hours")
+                                if k not in declared})
 
 
-def stamps(
-    action: Action,
-    *,
-    actor: str,
-    now: datetime,
-    params: TransitionParams,
-    assigned_to: str | None,
-) -> dict[str, Any]:
-    """The task columns an action sets, besides `status`."""
-    if action is Action.SUBMIT:
-        return {"submitted_at": now}
-    if action is Action.APPROVE:
-        return {"approved_at": now, "approved_by": actor}
-    if action is Action.REJECT:
-        return {
-            "rejected_at": now,
-            "rejected_by": actor,
-            "rejection_code": params.reason_code,
-            "rejection_reason": params.reason,
-        }
-    if action is Action.ASSIGN:
-        return {"assigned_to": params.assignee, "assigned_by": actor, "started_at": now}
-    if action is Action.START:
-        return {"assigned_to": assigned_to or actor, "assigned_by": actor, "started_at": now}
-    if action is Action.CANCEL:
-        return {
-            "cancelled_at": now,
-            "cancelled_by": actor,
-            "cancellation_code": params.reason_code,
-            "cancellation_reason": params.reason,
-        }
-    return {"completed_at": now, "completed_by": actor, "actual_hours": params.actual_hours,
-            "completion_notes": params.note}
+def stamps(spec: ActionSpec, *, actor: str, now: datetime, params: TransitionParams,
+           assigned_to: str | None) -> dict[str, Any]:
+    """The task columns an action sets, besides `status`, read from its declaration."""
+    values: dict[str, Any] = {}
+    for column, how in spec.stamps:
+        if how == NOW:
+            values[column] = now
+        elif how == ACTOR:
+            values[column] = actor
+        elif how == KEPT_OR_ACTOR:
+            values[column] = assigned_to or actor
+        else:
+            values[column] = params.value(how.removeprefix("param:"))
+    return values
+
+
+def event_payload(spec: ActionSpec, params: TransitionParams) -> dict[str, Any]:
+    """What an event of the action records beyond its statuses and reason."""
+    return {key: params.value(name) for key, name in spec.payload}
 
 
 def accuracy(estimated: float | None, actual: float | None) -> float | None:

@@ -58,6 +58,9 @@ class Task(SQLModel, table=True):
     #: Who really inserted the task (the authenticated principal); `created_by` is whom it
     #: was created for. Neither may approve it. NULL only on rows older than revision 0005.
     recorded_by: str | None = Field(default=None, sa_type=String(100))
+    #: Who wrote the content when it came from a template (its author): a proposer too, so
+    #: they may not decide it either (issue 20).
+    authored_by: str | None = Field(default=None, sa_type=String(100))
     title: str = Field(sa_type=String(500))
     description: str = Field(default="", sa_type=Text)
     category: str = Field(sa_type=String(20))

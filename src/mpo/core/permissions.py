@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import PermissionDenied
+from mpo.core.lifecycle import TRANSITIONS, ActionSpec
 from mpo.core.validation import normalised
 from mpo.core.vocabulary import Action, Status
 
@@ -60,6 +61,7 @@ class Verb(StrEnum):
     WATCH = "watch"
     WEBHOOKS = "manage-webhooks"
     NOTIFY = "notify"
+    CAMPAIGN = "campaign"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
@@ -67,7 +69,7 @@ _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
     Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL, Verb.WORK}) | _READ,
     Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.STATUS, Verb.TICK, Verb.PLAN,
-                            Verb.WORK}) | _READ,
+                            Verb.WORK, Verb.CAMPAIGN}) | _READ,
     Role.ADMIN: frozenset(Verb),
     Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE, Verb.REVIEW}) | _READ,
     Role.VIEWER: frozenset({Verb.STATS, Verb.LOG, Verb.STATUS}) | _READ,
@@ -90,8 +92,9 @@ PROPOSERS: frozenset[Role] = frozenset({Role.AGENT, Role.MASTER})
 MARKETPLACE_BOUND: frozenset[Role] = frozenset({Role.AGENT})
 #: Roles that work only on tasks assigned to them (or claimed through `CLAIMS`).
 ASSIGNEE_BOUND: frozenset[Role] = frozenset({Role.MEMBER})
-#: Actions that decide a proposal: nobody takes them on a task they created or recorded.
-DECISIONS: frozenset[Action] = frozenset({Action.APPROVE, Action.REJECT})
+#: Actions that decide a proposal: nobody takes them on a task they proposed
+#: (`lifecycle.ActionSpec.not_by_proposer`).
+DECISIONS: frozenset[Action] = frozenset(a for a, s in TRANSITIONS.items() if s.not_by_proposer)
 #: Actions an assignee-bound role may take on an unassigned task, claiming it.
 CLAIMS: frozenset[Action] = frozenset({Action.START})
 
@@ -118,26 +121,42 @@ def require(actor: Actor, verb: Verb) -> None:
         )
 
 
-def task_refusal(actor: Actor, action: Action, task: Task) -> str | None:
+def require_spec(actor: Actor, spec: ActionSpec) -> None:
+    """Refuse an action the actor's role may not take at all: the permission table's verb,
+    or the roles a custom workflow names."""
+    if spec.roles is None:
+        require(actor, Verb(spec.verb))
+    elif actor.role.value not in spec.roles:
+        raise PermissionDenied(f"{actor.name} (role {actor.role}) may not {spec.action} to "
+                               f"{spec.target}; roles that may: {', '.join(sorted(spec.roles))}")
+
+
+def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) -> str | None:
     """Why the actor may not apply `action` to this task, or None if it may."""
+    spec = action if isinstance(action, ActionSpec) else TRANSITIONS[Action(action)]
+    name = spec.action
     if actor.role in MARKETPLACE_BOUND and task.marketplace != actor.marketplace:
         return (
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
-    own = OWN_ONLY.get(actor.role, {}).get(Verb(action.value))
+    own = OWN_ONLY.get(actor.role, {}).get(Verb(spec.verb)) if spec.roles is None else None
     if own is not None:
         if task.created_by != actor.name:
-            return f"was created by {task.created_by}; {actor.name} may {action} only its own"
+            return f"was created by {task.created_by}; {actor.name} may {name} only its own"
         if task.status not in own:
             allowed = ", ".join(s.value for s in Status if s in own)
-            return f"is {task.status}; {actor.role} {actor.name} may {action} only from {allowed}"
-    # The real actor (recorded_by) counts as much as whom it was created for (issue 10).
-    if action in DECISIONS and actor.name in (task.created_by, task.recorded_by):
-        return f"was created by {actor.name}; nobody may {action} their own task"
-    if actor.role in ASSIGNEE_BOUND:
+            return f"is {task.status}; {actor.role} {actor.name} may {name} only from {allowed}"
+    if spec.not_by_proposer and actor.name in (task.created_by, task.recorded_by):
+        return f"was created by {actor.name}; nobody may {name} their own task"
+    if spec.not_by_proposer and actor.name == task.authored_by:
+        return (f"was made from a template {actor.name} wrote; nobody may {name} their own "
+                "proposal")
+    if spec.not_by_assignee and actor.name == task.assigned_to:
+        return f"is assigned to {actor.name}; {name} needs someone other than who did the work"
+    if actor.role in ASSIGNEE_BOUND and spec.roles is None:
         # A member may claim an unassigned approved task, and finish only their own.
-        mine = (None, actor.name) if action in CLAIMS else (actor.name,)
+        mine = (None, actor.name) if name in CLAIMS else (actor.name,)
         if task.assigned_to not in mine:
             return f"is assigned to {task.assigned_to or 'nobody'}, not {actor.name}"
     return None

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.errors import RateLimited, ValidationError
-from mpo.core.validation import NAME_RE
-from mpo.core.vocabulary import Action
+from mpo.core.vocabulary import NAME_RE, Action
 
 if TYPE_CHECKING:
     from mpo.core.permissions import Actor

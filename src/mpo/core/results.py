@@ -45,11 +45,13 @@ class ItemResult:
 class BatchResult:
     """The outcome of a batch verb: one batch id on every event it wrote."""
 
-    action: Action
+    action: Action | str
     batch_id: uuid.UUID
     dry_run: bool
     items: list[ItemResult]
     skipped: list[ItemProblem] = field(default_factory=list)
+    #: What followed in the same transaction (routing after an approval).
+    then: list[BatchResult] = field(default_factory=list)
 
     @property
     def task_ids(self) -> frozenset[uuid.UUID]:

@@ -76,10 +76,7 @@ def decide(db: Database, actor: Actor, rules: Rules, action: Action,
 
     if action not in (Action.APPROVE, Action.REJECT):
         raise UsageError(f"review decides approve or reject, not {action}")
-    if action is Action.APPROVE:
-        params = transition_params(rules)
-    else:
-        params = transition_params(rules, reason_code=reason_code, reason=reason)
+    params = transition_params(rules, action, reason_code=reason_code, reason=reason)
     selection = Selection(refs=tuple(str(t) for t in task_ids))
     return transition(db, actor, action, selection, params, rules)
 

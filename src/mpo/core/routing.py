@@ -4,25 +4,30 @@ Strategies: `round-robin` (a cursor per rule, kept in the database so concurrent
 never hand out the same turn), `least-loaded` (fewest tasks in progress), `specialist`
 (best mean estimate accuracy, then most completions, in the task's category over the last
 90 days; ties go to the least loaded). Each assignment is an `assign` event whose payload
-names the rule and strategy. One call is one transaction.
+names the rule and strategy. One call is one transaction; an approval with `auto_assign`
+on routes in its own (`assign_by_rules`).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from mpo.core import permissions
+from mpo.core import engine, permissions
 from mpo.core.clock import Clock, utcnow
+from mpo.core.engine import Move, blocker
+from mpo.core.errors import ItemProblem
 from mpo.core.identity import refusals_recorded
-from mpo.core.lifecycle import TransitionParams, stamps, transition_for
-from mpo.core.models import Task, TaskEvent
+from mpo.core.lifecycle import Lifecycle, TransitionParams, stamps
+from mpo.core.models import Task
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
-from mpo.core.results import BatchResult, ItemResult
+from mpo.core.results import BatchResult, problem
 from mpo.core.routing_rules import Rule, Strategy
 from mpo.core.vocabulary import Action
+from mpo.core.workflow import lifecycle_of
 
 SPECIALIST_DAYS = 90
 
@@ -57,6 +62,50 @@ def _picks(uow: UnitOfWork, rule: Rule, tasks: list[Task], now: datetime) -> lis
     return picks
 
 
+def assign_by_rules(uow: UnitOfWork, actor: Actor, rules: Sequence[Rule],
+                    lifecycle: Lifecycle, task_ids: Sequence[uuid.UUID] | None, *,
+                    batch_id: uuid.UUID, now: datetime, dry_run: bool = False) -> BatchResult:
+    """Inside the caller's unit of work: assign the approved, unassigned tasks among
+    `task_ids` (or all) by the first matching rule, through the transition engine. A task
+    the actor may not assign, or one taken meanwhile, is reported as skipped."""
+    spec = lifecycle.spec(Action.ASSIGN.value)
+    waiting = uow.routing.unassigned(None if task_ids is None else sorted(task_ids))
+    groups: dict[str, list[Task]] = {}
+    for task in waiting:
+        rule = rule_for(rules, task)
+        if rule is not None:
+            groups.setdefault(rule.name, []).append(task)
+    moves: list[Move] = []
+    skipped: list[ItemProblem] = []
+    for rule in rules:
+        group = groups.get(rule.name, [])
+        detail = f"rule {rule.name} ({rule.strategy})"
+        for task, person in zip(group, _picks(uow, rule, group, now) if group else [],
+                                strict=True):
+            why = blocker(actor, spec, task, task.status, lifecycle)
+            if why is not None:
+                skipped.append(problem(str(task.id), why))
+                continue
+            given = TransitionParams(assignee=person)
+            moves.append(Move(str(task.id), task, spec.action, tuple(sorted(spec.sources)),
+                              spec.target, stamps(spec, actor=actor.name, now=now,
+                                                  params=given, assigned_to=None),
+                              reason=f"routed by {detail}",
+                              payload={"assigned_to": person, "rule": rule.name,
+                                       "strategy": rule.strategy.value},
+                              detail=f"{detail} -> {person}"))
+    if dry_run:
+        return BatchResult(Action.ASSIGN, batch_id, True,
+                           [m.item("would_change") for m in moves], skipped)
+    done, lost = engine.apply(
+        uow, actor.name, moves, batch_id, now, skip_invalid=True,
+        why=lambda m, current: blocker(actor, spec, m.task, current, lifecycle))
+    fresh = {t.id: t for t in uow.tasks.by_ids([m.task.id for m in done])}
+    return BatchResult(Action.ASSIGN, batch_id, False,
+                       [replace(m.item(), task=fresh[m.task.id]) for m in done],
+                       skipped + lost)
+
+
 def route(
     db: Database,
     actor: Actor,
@@ -69,42 +118,11 @@ def route(
     """Assign approved, unassigned tasks (those of `task_ids`, or all) by the rules."""
     with refusals_recorded(db, actor, Verb.ROUTE):
         permissions.require(actor, Verb.ROUTE)
-        assign = transition_for(Action.ASSIGN)
-        batch_id = uuid.uuid4()
-        now = clock()
         # A dry run advances nothing: its unit of work is rolled back.
         with db.write() as uow:
-            waiting = uow.routing.unassigned(None if task_ids is None else sorted(task_ids))
-            groups: dict[str, list[Task]] = {}
-            for task in waiting:
-                rule = rule_for(rules, task)
-                if rule is not None:
-                    groups.setdefault(rule.name, []).append(task)
-            items: list[ItemResult] = []
-            events: list[TaskEvent] = []
-            for rule in rules:
-                group = groups.get(rule.name, [])
-                if not group:
-                    continue
-                detail = f"rule {rule.name} ({rule.strategy})"
-                for task, person in zip(group, _picks(uow, rule, group, now), strict=True):
-                    if dry_run:
-                        items.append(ItemResult(task, task.status, assign.target,
-                                                "would_change", f"{detail} -> {person}"))
-                        continue
-                    values = stamps(Action.ASSIGN, actor=actor.name, now=now,
-                                    params=TransitionParams(assignee=person), assigned_to=None)
-                    if not uow.tasks.move(task.id, task.status, assign.target.value, values):
-                        continue  # taken meanwhile (PostgreSQL): it is no longer waiting
-                    events.append(TaskEvent(
-                        task_id=task.id, batch_id=batch_id, actor=actor.name,
-                        action=Action.ASSIGN.value, from_status=task.status,
-                        to_status=assign.target.value, reason=f"routed by {detail}", at=now,
-                        payload={"assigned_to": person, "rule": rule.name,
-                                 "strategy": rule.strategy.value}))
-                    items.append(ItemResult(task, task.status, assign.target, "changed",
-                                            f"{detail} -> {person}"))
+            result = assign_by_rules(uow, actor, rules, lifecycle_of(uow),
+                                     None if task_ids is None else sorted(task_ids),
+                                     batch_id=uuid.uuid4(), now=clock(), dry_run=dry_run)
             if not dry_run:
-                uow.tasks.add_events(events)
                 uow.commit()
-        return BatchResult(Action.ASSIGN, batch_id, dry_run, items)
+        return result

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from mpo.core.errors import ConfigError
-from mpo.core.validation import NAME_RE
+from mpo.core.vocabulary import NAME_RE
 
 
 class Strategy(StrEnum):

@@ -149,7 +149,7 @@ def run_template(db: Database, actor: Actor, name: str, rules: Rules) -> CreateR
             template = _named(uow.templates.get(name), name)
         data = _occurrence(template, None, rules.timezone, SourceType.MANUAL)
         data["due_date"] = validation.due_date(data.get("due_date"), rules.timezone)
-        return create_tasks(db, actor, [(name, data)], rules)
+        return create_tasks(db, actor, [(name, data)], rules, authored_by=template.created_by)
 
 
 def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
@@ -160,14 +160,19 @@ def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
         at = at or utcnow()
         with db.read() as uow:
             templates = uow.templates.all()
-        items: list[Item] = []
+        made: list[CreateResult] = []
         for template in templates:
-            for period in due_periods(template, at, rules.timezone, catch_up):
-                label = f"{template.name} {period.isoformat()}"
-                items.append((label, _occurrence(template, period, rules.timezone,
-                                                 SourceType.SCHEDULED)))
-        if not items:
+            items: list[Item] = [
+                (f"{template.name} {period.isoformat()}",
+                 _occurrence(template, period, rules.timezone, SourceType.SCHEDULED))
+                for period in due_periods(template, at, rules.timezone, catch_up)]
+            if items:
+                # One template gone wrong (edited so a period's task no longer matches)
+                # must not stop the others: its items are reported, the rest are made.
+                # Each template's tasks carry its author, a proposer too.
+                made.append(create_tasks(db, actor, items, rules, skip_invalid=True,
+                                         authored_by=template.created_by))
+        if not made:
             return CreateResult(uuid.uuid4(), [])
-        # One template gone wrong (edited so a period's task no longer matches) must not
-        # stop the others: its items are reported, the rest are made.
-        return create_tasks(db, actor, items, rules, skip_invalid=True)
+        return CreateResult(made[0].batch_id, [c for r in made for c in r.tasks],
+                            [p for r in made for p in r.skipped])

@@ -1,201 +1,186 @@
-"""Moving tasks along the lifecycle in batches: all or nothing unless told to skip.
+"""The lifecycle verbs' use case: one transaction for the whole verb, from every door.
 
-One conditional UPDATE per set of equal stamps, then the events of exactly the rows it
-moved; a row it missed lost a race (PostgreSQL, READ COMMITTED) and is classified.
+Permission, the values' checks, the selection, the moves (through `engine.apply`), the
+seed's submit-and-decide, and routing on approval when `auto_assign` is on all happen here,
+in one unit of work; the tasks returned are read back from the database, not rebuilt.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from mpo.core import assignees, permissions, validation
+from mpo.core import assignees, engine, permissions, validation
 from mpo.core.clock import Clock, utcnow
-from mpo.core.errors import (
-    BatchRejected,
-    Conflict,
-    InvalidTransition,
-    ItemProblem,
-    MpoError,
-    NotFound,
-    PermissionDenied,
-)
+from mpo.core.engine import Move, Progress, blocker
+from mpo.core.errors import Conflict, InvalidTransition, ItemProblem, MpoError, PermissionDenied
 from mpo.core.identity import refusals_recorded
-from mpo.core.lifecycle import TransitionParams, stamps, transition_for, why_not
+from mpo.core.lifecycle import (
+    ActionSpec,
+    Lifecycle,
+    TransitionParams,
+    event_payload,
+    stamps,
+)
 from mpo.core.lookup import resolve_all
 from mpo.core.models import Task
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.results import BatchResult, ItemResult, fail, problem
+from mpo.core.routing import assign_by_rules
 from mpo.core.selection import Selection
 from mpo.core.subtasks import hold_open
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
+from mpo.core.workflow import lifecycle_of
 
-#: Told (done, total) as a batch moves, before its first write and after each UPDATE.
-Progress = Callable[[int, int], None]
+__all__ = ["Progress", "blocker", "transition"]
 
 
 def _short(task: Task) -> str:
     return str(task.id)[:8]
 
 
-def sources(action: Action) -> tuple[str, ...]:
-    """The statuses `action` leaves from: the one place a batch's status condition is made."""
-    return tuple(sorted(s.value for s in transition_for(action).sources))
-
-
-def _select(
-    uow: UnitOfWork, actor: Actor, action: Action, selection: Selection
-) -> tuple[list[tuple[str, Task]], list[ItemProblem], list[MpoError]]:
-    """The tasks a selection names, with why each unusable one cannot move."""
+def _candidates(uow: UnitOfWork, actor: Actor, sources: frozenset[str], selection: Selection,
+                problems: list[ItemProblem], errors: list[MpoError]) -> list[tuple[str, Task]]:
+    """The tasks a selection names (a filter reads only those in `sources`)."""
+    found: list[tuple[str, Task]] = []
     if selection.by_filter:
-        sources = [s.value for s in Status if s in transition_for(action).sources]
-        query = permissions.scope(actor, selection.query(*sources, me=actor.name))
-        candidates = [(str(t.id), t) for t in uow.tasks.find(query)]
-    else:
-        candidates = []
-    problems: list[ItemProblem] = []
-    errors: list[MpoError] = []
-    seen: set[uuid.UUID] = set()
-    for ref, found in resolve_all(uow, actor, selection.refs):
-        if isinstance(found, MpoError):
-            problems.append(problem(ref, found))
-            errors.append(found)
-            continue
-        task = found
-        if task.id not in seen:
+        query = permissions.scope(actor, selection.query(*sorted(sources), me=actor.name))
+        found = [(str(t.id), t) for t in uow.tasks.find(query)]
+    seen = {t.id for _, t in found}
+    for ref, task in resolve_all(uow, actor, selection.refs):
+        if isinstance(task, MpoError):
+            problems.append(problem(ref, task))
+            errors.append(task)
+        elif task.id not in seen:
             seen.add(task.id)
-            candidates.append((ref, task))
-    usable: list[tuple[str, Task]] = []
-    for label, task in candidates:
-        why = blocker(actor, action, task, task.status)
-        if why is None:
-            usable.append((label, task))
-        else:
-            problems.append(problem(label, why))
-            errors.append(why)
-    return usable, problems, errors
+            found.append((ref, task))
+    return found
 
 
-def blocker(actor: Actor, action: Action, task: Task, status: str) -> MpoError | None:
-    """Why `action` cannot apply to `task` while it is in `status`, or None if it can."""
-    if status not in sources(action):
-        return InvalidTransition(f"task {_short(task)} {why_not(action, Status(status))}")
-    refusal = permissions.task_refusal(actor, action, task)
-    if refusal is not None:
-        return PermissionDenied(f"task {_short(task)} {refusal}")
-    return None
+def _chain(actor: Actor, lifecycle: Lifecycle, spec: ActionSpec, task: Task,
+           submit_first: bool) -> tuple[ActionSpec, ...] | MpoError:
+    """The actions that bring `task` to `spec`'s target: the action itself, or (the seed's
+    dashboard deciding a pending task) a submit first; or why none can."""
+    if submit_first and task.status == Status.PENDING.value:
+        submit = lifecycle.spec(Action.SUBMIT.value)
+        if not actor.may(Verb.SUBMIT):
+            return PermissionDenied(f"task {_short(task)} is pending, and {actor.name} may "
+                                    "not submit it")
+        for step, status in ((submit, Status.PENDING.value),
+                             (spec, submit.target)):
+            why = blocker(actor, step, task, status, lifecycle)
+            if why is not None:
+                return why
+        return (submit, spec)
+    why = blocker(actor, spec, task, task.status, lifecycle)
+    return why if why is not None else (spec,)
 
 
 def transition(
     db: Database,
     actor: Actor,
-    action: Action,
+    action: Action | str,
     selection: Selection,
     params: TransitionParams,
     rules: Rules,
     *,
     dry_run: bool = False,
     skip_invalid: bool = False,
+    submit_first: bool = False,
     expect: frozenset[uuid.UUID] | None = None,
     progress: Progress | None = None,
     clock: Clock = utcnow,
 ) -> BatchResult:
     """Move the selected tasks along the lifecycle, all or nothing unless `skip_invalid`.
 
+    `submit_first` submits pending tasks before deciding them (the seed's dashboard).
     `expect` pins the exact set of tasks a person confirmed: if the selection now names
-    another set, nothing changes.
+    another set, nothing changes. With `rules.auto_assign`, approved tasks are routed in
+    the same transaction (the result's `then`).
     """
-    with refusals_recorded(db, actor, action.value):
-        permissions.require(actor, Verb(action.value))
-        params.require(action)
-        selection.check()
-        validation.filters(selection, rules)
-        t = transition_for(action)
+    name = str(action)
+    with refusals_recorded(db, actor, name):
         with (db.read() if dry_run else db.write()) as uow:
-            if action is Action.ASSIGN and params.assignee is not None:
-                assignees.require(uow, params.assignee)
-            usable, problems, errors = _select(uow, actor, action, selection)
-            if action is Action.COMPLETE:  # open subtasks hold their task (docs/subtask.md)
-                usable = hold_open(uow, usable, problems, errors)
+            lifecycle = lifecycle_of(uow)
+            if name not in lifecycle.actions:
+                raise InvalidTransition(f"{name} is not an action of this workflow; "
+                                        f"actions: {', '.join(lifecycle.actions)}")
+            spec = lifecycle.spec(name)
+            permissions.require_spec(actor, spec)
+            params.require(name, lifecycle)
+            selection.check()
+            validation.filters(selection, rules)
+            if params.only(spec).assignee is not None:
+                assignees.require(uow, params.assignee or "")
+            problems: list[ItemProblem] = []
+            errors: list[MpoError] = []
+            sources = spec.sources | ({Status.PENDING.value} if submit_first else set())
+            plan: list[tuple[str, Task, tuple[ActionSpec, ...]]] = []
+            for label, task in _candidates(uow, actor, frozenset(sources), selection,
+                                           problems, errors):
+                chain = _chain(actor, lifecycle, spec, task, submit_first)
+                if isinstance(chain, MpoError):
+                    problems.append(problem(label, chain))
+                    errors.append(chain)
+                else:
+                    plan.append((label, task, chain))
+            if name == Action.COMPLETE.value:  # open subtasks hold their task
+                kept = {t.id for _, t in hold_open(uow, [(lb, t) for lb, t, _ in plan],
+                                                   problems, errors)}
+                plan = [p for p in plan if p[1].id in kept]
             if problems and not skip_invalid:
-                fail(action.value, problems, errors, len(usable) + len(problems))
+                fail(name, problems, errors, len(plan) + len(problems))
             batch_id = uuid.uuid4()
             if dry_run:
-                items = [ItemResult(task, task.status, t.target, "would_change")
-                         for _, task in usable]
-                return BatchResult(action, batch_id, True, items, problems)
-            if expect is not None and {task.id for _, task in usable} != expect:
-                raise Conflict(
-                    f"{action}: the selection changed since it was confirmed; run it again"
-                )
-            items = _apply(uow, actor, action, usable, params, batch_id, clock(),
-                           problems, skip_invalid, progress)
+                items = [ItemResult(t, t.status, spec.target, "would_change") for _, t, _ in plan]
+                return BatchResult(name, batch_id, True, items, problems)
+            if expect is not None and {t.id for _, t, _ in plan} != expect:
+                raise Conflict(f"{name}: the selection changed since it was confirmed; "
+                               "run it again")
+            now = clock()
+            origin = {t.id: t.status for _, t, _ in plan}  # before the read-back refreshes
+            moved = _run(uow, actor, lifecycle, plan, params, batch_id, now, problems,
+                         skip_invalid, progress)
+            then: list[BatchResult] = []
+            if name == Action.APPROVE.value and rules.auto_assign is not None and moved:
+                then.append(assign_by_rules(uow, actor, rules.auto_assign, lifecycle,
+                                            sorted(moved), batch_id=batch_id, now=now))
+            fresh = {t.id: t for t in uow.tasks.by_ids(sorted(moved))}
             uow.commit()
-        return BatchResult(action, batch_id, False, items, problems)
+        items = [ItemResult(fresh[i], origin[i], spec.target, "changed")
+                 for i in (t.id for _, t, _ in plan) if i in moved]
+        return BatchResult(name, batch_id, False, items, problems, then)
 
 
-def _apply(
-    uow: UnitOfWork,
-    actor: Actor,
-    action: Action,
-    usable: list[tuple[str, Task]],
-    params: TransitionParams,
-    batch_id: uuid.UUID,
-    now: datetime,
-    problems: list[ItemProblem],
-    skip_invalid: bool,
-    progress: Progress | None,
-) -> list[ItemResult]:
-    """Move `usable` with one conditional UPDATE per set of equal stamps, then write the
-    events of exactly the rows it moved; a row it missed lost a race and is classified."""
-    t = transition_for(action)
-    if progress is not None:
-        progress(0, len(usable))  # before any write: the last moment others can win a race
-    groups: dict[tuple[tuple[str, Any], ...], list[uuid.UUID]] = {}
-    for _, task in usable:
-        values = stamps(action, actor=actor.name, now=now, params=params,
-                        assigned_to=task.assigned_to)
-        groups.setdefault(tuple(sorted(values.items())), []).append(task.id)
-    moved: set[uuid.UUID] = set()
-    for values_key, ids in groups.items():
-        moved |= uow.tasks.move_many(ids, sources(action), t.target.value, dict(values_key))
-        if progress is not None:
-            progress(len(moved), len(usable))
-    lost = [(label, task) for label, task in usable if task.id not in moved]
-    if lost:
-        # Lost a race (PostgreSQL READ COMMITTED): classify, never ignore.
-        now_in = uow.tasks.statuses_of([task.id for _, task in lost])
-        missed: list[ItemProblem] = []
-        for label, task in lost:
-            current = now_in.get(task.id)
-            why = (NotFound(f"no task with id {label}") if current is None
-                   else blocker(actor, action, task, current)
-                   or InvalidTransition(f"task {_short(task)} was changed concurrently"))
-            missed.append(problem(label, why))
-        if not skip_invalid:
-            raise BatchRejected(action.value, missed)
+def _run(uow: UnitOfWork, actor: Actor, lifecycle: Lifecycle,
+         plan: list[tuple[str, Task, tuple[ActionSpec, ...]]], params: TransitionParams,
+         batch_id: uuid.UUID, now: datetime, problems: list[ItemProblem], skip_invalid: bool,
+         progress: Progress | None) -> set[uuid.UUID]:
+    """Each step of the plan as one set of moves; the ids that went the whole way."""
+    depth = max((len(chain) for _, _, chain in plan), default=0)
+    alive = {t.id for _, t, _ in plan}  # not lost in an earlier step
+    for step in range(depth):
+        moves = []
+        for label, task, chain in plan:
+            at = step - (depth - len(chain))  # chains end together: one UPDATE decides all
+            if task.id not in alive or at < 0:
+                continue
+            spec = chain[at]
+            given = params.only(spec)
+            start = task.status if at == 0 else chain[at - 1].target
+            moves.append(Move(
+                label, task, spec.action, tuple(sorted(spec.sources)),
+                spec.target, stamps(spec, actor=actor.name, now=now, params=given,
+                                    assigned_to=task.assigned_to),
+                given.event_reason(spec.action, lifecycle), event_payload(spec, given),
+                start=start))
+        done, missed = engine.apply(
+            uow, actor.name, moves, batch_id, now, skip_invalid=skip_invalid,
+            progress=progress if depth == 1 else None,
+            why=lambda m, current: blocker(actor, lifecycle.spec(m.action), m.task, current,
+                                           lifecycle))
         problems.extend(missed)
-    reason, payload = params.event_reason(action), event_payload(action, params)
-    uow.tasks.log([
-        {"task_id": task.id, "batch_id": batch_id, "actor": actor.name,
-         "action": action.value, "from_status": task.status, "to_status": t.target.value,
-         "reason": reason, "at": now, "payload": payload}
-        for _, task in usable if task.id in moved
-    ])
-    return [ItemResult(task, Status(task.status), t.target, "changed")
-            for _, task in usable if task.id in moved]
-
-
-def event_payload(action: Action, params: TransitionParams) -> dict[str, Any]:
-    """What an event of `action` records beyond its statuses and reason."""
-    if action in (Action.REJECT, Action.CANCEL):
-        return {"reason_code": params.reason_code}
-    if action is Action.ASSIGN:
-        return {"assigned_to": params.assignee}
-    if action is Action.COMPLETE:
-        return {"actual_hours": params.actual_hours}
-    return {}
+        alive -= {m.task.id for m in moves} - {m.task.id for m in done}
+    return alive

@@ -1,25 +1,30 @@
 """`mpo undo BATCH_ID|EVENT_ID`: compensating transitions, recorded as new events.
 
-Each task of the batch goes back to the status its event took it from, and the columns
-that transition stamped are cleared (`lifecycle.inverse`). A task something else has
+Each task of the batch goes back to the status its first event of the batch took it from
+(an approval routed in the same transaction, or the seed's submit-and-decide, is undone
+whole), and the columns those transitions stamped are cleared. A task something else has
 touched since (a later event) cannot be undone: like any batch, the whole undo is refused
-and every such task listed. The audit log is never edited.
+and every such task listed. Only an admin other than the task's proposer may undo a
+decision. The audit log is never edited.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
-from mpo.core import permissions
+from mpo.core import engine, permissions
 from mpo.core.clock import Clock, utcnow
-from mpo.core.errors import BatchRejected, ExitCode, ItemProblem, NotFound, UsageError
+from mpo.core.engine import Move
+from mpo.core.errors import BatchRejected, Conflict, ExitCode, ItemProblem, NotFound, UsageError
 from mpo.core.identity import refusals_recorded
-from mpo.core.lifecycle import TRANSITIONS, inverse
+from mpo.core.lifecycle import Lifecycle
 from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.results import BatchResult, ItemResult
 from mpo.core.vocabulary import Action
+from mpo.core.workflow import lifecycle_of
 
 
 def _events(uow: UnitOfWork, ref: str) -> list[TaskEvent]:
@@ -41,16 +46,24 @@ def _events(uow: UnitOfWork, ref: str) -> list[TaskEvent]:
     return events
 
 
-def _problem(event: TaskEvent, task: Task | None, latest: int | None) -> str | None:
-    """Why this event cannot be undone now, or None if it can."""
-    if event.action not in TRANSITIONS:
-        return (f"event {event.id} is a {event.action}, which cannot be undone"
-                + ("; cancel the task instead" if event.action == Action.CREATE else ""))
+def _problem(actor: Actor, lifecycle: Lifecycle, chain: Sequence[TaskEvent],
+             task: Task | None, latest: int | None) -> str | None:
+    """Why this task's events cannot be undone now, or None if they can."""
+    last = chain[-1]
+    for event in chain:
+        if event.action not in lifecycle.actions:
+            return (f"event {event.id} is a {event.action}, which cannot be undone"
+                    + ("; cancel the task instead" if event.action == Action.CREATE else ""))
     if task is None:
-        return f"task {event.task_id} is not visible"
-    if latest != event.id or task.status != event.to_status:
-        return (f"task {str(task.id)[:8]} changed since event {event.id} (now {task.status}, "
+        return f"task {last.task_id} is not visible"
+    if latest != last.id or task.status != last.to_status:
+        return (f"task {str(task.id)[:8]} changed since event {last.id} (now {task.status}, "
                 f"latest event {latest}); undo that first")
+    decided = [e for e in chain if lifecycle.spec(e.action).not_by_proposer]
+    if decided and permissions.task_refusal(actor, lifecycle.spec(decided[0].action),
+                                            task) is not None:
+        return (f"task {str(task.id)[:8]} was proposed by {actor.name}; only an admin other "
+                f"than its proposer may undo its {decided[0].action}")
     return None
 
 
@@ -60,41 +73,41 @@ def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
     with refusals_recorded(db, actor, Verb.UNDO):
         permissions.require(actor, Verb.UNDO)
         with (db.read() if dry_run else db.write()) as uow:
-            events = _events(uow, ref)
-            latest = uow.audit.latest_event_ids([e.task_id for e in events])
-            plan: list[tuple[TaskEvent, Task]] = []
+            lifecycle = lifecycle_of(uow)
+            chains: dict[uuid.UUID, list[TaskEvent]] = {}
+            for event in sorted(_events(uow, ref), key=lambda e: e.id or 0):
+                chains.setdefault(event.task_id, []).append(event)
+            latest = uow.audit.latest_event_ids(list(chains))
+            tasks = {t.id: t for t in uow.tasks.by_ids(list(chains))}
+            moves: list[Move] = []
             problems: list[ItemProblem] = []
-            for event in events:
-                task = uow.tasks.get(event.task_id)
-                why = _problem(event, task, latest.get(event.task_id))
+            for task_id, chain in chains.items():
+                task = tasks.get(task_id)
+                why = _problem(actor, lifecycle, chain, task, latest.get(task_id))
                 if why is not None:
-                    problems.append(ItemProblem(str(event.task_id), why, ExitCode.CONFLICT))
-                elif task is not None:
-                    plan.append((event, task))
+                    problems.append(ItemProblem(str(task_id), why, ExitCode.CONFLICT))
+                    continue
+                assert task is not None and chain[0].from_status is not None
+                clears = [c for e in chain for c in lifecycle.spec(e.action).columns]
+                moves.append(Move(
+                    str(task.id), task, Action.UNDO.value, (task.status,),
+                    chain[0].from_status, dict.fromkeys(dict.fromkeys(clears)),
+                    reason=f"undo of event {', '.join(str(e.id) for e in chain)} "
+                           f"({'+'.join(e.action for e in chain)})",
+                    payload={"undoes": chain[-1].id, "action": "+".join(e.action for e in chain),
+                             **({"events": [e.id for e in chain]} if len(chain) > 1 else {}),
+                             "batch_id": None if chain[0].batch_id is None
+                             else str(chain[0].batch_id)}))
             if problems:
                 raise BatchRejected("undo", problems)
             batch_id = uuid.uuid4()
-            items = [ItemResult(task, event.to_status, str(event.from_status),
-                                "would_change" if dry_run else "changed")
-                     for event, task in plan]
             if dry_run:
-                return BatchResult(Action.UNDO, batch_id, True, items)
-            now = clock()
-            undone: list[TaskEvent] = []
-            for event, task in plan:
-                back = inverse(Action(event.action))
-                assert event.from_status is not None
-                if not uow.tasks.move(task.id, back.source.value, event.from_status,
-                                      dict.fromkeys(back.clears)):
-                    raise BatchRejected("undo", [ItemProblem(
-                        str(task.id), "changed while undoing; nothing undone", ExitCode.CONFLICT)])
-                undone.append(TaskEvent(
-                    task_id=task.id, batch_id=batch_id, actor=actor.name,
-                    action=Action.UNDO.value, from_status=back.source.value,
-                    to_status=event.from_status, at=now,
-                    reason=f"undo of event {event.id} ({event.action})",
-                    payload={"undoes": event.id, "action": event.action,
-                             "batch_id": None if event.batch_id is None else str(event.batch_id)}))
-            uow.tasks.add_events(undone)
+                return BatchResult(Action.UNDO, batch_id, True,
+                                   [m.item("would_change") for m in moves])
+            done, _ = engine.apply(
+                uow, actor.name, moves, batch_id, clock(),
+                why=lambda m, current: Conflict("changed while undoing; nothing undone"))
+            fresh = {t.id: t for t in uow.tasks.by_ids([m.task.id for m in done])}
             uow.commit()
-            return BatchResult(Action.UNDO, batch_id, False, items)
+            return BatchResult(Action.UNDO, batch_id, False, [
+                ItemResult(fresh[m.task.id], m.origin, m.target, "changed") for m in done])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -17,11 +17,13 @@ from zoneinfo import ZoneInfo
 
 from mpo.core import wellformed
 from mpo.core.errors import ValidationError
-from mpo.core.lifecycle import TransitionParams
+from mpo.core.lifecycle import BUILTIN, TransitionParams
+from mpo.core.routing_rules import Rule
 from mpo.core.vocabulary import (
     DEFAULT_CANCEL_CODES,
     DEFAULT_MARKETPLACES,
     DEFAULT_REJECTION_CODES,
+    NAME_RE,
     Category,
     Priority,
     SourceType,
@@ -39,7 +41,6 @@ METADATA_MAX_BYTES = 16 * 1024
 NAME_MAX = 100
 KEY_MAX = 200
 REASON_MAX = 1_000
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 #: The keys a task draft (a `create` call or an NDJSON line) may have.
 DRAFT_KEYS: tuple[str, ...] = (
@@ -64,18 +65,26 @@ CONTENT_KEYS: tuple[str, ...] = tuple(k for k in DRAFT_KEYS if k != "idempotency
 _ALIASES = {"estimatedHours": "estimated_hours", "createdBy": "created_by",
             "idempotencyKey": "idempotency_key", "dueDate": "due_date",
             "listingId": "listing_id", "sourceType": "source_type", "planId": "plan_id"}
+#: A plugin's check of a task about to be created: a refusal message, or None.
+Validator = Callable[[dict[str, Any]], "str | None"]
 _DUE = re.compile(r"^\+(\d+)([dw])$")
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The configurable parts of validation: which marketplaces and rejection codes exist."""
+    """The configurable parts of the rulebook, built once per door by the bootstrap:
+    which marketplaces and codes exist, and what follows a verb in its own transaction
+    (routing on approval, plugin validators on create)."""
 
     marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES
     rejection_codes: tuple[str, ...] = DEFAULT_REJECTION_CODES
     cancel_codes: tuple[str, ...] = DEFAULT_CANCEL_CODES
     #: The zone whose calendar a relative due date (`+7d`) counts in.
     timezone: str = "UTC"
+    #: With `auto_assign` on, the routing rules an approval is routed by (None: off).
+    auto_assign: tuple[Rule, ...] | None = None
+    #: Plugins' `mpo_validate_create`: a message refuses the task about to be created.
+    validator: Validator | None = None
 
 
 @dataclass(frozen=True)
@@ -297,25 +306,26 @@ def filters(given: Filters, rules: Rules, statuses: Sequence[str] = ()) -> None:
             one_of(field_name, value, allowed)
 
 
-def transition_params(
-    rules: Rules,
-    *,
-    note: str | None = None,
-    reason_code: str | None = None,
-    reason: str | None = None,
-    assignee: str | None = None,
-    actual_hours: float | None = None,
-) -> TransitionParams:
-    """Validate the values a lifecycle verb carries."""
-    return TransitionParams(
-        note=text("note", note, max_len=REASON_MAX) or None,
-        reason_code=None if reason_code is None else one_of(
-            "reason-code", reason_code, rules.rejection_codes
-        ),
-        reason=text("reason", reason, max_len=REASON_MAX) or None,
-        assignee=None if assignee is None else name("to", assignee),
-        actual_hours=None if actual_hours is None else hours("actual-hours", actual_hours),
-    )
+def transition_params(rules: Rules, action: str, **given: Any) -> TransitionParams:
+    """Validate the values a lifecycle action carries, each by its declaration
+    (`lifecycle.Param`): free text, a configured code, a name, hours."""
+    spec = BUILTIN.spec(str(action))
+    checked: dict[str, Any] = {}
+    for key, value in given.items():
+        if value is None:
+            continue
+        param = spec.param(key)
+        if param is None:
+            raise ValidationError(key.replace("_", "-"), f"{action} takes no {key}")
+        if param.kind == "text":
+            checked[key] = text(param.field, value, max_len=REASON_MAX) or None
+        elif param.kind == "code":
+            checked[key] = one_of(param.field, value, getattr(rules, param.codes or ""))
+        elif param.kind == "name":
+            checked[key] = name(param.field, value)
+        else:
+            checked[key] = hours(param.field, value)
+    return TransitionParams(**checked)
 
 
 def ndjson(lines: Iterable[str]) -> list[tuple[str, dict[str, Any] | ValidationError]]:

@@ -5,8 +5,12 @@ Kept free of database imports so `mpo --help` and shell completion can use it ch
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from functools import cache
+
+#: A principal's, team's or template's name.
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 
 
 class Status(StrEnum):

@@ -1,12 +1,14 @@
 """After a unit of work commits events: run the shell hooks and the plugins' `mpo_event`.
 
-Attached to the CLI's database (`attach`); costs nothing until a commit carries events,
-then reads the config's hooks and loads plugins. Every failure is reported, not raised.
+Attached by the bootstrap to every door's database (the CLI's, `mpo serve`'s and so each
+request's, the TUI's), so a change fires them once whichever door it came through; costs
+nothing until a commit carries events, then reads the config's hooks and loads plugins.
+Every failure is reported, not raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from mpo.delivery.plugins import report
@@ -25,13 +27,16 @@ def attach(db: SqlDatabase) -> None:
     if not configured() and not plugins.entries():
         return
 
-    def committed(events: Sequence[TaskEvent]) -> None:
-        try:
-            _dispatch(db, events)
-        except Exception as exc:  # never let a consumer undo or fail the verb
-            report("after-commit delivery", exc)
+    def consumer(acting: SqlDatabase) -> Callable[[Sequence[TaskEvent]], None]:
+        def committed(events: Sequence[TaskEvent]) -> None:
+            try:
+                _dispatch(acting, events)
+            except Exception as exc:  # never let a consumer undo or fail the verb
+                report("after-commit delivery", exc)
 
-    db.after_commit.append(committed)
+        return committed
+
+    db.attach(consumer)
 
 
 def _dispatch(db: SqlDatabase, events: Sequence[TaskEvent]) -> None:

@@ -8,8 +8,9 @@ from typing import IO
 
 from fastapi import FastAPI
 
-from mpo import __version__
+from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
+from mpo.delivery.dispatch import attach
 from mpo.http import problems
 from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
@@ -31,8 +32,13 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
         "contract and mpo's own /api/v1. See docs/api.md.",
     )
     metrics = Metrics()
-    db = database if database is not None else SqlDatabase.shared(settings.database_url)
-    app.state.mpo = Server(settings, db, metrics, settings.limits)
+    # One bootstrap for every door: the same rules, and commits heard by hooks and plugins.
+    if database is None:
+        db = bootstrap.database(settings, shared=True)
+    else:
+        db = database
+        attach(db)
+    app.state.mpo = Server(settings, db, metrics, settings.limits, bootstrap.rules(settings))
     problems.install(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)

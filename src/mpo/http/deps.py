@@ -31,6 +31,8 @@ class Server:
     database: SqlDatabase
     metrics: Metrics
     limits: RateLimits | None
+    #: The rules `mpo.bootstrap` made of the settings (routing, plugin validators).
+    rules: Rules
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,9 @@ def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
 
 
 async def rules(request: Request) -> Rules:
-    """The validation rules the server's settings configure."""
+    """The rules the server's settings configure, as every door builds them."""
     state: Server = request.app.state.mpo
-    return state.settings.rules
+    return state.rules
 
 
 async def limits(request: Request) -> RateLimits | None:

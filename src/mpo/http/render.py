@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from starlette.responses import Response
@@ -16,7 +16,7 @@ from mpo.core.models import Task
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too: a due date is a date (issue 22, 0)
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

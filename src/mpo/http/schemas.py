@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from mpo.core.lifecycle import ActionSpec
 
 
 class SeedCreate(BaseModel):
@@ -85,38 +87,23 @@ class Batch(BaseModel):
     skip_invalid: bool = False
 
 
-class Submit(Batch):
-    """`mpo submit`."""
+def verb_body(spec: ActionSpec) -> type[Batch]:
+    """The body of `POST /api/v1/tasks/{action}`: the selection, and the values the
+    action's declaration says it carries (`reason-code` is `reason_code` here)."""
+    fields: dict[str, Any] = {
+        p.field.replace("-", "_"): (float | None if p.kind == "hours" else str | None,
+                                    Field(default=None, description=p.help))
+        for p in spec.params}
+    required = [p.field.replace("-", "_") for p in spec.params if p.required]
+    doc = f"`mpo {spec.action}`: {spec.summary.lower()}" + (
+        f"; required: {', '.join(required)}." if required else ".")
+    return create_model(spec.action.title(), __base__=Batch, __doc__=doc, **fields)
 
 
-class Approve(Batch):
-    """`mpo approve`."""
+class Undo(BaseModel):
+    """`mpo undo`: a batch id (every task it changed) or one event id."""
 
-    note: str | None = None
+    model_config = ConfigDict(extra="forbid")
 
-
-class Reject(Batch):
-    """`mpo reject`: a reason code is required."""
-
-    reason_code: str | None = None
-    reason: str | None = None
-
-
-class Assign(Batch):
-    """`mpo assign`: `to` is required."""
-
-    to: str | None = None
-    note: str | None = None
-
-
-class Start(Batch):
-    """`mpo start`."""
-
-    note: str | None = None
-
-
-class Complete(Batch):
-    """`mpo complete`: `actual_hours` is required."""
-
-    actual_hours: float | None = None
-    note: str | None = None
+    ref: str = Field(description="A batch id (full UUID) or an event id (a number).")
+    dry_run: bool = False

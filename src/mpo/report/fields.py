@@ -123,7 +123,7 @@ def result_rows(result: BatchResult) -> list[dict[str, Any]]:
             "id": str(item.task.id),
             "marketplace": item.task.marketplace,
             "title": item.task.title,
-            "action": result.action.value,
+            "action": str(result.action),
             "from_status": str(item.from_status),
             "to_status": str(item.to_status),
             "outcome": item.outcome,
@@ -132,7 +132,7 @@ def result_rows(result: BatchResult) -> list[dict[str, Any]]:
         for item in result.items
     ]
     rows.extend(
-        {"batch_id": batch_id, "id": p.item, "action": result.action.value,
+        {"batch_id": batch_id, "id": p.item, "action": str(result.action),
          "outcome": "skipped", "detail": p.reason}
         for p in result.skipped
     )

@@ -227,6 +227,8 @@ class SqlDatabase:
         self.engine = engine if engine is not None else make_engine(self.url)
         self.token = token
         self.after_commit: list[AfterCommit] = []
+        #: What `attach` was given, so that `acting` copies attach the same consumers.
+        self._consumers: list[Callable[[SqlDatabase], AfterCommit]] = []
         #: What this object's latest stream read saw, for its waker (one reader each).
         self.seen = Seen()
         self._schema_checked = False
@@ -245,11 +247,19 @@ class SqlDatabase:
             pass
         return database
 
+    def attach(self, consumer: Callable[[SqlDatabase], AfterCommit]) -> None:
+        """Hand events this database (and each `acting` copy) commits to what `consumer`
+        makes of it: the copy's consumer reads with the copy's own credential."""
+        self._consumers.append(consumer)
+        self.after_commit.append(consumer(self))
+
     def acting(self, token: str) -> SqlDatabase:
         """This database, on the same engine, acting with `token` (one request's)."""
         database = SqlDatabase(self.url, self.engine, token)
         database._schema_checked = self._schema_checked
         database._group = self._group
+        for consumer in self._consumers:
+            database.attach(consumer)
         return database
 
     def _session(self, write: bool) -> AbstractContextManager[Session]:

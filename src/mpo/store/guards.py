@@ -18,12 +18,10 @@ differs from `rules()`: then add a migration that installs `rules()` again (issu
 from __future__ import annotations
 
 import json
-from dataclasses import fields
-from datetime import UTC, datetime
 from typing import Any
 
-from mpo.core import permissions
-from mpo.core.lifecycle import TRANSITIONS, TransitionParams, inverse, stamps
+from mpo.core import lifecycle, permissions
+from mpo.core.lifecycle import TRANSITIONS
 from mpo.core.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
 from mpo.core.subtasks import MOVES, Step
 from mpo.core.vocabulary import Action, Status
@@ -38,12 +36,6 @@ GIVEN = "given"  # a value the request carries (a reason, hours, an assignee)
 #: The columns a principal other than an admin may change in its own row: its token.
 ROTATION = ("token_hash", "token_rotated_at")
 
-_NOW = datetime(1, 1, 1, tzinfo=UTC)
-_ACTOR = "\x00actor"
-_KEPT = "\x00kept"
-_GIVEN = "\x00given"
-
-
 def _roles(verb: Verb) -> list[str]:
     return sorted(role.value for role, verbs in PERMISSIONS.items() if verb in verbs)
 
@@ -52,28 +44,35 @@ def _values(roles: frozenset[Role] | frozenset[Action]) -> list[str]:
     return sorted(r.value for r in roles)
 
 
-def _kind(without: Any, kept: Any) -> str:
-    """How a stamp is set, from `stamps()` called with and without a current value."""
-    if without == _NOW:
-        return NOW
-    if without == _ACTOR:
-        return KEPT_OR_ACTOR if kept == _KEPT else ACTOR
-    if without is None:
-        return CLEARED
-    return GIVEN
+_KINDS = {lifecycle.NOW: NOW, lifecycle.ACTOR: ACTOR, lifecycle.KEPT_OR_ACTOR: KEPT_OR_ACTOR}
 
 
 def stamp_kinds(action: Action) -> dict[str, str]:
-    """The columns `action` stamps and how, probed from `lifecycle.stamps` itself."""
-    given: dict[str, Any] = {f.name: _GIVEN for f in fields(TransitionParams)}
-    params = TransitionParams(**given)
-    without = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=None)
-    kept = stamps(action, actor=_ACTOR, now=_NOW, params=params, assigned_to=_KEPT)
-    return {column: _kind(value, kept.get(column)) for column, value in sorted(without.items())}
+    """The columns `action` stamps and how, read from its declaration."""
+    return {column: _KINDS.get(how, GIVEN)
+            for column, how in sorted(TRANSITIONS[action].stamps)}
 
 
 def _sources(action: Action) -> list[str]:
-    return sorted(s.value for s in TRANSITIONS[action].sources)
+    return sorted(TRANSITIONS[action].sources)
+
+
+def _undo_moves() -> dict[str, dict[str, Any]]:
+    """Each action's inverse, and each pair's that one verb makes in one transaction (an
+    approval routed at once, the seed's submit-and-decide): undone whole, one event."""
+    found = {a.value: {"from": t.target, "to": sorted(t.sources), "clears": sorted(t.columns)}
+             for a, t in sorted(TRANSITIONS.items())}
+    for a, first in sorted(TRANSITIONS.items()):
+        for b, second in sorted(TRANSITIONS.items()):
+            if first.target in second.sources and (a, b) in CHAINS:
+                found[f"{a}+{b}"] = {"from": second.target, "to": sorted(first.sources),
+                                     "clears": sorted({*first.columns, *second.columns})}
+    return found
+
+
+#: The pairs of actions one verb takes in one transaction.
+CHAINS = frozenset({(Action.SUBMIT, Action.APPROVE), (Action.SUBMIT, Action.REJECT),
+                    (Action.APPROVE, Action.ASSIGN)})
 
 
 def rules() -> dict[str, Any]:
@@ -88,13 +87,15 @@ def rules() -> dict[str, Any]:
         "transitions": {
             action.value: {
                 "sources": _sources(action),
-                "target": TRANSITIONS[action].target.value,
+                "target": TRANSITIONS[action].target,
                 "roles": _roles(Verb(action.value)),
                 "stamps": stamp_kinds(action),
             }
             for action in sorted(TRANSITIONS)
         },
         "decisions": _values(permissions.DECISIONS),
+        #: A template's author counts as the proposer of the tasks made from it.
+        "authored_by": True,
         "claims": _values(permissions.CLAIMS),
         "marketplace_bound": _values(permissions.MARKETPLACE_BOUND),
         "assignee_bound": _values(permissions.ASSIGNEE_BOUND),
@@ -102,12 +103,7 @@ def rules() -> dict[str, Any]:
         "own_only": _own_only(),
         "undo": {
             "roles": _roles(Verb.UNDO),
-            "moves": {
-                action.value: {"from": back.source.value,
-                               "to": sorted(s.value for s in back.targets),
-                               "clears": sorted(back.clears)}
-                for action in sorted(TRANSITIONS) if (back := inverse(action))
-            },
+            "moves": _undo_moves(),
         },
         "steps": {step.value: _roles(MOVES[step].verb if step in MOVES else Verb.PLAN)
                   for step in Step},
@@ -184,7 +180,9 @@ def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
             elif kind == CLEARED:
                 terms.append(f"NEW.{column} IS NULL")
         if action in rules["decisions"]:
-            terms.append("who <> OLD.created_by AND who IS DISTINCT FROM OLD.recorded_by")
+            terms.append("who <> OLD.created_by AND who IS DISTINCT FROM OLD.recorded_by"
+                         + (" AND who IS DISTINCT FROM OLD.authored_by"
+                            if rules.get("authored_by") else ""))
         for role, statuses in sorted(rules.get("own_only", {}).get(action, {}).items()):
             terms.append(f"(who_role <> '{role}' OR (OLD.created_by = who "
                          f"AND OLD.status IN {_in(statuses)}))")

@@ -62,6 +62,9 @@ class SqlTaskRepository:
         self.appended: list[TaskEvent] = []
         self.logged_batches: list[uuid.UUID] = []
         self._listening = False
+        #: PostgreSQL's guards stamp `created_at` and the transitions' clocks with `now()`
+        #: for the app role: what a use case answers must then be read back.
+        self.clock_in_database = session.get_bind().dialect.name == "postgresql"
 
     def add(self, task: Task) -> None:
         self.session.add(task)
@@ -146,7 +149,11 @@ class SqlTaskRepository:
     def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]:
         found: list[Task] = []
         for part in chunks(ids):
-            found.extend(self.session.scalars(select(Task).where(col(Task.id).in_(part))))
+            # Read fresh: a use case reads back what its UPDATEs (and, on PostgreSQL, the
+            # guards overwriting timestamps) stored, not the session's stale copies.
+            stmt = select(Task).where(col(Task.id).in_(part))
+            found.extend(self.session.scalars(
+                stmt.execution_options(populate_existing=True)))
         return found
 
     def by_idempotency_keys(self, keys: Sequence[str]) -> dict[str, Task]:

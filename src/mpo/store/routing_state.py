@@ -26,7 +26,8 @@ class SqlRoutingStore:
                                   col(Task.assigned_to).is_(None))
         if task_ids is not None:
             stmt = stmt.where(col(Task.id).in_(list(task_ids)))
-        return list(self.session.scalars(stmt.order_by(col(Task.approved_at), col(Task.id))))
+        stmt = stmt.order_by(col(Task.approved_at), col(Task.id))
+        return list(self.session.scalars(stmt.execution_options(populate_existing=True)))
 
     def advance(self, rule: str, steps: int) -> int:
         # Insert-if-missing, then one UPDATE ... RETURNING: the row lock (PostgreSQL) or the

@@ -1,57 +1,71 @@
-"""`POST /api/v1/tasks/{verb}` for submit, approve, reject, assign, start and complete:
-the CLI's batch verbs (ids or filters, all or nothing unless skip_invalid, dry runs)."""
+"""`POST /api/v1/tasks/{action}` for every action of the lifecycle's declaration (submit,
+approve, reject, assign, start, complete, cancel), and `POST /api/v1/tasks/undo`: the CLI's
+batch verbs (ids or filters, all or nothing unless skip_invalid, dry runs), each one call
+of the use case the CLI calls. A verb declared in `core/lifecycle.py` appears here."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter
 
+from mpo.core.lifecycle import SPECS, ActionSpec
+from mpo.core.results import BatchResult
 from mpo.core.selection import Selection
 from mpo.core.transitions import transition
+from mpo.core.undo import undo
 from mpo.core.validation import transition_params
 from mpo.core.vocabulary import Action
 from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import split
-from mpo.http.schemas import Approve, Assign, Batch, Complete, Reject, Start, Submit
+from mpo.http.schemas import Batch, Undo, verb_body
 from mpo.report import fields
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
 
-#: Each verb's body, and the names the core's transition values have in it.
-VERBS: dict[Action, tuple[type[Batch], dict[str, str]]] = {
-    Action.SUBMIT: (Submit, {}),
-    Action.APPROVE: (Approve, {"note": "note"}),
-    Action.REJECT: (Reject, {"reason_code": "reason_code", "reason": "reason"}),
-    Action.ASSIGN: (Assign, {"to": "assignee", "note": "note"}),
-    Action.START: (Start, {"note": "note"}),
-    Action.COMPLETE: (Complete, {"actual_hours": "actual_hours", "note": "note"}),
-}
+
+def answer(result: BatchResult) -> dict[str, Any]:
+    """A batch verb's answer: its rows, and what followed in the same transaction."""
+    return {"action": str(result.action),
+            "batch_id": None if result.dry_run else str(result.batch_id),
+            "dry_run": result.dry_run, "changed": len(result.task_ids),
+            "results": fields.result_rows(result),
+            "skipped": [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
+                        for p in result.skipped],
+            "then": [answer(r) for r in result.then]}
 
 
-def _route(action: Action, model: type[Batch], names: dict[str, str]) -> Callable[..., JSON]:
+def _route(spec: ActionSpec, model: type[Batch]) -> Callable[..., JSON]:
+    names = {p.field.replace("-", "_"): p.name for p in spec.params}
+
     def endpoint(body: Batch, who: Auth, rules: RulesDep, state: State) -> JSON:
         given = {core: getattr(body, key) for key, core in names.items()}
         selection = Selection(refs=tuple(body.ids), marketplaces=split(body.marketplace),
                               priorities=split(body.priority), categories=split(body.category),
                               created_by=split(body.created_by), all=body.all)
-        result = transition(who.db, who.actor, action, selection,
-                            transition_params(rules, **given), rules, dry_run=body.dry_run,
-                            skip_invalid=body.skip_invalid)
-        if action in (Action.APPROVE, Action.REJECT) and not result.dry_run:
-            state.metrics.tasks_decided.labels(action.value).inc(len(result.task_ids))
-        return JSON({"action": action.value, "batch_id": None if result.dry_run else
-                     str(result.batch_id), "dry_run": result.dry_run,
-                     "changed": len(result.task_ids), "results": fields.result_rows(result)})
+        result = transition(who.db, who.actor, spec.action, selection,
+                            transition_params(rules, spec.action, **given), rules,
+                            dry_run=body.dry_run, skip_invalid=body.skip_invalid)
+        if spec.not_by_proposer and not result.dry_run:
+            state.metrics.tasks_decided.labels(spec.action).inc(len(result.task_ids))
+        return JSON(answer(result))
 
     endpoint.__annotations__ = {**endpoint.__annotations__, "body": model}
-    endpoint.__name__ = action.value
-    endpoint.__doc__ = f"`mpo {action.value}`: {model.__doc__}"
+    endpoint.__name__ = spec.action
+    endpoint.__doc__ = model.__doc__
     return endpoint
 
 
-for _action, (_model, _names) in VERBS.items():
-    router.add_api_route(f"/{_action.value}", _route(_action, _model, _names), methods=["POST"],
-                         responses=V1_RESPONSES, name=_action.value)
+for _spec in SPECS:
+    router.add_api_route(f"/{_spec.action}", _route(_spec, verb_body(_spec)), methods=["POST"],
+                         responses=V1_RESPONSES, name=_spec.action)
+
+
+@router.post("/undo", responses=V1_RESPONSES, name=Action.UNDO.value)
+def undo_(body: Undo, who: Auth) -> JSON:
+    """`mpo undo`: put each task of a batch (or one event) back where it was, all or
+    nothing; only an admin other than a task's proposer may undo its decision."""
+    return JSON(answer(undo(who.db, who.actor, body.ref, dry_run=body.dry_run)))

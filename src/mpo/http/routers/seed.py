@@ -57,7 +57,7 @@ def approve(body: SeedApprove, who: Auth, rules: RulesDep, state: State) -> JSON
     """Approve or reject tasks, all or nothing; pending ones are submitted first."""
     action = Action.APPROVE if body.approved else Action.REJECT
     result = decide(who.db, who.actor, action, body.taskIds,
-                    seed_params(rules, action, body.reason))
+                    seed_params(rules, action, body.reason), rules)
     state.metrics.tasks_decided.labels(action.value).inc(len(result.items))
     return JSON({"success": True, "message": f"Tasks {'approved' if body.approved else 'rejected'}",
                  "count": len(result.items), "tasks": [seed_task(i.task) for i in result.items],
@@ -68,7 +68,7 @@ def approve(body: SeedApprove, who: Auth, rules: RulesDep, state: State) -> JSON
 def assign(body: SeedAssign, who: Auth, rules: RulesDep) -> JSON:
     """Assign an approved task to a team member (it moves to in_progress)."""
     task = apply_one(who.db, who.actor, Action.ASSIGN, body.taskId,
-                     transition_params(rules, assignee=body.assignedTo), rules)
+                     transition_params(rules, Action.ASSIGN, assignee=body.assignedTo), rules)
     return JSON({"success": True, "message": "Task assigned successfully",
                  "task": seed_task(task), "assignedAt": task.started_at})
 
@@ -77,7 +77,8 @@ def assign(body: SeedAssign, who: Auth, rules: RulesDep) -> JSON:
 def complete(body: SeedComplete, who: Auth, rules: RulesDep) -> JSON:
     """Complete a task in progress (its assignee or an admin); accuracy is 0-100."""
     task = apply_one(who.db, who.actor, Action.COMPLETE, body.taskId,
-                     transition_params(rules, actual_hours=body.actualHours, note=body.notes),
+                     transition_params(rules, Action.COMPLETE, actual_hours=body.actualHours,
+                                       note=body.notes),
                      rules)
     row = seed_task(task)
     return JSON({"success": True, "message": "Task completed successfully", "task": row,
