@@ -105,7 +105,8 @@ def problems(world: World, seen: Observed) -> list[str]:
     door = DOORS[seen.door]
     document = door.document(seen.answer)
     if document is not None:
-        found += _document(door, document, world.document(seen.task_id))
+        found += document_problems(door.name, door.extras, document,
+                                   world.document(seen.task_id))
     elif seen.verb == "create" or (seen.door == "http_seed" and seen.answer.ok):
         found.append(f"{seen.answer.call} answered no task document")
     return found
@@ -122,13 +123,15 @@ def _routed(seen: Observed) -> list[str]:
             f"{seen.row['assigned_to']}, assign event payload {payload}"]
 
 
-def _document(door: Door, answered: dict[str, Any], stored: dict[str, Any]) -> list[str]:
-    """The task document a door answered against the task the database holds."""
+def document_problems(door: str, extras: frozenset[str], answered: dict[str, Any],
+                      stored: dict[str, Any]) -> list[str]:
+    """The task document a door answered against the task the database holds; `extras`
+    are the keys the door documents besides the task's fields."""
     missing = [k for k in TASK if k not in answered]
     differ = [f"{k}: answered {answered[k]!r}, stored {stored[k]!r}" for k in TASK
               if k in answered and answered[k] != stored[k]]
-    extra = sorted(set(answered) - set(TASK) - door.extras)
-    return [f"{door.name}'s task document {what}: {items}" for what, items in
+    extra = sorted(set(answered) - set(TASK) - extras)
+    return [f"{door}'s task document {what}: {items}" for what, items in
             (("lacks", missing), ("differs from the database", differ),
              ("has undocumented keys", extra)) if items]
 

@@ -132,7 +132,7 @@ def _decide_and_undo(door: Door, world: World, who: str, task_id: str) -> Answer
     return door.undo(world, who, decided.results[0]["batch_id"])
 
 
-def _answer(call: str, response: httpx.Response) -> Answer:
+def answer_of(call: str, response: httpx.Response) -> Answer:
     try:
         body = response.json()
     except ValueError:
@@ -150,19 +150,19 @@ class V1:
 
     def create(self, world: World, who: str, request: dict[str, Any]) -> Answer:
         path = "/api/v1/tasks"
-        return _answer(f"POST {path}", world.http(who).post(path, json=request))
+        return answer_of(f"POST {path}", world.http(who).post(path, json=request))
 
     def verb(self, world: World, who: str, verb: str, task_id: str) -> Answer:
         if verb == "undo":
             return _decide_and_undo(self, world, who, task_id)
         path = f"/api/v1/tasks/{verb}"
         body = {"ids": [task_id], **PARAMS[verb]}
-        return _answer(f"POST {path}", world.http(who).post(path, json=body))
+        return answer_of(f"POST {path}", world.http(who).post(path, json=body))
 
     def undo(self, world: World, who: str, batch_id: str) -> Answer:
         """The body names the batch as `mpo undo BATCH_ID|EVENT_ID` does (`ref`)."""
         path = "/api/v1/tasks/undo"
-        return _answer(f"POST {path}",
+        return answer_of(f"POST {path}",
                        world.http(who).post(path, json={"ref": batch_id}))
 
     def document(self, answer: Answer) -> dict[str, Any] | None:
@@ -191,7 +191,7 @@ class Seed:
         headers = {"Idempotency-Key": request["idempotency_key"]} \
             if "idempotency_key" in request else {}
         response = world.http(who).post(self.TASKS, json=body, headers=headers)
-        return _answer(f"POST {self.TASKS}", response)
+        return answer_of(f"POST {self.TASKS}", response)
 
     def verb(self, world: World, who: str, verb: str, task_id: str) -> Answer:
         values = PARAMS[verb]
@@ -203,7 +203,7 @@ class Seed:
                          "notes": values.get("note")},
         }[verb]
         path = f"{self.TASKS}/{'approve' if verb == 'reject' else verb}"
-        return _answer(f"PATCH {path}", world.http(who).patch(path, json=body))
+        return answer_of(f"PATCH {path}", world.http(who).patch(path, json=body))
 
     def undo(self, world: World, who: str, batch_id: str) -> Answer:
         raise NotImplementedError("the seed has no undo")

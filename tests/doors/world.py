@@ -56,7 +56,7 @@ REFUSED = "Forbidden by the doors plugin"
 REFUSAL = "titles naming the doors plugin are refused"
 #: How long a door may take to run its hooks after it answered (they may be delivered
 #: from the event stream rather than before the answer).
-HOOK_GRACE = 1.5
+HOOK_GRACE = 1.0
 
 PLUGIN = f'''
 import json, os
