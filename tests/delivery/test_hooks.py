@@ -112,7 +112,7 @@ def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None
         with app_login(owner_url) as app_url:
             db = SqlDatabase(app_url, token=token)
             seen: list[list[TaskEvent]] = []
-            db.after_commit.append(lambda events: seen.append(list(events)))
+            db.after_commit.append(lambda events, tasks: seen.append(list(events)))
             agent = Actor("marketplace-amazon", Role.AGENT, "amazon")
             made = create_tasks(db, agent, [("task", draft())], Rules())
             db.engine.dispose()

@@ -240,7 +240,7 @@ class Tui:
             for key, value in world.env(who).items():
                 patch.setenv(key, value)
             context = AppContext()
-            app = ReviewApp(context.database, context.actor, context.settings.rules)
+            app = ReviewApp(context.database, context.actor, context.rules)
 
             async def main() -> None:
                 async with app.run_test(size=(100, 30)) as pilot:

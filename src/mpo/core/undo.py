@@ -47,8 +47,23 @@ def _events(uow: UnitOfWork, ref: str) -> list[TaskEvent]:
 
 
 def _problem(actor: Actor, lifecycle: Lifecycle, chain: Sequence[TaskEvent],
-             task: Task | None, latest: int | None) -> str | None:
-    """Why this task's events cannot be undone now, or None if they can."""
+             task: Task | None, latest: int | None) -> tuple[str, ExitCode] | None:
+    """Why this task's events cannot be undone now (and its exit code), or None."""
+    why = _conflict(lifecycle, chain, task, latest)
+    if why is not None:
+        return why, ExitCode.CONFLICT
+    assert task is not None
+    decided = [e for e in chain if lifecycle.spec(e.action).not_by_proposer]
+    if decided and permissions.task_refusal(actor, lifecycle.spec(decided[0].action),
+                                            task) is not None:
+        return (f"task {str(task.id)[:8]} was proposed by {actor.name}; only an admin other "
+                f"than its proposer may undo its {decided[0].action}", ExitCode.AUTH)
+    return None
+
+
+def _conflict(lifecycle: Lifecycle, chain: Sequence[TaskEvent], task: Task | None,
+              latest: int | None) -> str | None:
+    """Why these events are no longer the task's latest state, or None."""
     last = chain[-1]
     for event in chain:
         if event.action not in lifecycle.actions:
@@ -59,11 +74,6 @@ def _problem(actor: Actor, lifecycle: Lifecycle, chain: Sequence[TaskEvent],
     if latest != last.id or task.status != last.to_status:
         return (f"task {str(task.id)[:8]} changed since event {last.id} (now {task.status}, "
                 f"latest event {latest}); undo that first")
-    decided = [e for e in chain if lifecycle.spec(e.action).not_by_proposer]
-    if decided and permissions.task_refusal(actor, lifecycle.spec(decided[0].action),
-                                            task) is not None:
-        return (f"task {str(task.id)[:8]} was proposed by {actor.name}; only an admin other "
-                f"than its proposer may undo its {decided[0].action}")
     return None
 
 
@@ -85,7 +95,7 @@ def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
                 task = tasks.get(task_id)
                 why = _problem(actor, lifecycle, chain, task, latest.get(task_id))
                 if why is not None:
-                    problems.append(ItemProblem(str(task_id), why, ExitCode.CONFLICT))
+                    problems.append(ItemProblem(str(task_id), *why))
                     continue
                 assert task is not None and chain[0].from_status is not None
                 clears = [c for e in chain for c in lifecycle.spec(e.action).columns]

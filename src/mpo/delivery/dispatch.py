@@ -8,14 +8,15 @@ Every failure is reported, not raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mpo.delivery.plugins import report
 
 if TYPE_CHECKING:
-    from mpo.core.models import TaskEvent
-    from mpo.store.database import SqlDatabase
+    from mpo.core.models import Task, TaskEvent
+    from mpo.store.database import AfterCommit, SqlDatabase
 
 
 def attach(db: SqlDatabase) -> None:
@@ -27,10 +28,12 @@ def attach(db: SqlDatabase) -> None:
     if not configured() and not plugins.entries():
         return
 
-    def consumer(acting: SqlDatabase) -> Callable[[Sequence[TaskEvent]], None]:
-        def committed(events: Sequence[TaskEvent]) -> None:
+    def consumer(acting: SqlDatabase) -> AfterCommit:
+        del acting  # the tasks come with the events, read inside their transaction
+
+        def committed(events: Sequence[TaskEvent], tasks: Mapping[uuid.UUID, Task]) -> None:
             try:
-                _dispatch(acting, events)
+                _dispatch(events, tasks)
             except Exception as exc:  # never let a consumer undo or fail the verb
                 report("after-commit delivery", exc)
 
@@ -39,7 +42,7 @@ def attach(db: SqlDatabase) -> None:
     db.attach(consumer)
 
 
-def _dispatch(db: SqlDatabase, events: Sequence[TaskEvent]) -> None:
+def _dispatch(events: Sequence[TaskEvent], tasks: Mapping[uuid.UUID, Task]) -> None:
     from mpo.config.events import hooks as configured
     from mpo.delivery import hooks, payload, plugins
 
@@ -47,9 +50,7 @@ def _dispatch(db: SqlDatabase, events: Sequence[TaskEvent]) -> None:
     pm = plugins.manager()
     if not shell and not pm.hook.mpo_event.get_hookimpls():
         return
-    with db.read() as uow:
-        tasks = {e.task_id: uow.tasks.get(e.task_id) for e in events}
-    docs = [payload.document(e, tasks[e.task_id]) for e in events]
+    docs = [payload.document(e, tasks.get(e.task_id)) for e in events]
     hooks.run_matching(shell, docs)
     for doc in docs:
         plugins.call_each("mpo_event", event=doc)

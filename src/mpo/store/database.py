@@ -6,7 +6,8 @@ Driver errors become `mpo.core.errors` here, once, so no command handles them it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from mpo.store.repository import SqlTaskRepository
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from mpo.core.models import TaskEvent
+    from mpo.core.models import Task, TaskEvent
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
 
 
 
-#: Called with the events a unit of work committed, once they are durable (hooks, plugins).
-AfterCommit = Callable[[Sequence["TaskEvent"]], None]
+#: Called with the events a unit of work committed, once they are durable (hooks, plugins),
+#: and their tasks as the transaction left them.
+AfterCommit = Callable[[Sequence["TaskEvent"], Mapping[uuid.UUID, "Task"]], None]
 
 
 class Seen:
@@ -172,8 +174,9 @@ class SqlUnitOfWork:
         if not self.after_commit:
             return
         appended = self.tasks.committed_events()
+        tasks, self.tasks.committed_tasks = self.tasks.committed_tasks, {}
         for consumer in self.after_commit if appended else ():
-            consumer(appended)
+            consumer(appended, tasks)
 
 
 @contextmanager

@@ -61,6 +61,10 @@ class SqlTaskRepository:
         #: in bulk (`log`) are read back by batch, only when a consumer wants them.
         self.appended: list[TaskEvent] = []
         self.logged_batches: list[uuid.UUID] = []
+        #: The tasks of those events as the transaction leaves them, read just before COMMIT
+        #: (a consumer's own read after it could see an older state, or nothing: SQLite's
+        #: group commit lands later, and PostgreSQL's next transaction is unauthenticated).
+        self.committed_tasks: dict[uuid.UUID, Task] = {}
         self._listening = False
         #: PostgreSQL's guards stamp `created_at` and the transitions' clocks with `now()`
         #: for the app role: what a use case answers must then be read back.
@@ -87,19 +91,26 @@ class SqlTaskRepository:
             self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
             batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
             self.logged_batches.extend(sorted(batches))
-            if self.keep_events and not self._listening:
-                # Read them back inside this transaction, just before COMMIT: after it, a new
-                # transaction on PostgreSQL is no longer authenticated (`mpo_authenticate`
-                # binds the principal per transaction), and row-level security would hide
-                # them from the app role.
-                event.listen(self.session, "before_commit", self._read_logged)
-                self._listening = True
+            self._listen()
+
+    def _listen(self) -> None:
+        if self.keep_events and not self._listening:
+            # Read them back inside this transaction, just before COMMIT: after it, a new
+            # transaction on PostgreSQL is no longer authenticated (`mpo_authenticate`
+            # binds the principal per transaction), and row-level security would hide
+            # them from the app role.
+            event.listen(self.session, "before_commit", self._read_logged)
+            self._listening = True
 
     def _read_logged(self, session: Session) -> None:
         for part in chunks(self.logged_batches):
             stmt = select(TaskEvent).where(col(TaskEvent.batch_id).in_(part))
             self.appended.extend(session.scalars(stmt))
         self.logged_batches = []
+        wanted = sorted({e.task_id for e in self.appended} - set(self.committed_tasks))
+        if wanted:
+            session.flush()
+            self.committed_tasks.update((t.id, t) for t in self.by_ids(wanted))
 
     def committed_events(self) -> list[TaskEvent]:
         """The events this transaction wrote, once committed: those added one by one and
@@ -270,6 +281,7 @@ class SqlTaskRepository:
         added = list(events)
         self.session.add_all(added)
         self.appended.extend(added)
+        self._listen()
 
     def events(
         self,

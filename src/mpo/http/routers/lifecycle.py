@@ -28,11 +28,12 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
 
 
 def answer(result: BatchResult) -> dict[str, Any]:
-    """A batch verb's answer: its rows, and what followed in the same transaction."""
+    """A batch verb's answer: its rows and those of what followed in the same transaction
+    (as `mpo approve --json` prints them), and each follow-up's own summary."""
     return {"action": str(result.action),
             "batch_id": None if result.dry_run else str(result.batch_id),
             "dry_run": result.dry_run, "changed": len(result.task_ids),
-            "results": fields.result_rows(result),
+            "results": [row for r in (result, *result.then) for row in fields.result_rows(r)],
             "skipped": [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
                         for p in result.skipped],
             "then": [answer(r) for r in result.then]}
