@@ -62,6 +62,8 @@ class SubtaskStatus(StrEnum):
 CLOSED = (SubtaskStatus.COMPLETED.value, SubtaskStatus.FAILED.value)
 #: A parent in one of these may have its subtasks started.
 WORKING = (Status.APPROVED.value, Status.IN_PROGRESS.value)
+#: A parent in one of these takes no new subtasks.
+FINISHED = (Status.REJECTED.value, Status.COMPLETED.value)
 TITLE_MAX = 200
 
 
@@ -93,6 +95,18 @@ MOVES: Mapping[Step, Move] = {
     Step.REJECT: Move(Verb.REVIEW, (S.AWAITING_CHECKPOINT,), S.PENDING),
     Step.FAIL: Move(Verb.WORK, (S.PENDING, S.IN_PROGRESS), S.FAILED),
 }
+
+
+def stamps(step: Step, now: datetime, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns a step writes besides `status`: read by `take_step` and, probed, by the
+    PostgreSQL guard generator (`mpo.store.subtask_guards`)."""
+    values: dict[str, Any] = {"updated_at": now}
+    if step is Step.SUBMIT:
+        values["result"] = result
+    if step is Step.REJECT:
+        values["result"] = None
+    return values
+
 
 def _short(subtask: Subtask) -> str:
     return f"subtask {str(subtask.id)[:8]}"
@@ -142,7 +156,7 @@ def add_subtask(db: Database, actor: Actor, parent_ref: str, kind: str, title: s
         title = validation.text("title", title, max_len=TITLE_MAX, required=True)
         with db.write() as uow:
             parent = _parent(uow, actor, parent_ref)
-            if parent.status in (Status.REJECTED.value, Status.COMPLETED.value):
+            if parent.status in FINISHED:
                 raise InvalidTransition(f"task {str(parent.id)[:8]} is {parent.status} "
                                         "(terminal); subtasks need an open task")
             now = (clock or utcnow)()
@@ -201,12 +215,11 @@ def take_step(db: Database, actor: Actor, step: Step, ref: str, *,
             if step is Step.START:
                 _startable(uow, subtask, parent)
             now = (clock or utcnow)()
-            values: dict[str, Any] = {"updated_at": now}
+            values = stamps(step, now, result)
             extra: dict[str, Any] = {}
             if step is Step.SUBMIT:
-                values["result"] = extra["data"] = result
+                extra["data"] = result
             if step is Step.REJECT:
-                values["result"] = None
                 extra["rejected_data"] = subtask.result  # kept in the log, not the row
             if not uow.subtasks.move(subtask.id, source, move.target.value, values):
                 raise Conflict(f"{_short(subtask)} changed meanwhile; run it again")

@@ -8,8 +8,8 @@ whole verb, and the PostgreSQL guards are generated from the lifecycle's declara
   and undo may take back, as one event, the pairs of actions one verb makes in one
   transaction (an approval routed at once, the seed's submit-and-decide).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 
 from mpo.store import guards
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
