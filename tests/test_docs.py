@@ -49,7 +49,7 @@ def test_the_readme_and_help_list_the_same_exit_codes() -> None:
 
 KINDS = {"task": fields.TASK, "event": fields.EVENT, "result": fields.RESULT,
          "setup": db.SETUP, "init": db.INIT, "explained task": fields.EXPLAINED,
-         "campaign": fields.CAMPAIGN, "subtask": fields.SUBTASK}
+         "campaign": fields.CAMPAIGN, "subtask": fields.SUBTASK, "status": fields.WORKFLOW}
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

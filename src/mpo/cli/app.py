@@ -51,7 +51,7 @@ COMMANDS: dict[str, str] = {
     "subtask": "subtask", "checkpoint": "checkpoint", "undo": "undo", "expire": "expire",
     "route": "route", "status": "status", "tick": "template", "template": "template",
     "wait": "wait", "watch": "watch", "deliver": "webhook", "webhook": "webhook",
-    "notify": "notify", "roles": "roles",
+    "notify": "notify", "roles": "roles", "workflow": "workflow", "move": "workflow",
 }
 
 

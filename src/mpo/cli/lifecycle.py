@@ -40,7 +40,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
     render(out, [run(action, batch, params)])
 
 
-def run(action: Action, batch: BatchFlags, params: TransitionParams) -> BatchResult:
+def run(action: Action | str, batch: BatchFlags, params: TransitionParams) -> BatchResult:
     """Apply a batch verb, asking first on a terminal when the batch is large."""
     from mpo.core.transitions import transition
 
@@ -76,7 +76,8 @@ def render(out: Output, results: list[BatchResult]) -> None:
 
 
 #: What each verb's summary line says it did (from the declarations, and undo's).
-_DONE: dict[str, str] = {s.action: s.done for s in SPECS} | {Action.UNDO: "undid"}
+_DONE: dict[str, str] = {s.action: s.done for s in SPECS} | {Action.UNDO: "undid",
+                                                              "move": "moved"}
 
 
 @app.command(rich_help_panel=PANEL)

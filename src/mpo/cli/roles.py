@@ -74,6 +74,8 @@ COMMAND_VERBS: dict[str, Verb] = {
     "webhook retry": Verb.WEBHOOKS,
     "deliver": Verb.WEBHOOKS,
     "notify": Verb.NOTIFY,
+    "workflow show": Verb.LIST,
+    "workflow apply": Verb.WORKFLOW,
 }
 
 

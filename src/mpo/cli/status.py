@@ -41,7 +41,9 @@ def status(
     else:
         Output(mode, AGENT_FIELDS).rows(
             [vars(a) for a in report.agents], title="agents")
-        Output(mode, QUEUE_FIELDS).rows([vars(report.queue)], title="queue")
+        queue = vars(report.queue) | report.queue.custom  # custom states after the rest
+        names = (*QUEUE_FIELDS, *report.queue.custom)
+        Output(mode, names).rows([queue], title="queue")
         if not check:  # with --check, the error line names them all
             for alert in report.alerts:
                 message(f"alert: {alert['message']}")

@@ -75,7 +75,7 @@ def blocker(actor: Actor, spec: ActionSpec, task: Task, status: str,
     the one check every verb makes of every task it moves."""
     short = str(task.id)[:8]
     if status not in spec.sources:
-        return InvalidTransition(f"task {short} {lifecycle.why_not(spec.action, status)}")
+        return InvalidTransition(f"task {short} {lifecycle.why_not(spec, status)}")
     refusal = permissions.task_refusal(actor, spec, task)
     if refusal is not None:
         return PermissionDenied(f"task {short} {refusal}")

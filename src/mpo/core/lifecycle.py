@@ -24,6 +24,8 @@ from typing import Any
 from mpo.core.errors import ValidationError
 from mpo.core.vocabulary import Action, Status
 
+#: The action of a move through a custom workflow's state (`mpo move ID --to STATE`).
+MOVE = Action.MOVE.value
 #: How a stamped column gets its value (besides a parameter's name, `param:NAME`).
 NOW = "now"  # the transaction's clock
 ACTOR = "actor"  # the acting principal's name
@@ -175,13 +177,25 @@ class Lifecycle:
         """The declaration of `action`."""
         return self.actions[action]
 
-    def why_not(self, action: str, current: str) -> str:
+    def why_not(self, action: str | ActionSpec, current: str) -> str:
         """A one-line reason an action cannot leave `current` (the classification of a
         miss)."""
-        spec = self.actions[action]
+        spec = action if isinstance(action, ActionSpec) else self.actions[action]
+        name = spec.action if spec.action != MOVE else f"move --to {spec.target}"
         if current in self.terminal:
-            return f"is {current} (terminal); {action} needs {spec.label()}"
-        return f"is {current}; {action} needs {spec.label()}"
+            return f"is {current} (terminal); {name} needs {spec.label()}"
+        return f"is {current}; {name} needs {spec.label()}"
+
+    def of_event(self, action: str, source: str | None, target: str) -> ActionSpec | None:
+        """The declaration an audit event was made under (a `move` by its edge)."""
+        if action == MOVE:
+            return self.actions.get(f"{MOVE}:{source}>{target}")
+        return self.actions.get(action)
+
+    def moves_to(self, target: str) -> dict[str, ActionSpec]:
+        """The `move` edges into `target`, by the status each leaves from."""
+        return {next(iter(s.sources)): s for s in self.actions.values()
+                if s.action == MOVE and s.target == target}
 
     def undo_moves(self) -> frozenset[tuple[str, str]]:
         """Every backwards move undo may make."""
@@ -223,16 +237,16 @@ class TransitionParams:
         """A parameter's value by its declared name."""
         return getattr(self, name)
 
-    def require(self, action: Action | str, lifecycle: Lifecycle = BUILTIN) -> None:
+    def require(self, action: Action | str | ActionSpec) -> None:
         """Refuse an action whose required values are missing."""
-        spec = lifecycle.actions[str(action)]
+        spec = action if isinstance(action, ActionSpec) else BUILTIN.actions[str(action)]
         for param in spec.params:
             if param.required and self.value(param.name) is None:
                 raise ValidationError(param.field, f"{spec.action} needs {param.need}")
 
-    def event_reason(self, action: Action | str, lifecycle: Lifecycle = BUILTIN) -> str | None:
+    def event_reason(self, action: Action | str | ActionSpec) -> str | None:
         """The free text an audit event records as its `reason`."""
-        spec = lifecycle.actions[str(action)]
+        spec = action if isinstance(action, ActionSpec) else BUILTIN.actions[str(action)]
         return next((v for name in spec.reason if (v := self.value(name))), None)
 
     def only(self, spec: ActionSpec) -> TransitionParams:

@@ -16,6 +16,7 @@ from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import Rules
+from mpo.core.workflow import known_statuses
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,8 @@ def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules, *,
     """
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses)
+        validation.filters(query, rules, query.statuses,
+                           known_statuses(db, query.statuses))
         if query.search and query.after is not None:
             raise UsageError("list: --after pages the list in creation order; search "
                              "results are ranked, so give --search with --limit only")

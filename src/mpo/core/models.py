@@ -33,7 +33,9 @@ class Task(SQLModel, table=True):
 
     __tablename__ = "task"
     __table_args__ = (
-        CheckConstraint(_in("status", values(Status)), name="ck_task_status"),
+        # Custom workflows add statuses (core/workflow.py): the core and the guards decide
+        # which exist; the database only refuses an empty one.
+        CheckConstraint("status <> ''", name="ck_task_status"),
         CheckConstraint(_in("category", values(Category)), name="ck_task_category"),
         CheckConstraint(_in("priority", values(Priority)), name="ck_task_priority"),
         Index("ix_task_status_created_at", "status", "created_at"),
@@ -210,3 +212,30 @@ class RouteCursor(SQLModel, table=True):
 
     rule: str = Field(primary_key=True, sa_type=String(100))
     position: int = 0
+
+
+class WorkflowState(SQLModel, table=True):
+    """A state a custom workflow adds to the path (`mpo workflow apply`), in path order."""
+
+    __tablename__ = "workflow_state"
+
+    position: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(sa_type=String(20), unique=True)
+    after: str = Field(sa_type=String(20))
+    enter: list[str] = Field(default_factory=list, sa_type=JSON)
+    leave: list[str] = Field(default_factory=list, sa_type=JSON)
+    distinct: bool = False
+
+
+class WorkflowEdge(SQLModel, table=True):
+    """One step the applied workflow allows: an action from one status to another, the
+    roles a custom state adds, and whether the actor must not be the task's assignee.
+    Derived by the core; the PostgreSQL guards read these rows."""
+
+    __tablename__ = "workflow_edge"
+
+    action: str = Field(primary_key=True, sa_type=String(20))
+    source: str = Field(primary_key=True, sa_type=String(20))
+    target: str = Field(primary_key=True, sa_type=String(20))
+    roles: list[str] | None = Field(default=None, sa_type=JSON)
+    not_by_assignee: bool = False

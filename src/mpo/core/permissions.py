@@ -62,6 +62,7 @@ class Verb(StrEnum):
     WEBHOOKS = "manage-webhooks"
     NOTIFY = "notify"
     CAMPAIGN = "campaign"
+    WORKFLOW = "workflow"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
@@ -122,13 +123,10 @@ def require(actor: Actor, verb: Verb) -> None:
 
 
 def require_spec(actor: Actor, spec: ActionSpec) -> None:
-    """Refuse an action the actor's role may not take at all: the permission table's verb,
-    or the roles a custom workflow names."""
-    if spec.roles is None:
+    """Refuse an action the actor's role may not take at all: the permission table's verb
+    (a custom workflow's `move` has none: its roles are checked per task)."""
+    if spec.verb:
         require(actor, Verb(spec.verb))
-    elif actor.role.value not in spec.roles:
-        raise PermissionDenied(f"{actor.name} (role {actor.role}) may not {spec.action} to "
-                               f"{spec.target}; roles that may: {', '.join(sorted(spec.roles))}")
 
 
 def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) -> str | None:
@@ -140,6 +138,10 @@ def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) ->
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
+    if spec.roles is not None and actor.role.value not in spec.roles:
+        label = f"move --to {spec.target}" if name == "move" else name
+        return (f"is {task.status}; {label} needs role {' or '.join(sorted(spec.roles))}, "
+                f"and {actor.name} is {actor.role}")
     own = OWN_ONLY.get(actor.role, {}).get(Verb(spec.verb)) if spec.roles is None else None
     if own is not None:
         if task.created_by != actor.name:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from mpo.core.dashboard import Oldest
     from mpo.core.estimate import History
+    from mpo.core.lifecycle import Lifecycle
     from mpo.core.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
     from mpo.core.notify import NotificationLog
     from mpo.core.selection import TaskQuery
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from mpo.core.status import StatusQuery, StatusReport
     from mpo.core.stream import EventStream
     from mpo.core.webhooks import WebhookRepository
+    from mpo.core.workflow import CustomState
 
 
 class DuplicateKey(Exception):
@@ -261,6 +263,18 @@ class TemplateStore(Protocol):
     def remove(self, name: str) -> bool: ...
 
 
+class WorkflowStore(Protocol):
+    """The custom workflow in force: its declared states, and the edges derived from it."""
+
+    def states(self) -> tuple[CustomState, ...]: ...
+
+    def replace(self, states: Sequence[CustomState], lifecycle: Lifecycle) -> None: ...
+
+    def counts(self, statuses: Sequence[str]) -> dict[str, int]:
+        """How many tasks are in each of `statuses` (those with none are left out)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
@@ -299,6 +313,9 @@ class UnitOfWork(Protocol):
 
     @property
     def templates(self) -> TemplateStore: ...
+
+    @property
+    def workflow(self) -> WorkflowStore: ...
 
     @property
     def stream(self) -> EventStream: ...

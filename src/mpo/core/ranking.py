@@ -20,6 +20,7 @@ from mpo.core.estimate import predict
 from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.score import Score, Weights, score
+from mpo.core.workflow import known_statuses
 
 if TYPE_CHECKING:
     from mpo.core.models import Task
@@ -53,7 +54,8 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
 
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses)
+        validation.filters(query, rules, query.statuses,
+                           known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
         now = (clock or utcnow)()
         scope = actor.marketplace if actor.role is Role.AGENT else None

@@ -16,13 +16,15 @@ from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
+from mpo.core.workflow import known_statuses
 
 
 def list_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> list[Task]:
     """The tasks a query matches, as far as the actor may see."""
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses)
+        validation.filters(query, rules, query.statuses,
+                           known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
         with db.read() as uow:
             return uow.tasks.find(scoped)

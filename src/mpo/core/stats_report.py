@@ -119,7 +119,8 @@ class Report:
             "marketplaces": list(self.query.marketplaces),
             "by": self.query.by.value,
             "pipeline": {
-                "now": {s: a.statuses.get(s, 0) for s in values(Status)},
+                "now": {s: a.statuses.get(s, 0) for s in values(Status)} | {
+                    s: n for s, n in a.statuses.items() if s not in values(Status)},
                 "window": {k: getattr(total, k) for k in
                            ("created", "submitted", "approved", "rejected", "started",
                             "completed")},

@@ -77,6 +77,8 @@ class Queue:
     in_progress: int = 0
     overdue: int = 0
     stale: int = 0
+    #: Tasks in each state a custom workflow added (docs/workflow.md).
+    custom: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -24,7 +24,7 @@ TASK: tuple[str, ...] = (
     "rejection_code", "rejection_reason", "started_at", "completed_at", "assigned_to",
     "tags", "metadata", "idempotency_key", "recorded_by", "due_date", "listing_id",
     "completion_notes", "assigned_by", "completed_by", "source_type", "plan_id",
-    "cancelled_at", "cancelled_by", "cancellation_code", "cancellation_reason",
+    "cancelled_at", "cancelled_by", "cancellation_code", "cancellation_reason", "authored_by",
 )
 
 #: An audit event's fields.

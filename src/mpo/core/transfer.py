@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from mpo.core import permissions, task_fields, validation
 from mpo.core.errors import BatchRejected, Conflict, ItemProblem, MpoError, ValidationError
 from mpo.core.identity import refusals_recorded
+from mpo.core.lifecycle import BUILTIN
 from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Verb
 from mpo.core.selection import TaskQuery
-from mpo.core.vocabulary import Action, Status, values
+from mpo.core.vocabulary import Action, values
+from mpo.core.workflow import known_statuses, lifecycle_of
 
 if TYPE_CHECKING:
     from mpo.core.permissions import Actor
@@ -56,7 +58,8 @@ def export_tasks(db: Database, actor: Actor, query: TaskQuery,
     with refusals_recorded(db, actor, "export"):
         permissions.require(actor, Verb.LIST)
         permissions.require(actor, Verb.LOG)
-        validation.filters(query, rules, query.statuses)
+        validation.filters(query, rules, query.statuses,
+                           known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
     with db.read() as uow:
         tasks = uow.tasks.find(scoped)
@@ -76,11 +79,13 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
         permissions.require(actor, Verb.IMPORT)
         parsed: list[tuple[str, Task, list[TaskEvent]]] = []
         problems: list[ItemProblem] = []
+        with db.read() as uow:  # the statuses of the workflow in force here
+            known = lifecycle_of(uow).statuses
         for label, raw in records:
             try:
                 if isinstance(raw, MpoError):
                     raise raw
-                task, events = parse_record(raw, rules)
+                task, events = parse_record(raw, rules, known)
                 parsed.append((label, task, events))
             except MpoError as exc:
                 problems.append(ItemProblem(label, exc.message, exc.exit_code))
@@ -119,7 +124,8 @@ def _comparable(task: Task) -> dict[str, Any]:
     return row
 
 
-def parse_record(raw: Mapping[str, Any], rules: Rules) -> tuple[Task, list[TaskEvent]]:
+def parse_record(raw: Mapping[str, Any], rules: Rules,
+                 known: Sequence[str] = BUILTIN.statuses) -> tuple[Task, list[TaskEvent]]:
     """A task and its events from one exported record, every field checked."""
     unknown = sorted(set(raw) - set(RECORD_FIELDS))
     if unknown:
@@ -135,7 +141,7 @@ def parse_record(raw: Mapping[str, Any], rules: Rules) -> tuple[Task, list[TaskE
         id=_uuid("id", raw.get("id")),
         marketplace=draft.marketplace, created_by=draft.created_by, title=draft.title,
         description=draft.description, category=draft.category,
-        status=validation.one_of("status", raw.get("status"), values(Status)),
+        status=validation.one_of("status", raw.get("status"), list(known)),
         priority=draft.priority, estimated_hours=draft.estimated_hours,
         actual_hours=None if raw.get("actual_hours") is None else validation.hours(
             "actual_hours", raw["actual_hours"]),
@@ -163,14 +169,16 @@ def parse_record(raw: Mapping[str, Any], rules: Rules) -> tuple[Task, list[TaskE
         cancelled_by=_text("cancelled_by", raw.get("cancelled_by")),
         cancellation_code=_text("cancellation_code", raw.get("cancellation_code")),
         cancellation_reason=_text("cancellation_reason", raw.get("cancellation_reason")),
+        authored_by=_text("authored_by", raw.get("authored_by")),
     )
     history = raw.get("history") or []
     if not isinstance(history, list):
         raise ValidationError("history", "must be a list of events")
-    return task, [parse_event(e, task.id) for e in history]
+    return task, [parse_event(e, task.id, known) for e in history]
 
 
-def parse_event(raw: Any, task_id: uuid.UUID) -> TaskEvent:
+def parse_event(raw: Any, task_id: uuid.UUID,
+                known: Sequence[str] = BUILTIN.statuses) -> TaskEvent:
     """One event of a record's history; its task is the record's."""
     if not isinstance(raw, dict):
         raise ValidationError("history", "each event must be an object")
@@ -192,8 +200,8 @@ def parse_event(raw: Any, task_id: uuid.UUID) -> TaskEvent:
         actor=_text("history.actor", raw.get("actor")) or "import",
         action=validation.one_of("history.action", raw.get("action"), values(Action)),
         from_status=None if raw.get("from_status") is None else validation.one_of(
-            "history.from_status", raw["from_status"], values(Status)),
-        to_status=validation.one_of("history.to_status", raw.get("to_status"), values(Status)),
+            "history.from_status", raw["from_status"], list(known)),
+        to_status=validation.one_of("history.to_status", raw.get("to_status"), list(known)),
         reason=_text("history.reason", raw.get("reason")),
         at=at, payload=payload,
     )

@@ -8,14 +8,23 @@ in one unit of work; the tasks returned are read back from the database, not reb
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 
 from mpo.core import assignees, engine, permissions, validation
 from mpo.core.clock import Clock, utcnow
 from mpo.core.engine import Move, Progress, blocker
-from mpo.core.errors import Conflict, InvalidTransition, ItemProblem, MpoError, PermissionDenied
+from mpo.core.errors import (
+    Conflict,
+    InvalidTransition,
+    ItemProblem,
+    MpoError,
+    PermissionDenied,
+    ValidationError,
+)
 from mpo.core.identity import refusals_recorded
 from mpo.core.lifecycle import (
+    MOVE,
     ActionSpec,
     Lifecycle,
     TransitionParams,
@@ -57,6 +66,35 @@ def _candidates(uow: UnitOfWork, actor: Actor, sources: frozenset[str], selectio
             seen.add(task.id)
             found.append((ref, task))
     return found
+
+
+def _declaration(lifecycle: Lifecycle, name: str, params: TransitionParams
+                 ) -> tuple[ActionSpec, dict[str, ActionSpec]]:
+    """The declaration of `name` (for `move`: one of its edges into `params.to`, and all of
+    them by the status they leave from)."""
+    if name == MOVE:
+        edges = lifecycle.moves_to(params.to or "")
+        if not edges:
+            targets = sorted({s.target for s in lifecycle.actions.values() if s.action == MOVE})
+            raise ValidationError("to", f"no move leads to {params.to!r}; moves lead to: "
+                                  f"{', '.join(targets) or 'nothing (no workflow applied: '}"
+                                  + ("" if targets else "see mpo workflow apply)"))
+        return next(iter(edges.values())), edges
+    if name not in lifecycle.actions:
+        raise InvalidTransition(f"{name} is not an action of this workflow; "
+                                f"actions: {', '.join(sorted(lifecycle.actions))}")
+    return lifecycle.spec(name), {}
+
+
+def _edge(edges: dict[str, ActionSpec], task: Task, lifecycle: Lifecycle
+          ) -> ActionSpec:
+    """The move edge that leaves the task's status (or, when none does, one that
+    `blocker` will refuse with the statuses it needs)."""
+    found = edges.get(task.status)
+    if found is not None:
+        return found
+    first = next(iter(edges.values()))
+    return replace(first, sources=frozenset(edges))
 
 
 def _chain(actor: Actor, lifecycle: Lifecycle, spec: ActionSpec, task: Task,
@@ -104,23 +142,22 @@ def transition(
     with refusals_recorded(db, actor, name):
         with (db.read() if dry_run else db.write()) as uow:
             lifecycle = lifecycle_of(uow)
-            if name not in lifecycle.actions:
-                raise InvalidTransition(f"{name} is not an action of this workflow; "
-                                        f"actions: {', '.join(lifecycle.actions)}")
-            spec = lifecycle.spec(name)
+            spec, edges = _declaration(lifecycle, name, params)
             permissions.require_spec(actor, spec)
-            params.require(name, lifecycle)
+            params.require(spec)
             selection.check()
             validation.filters(selection, rules)
             if params.only(spec).assignee is not None:
                 assignees.require(uow, params.assignee or "")
             problems: list[ItemProblem] = []
             errors: list[MpoError] = []
-            sources = spec.sources | ({Status.PENDING.value} if submit_first else set())
+            sources = (frozenset(edges) if edges else spec.sources) | (
+                {Status.PENDING.value} if submit_first else set())
             plan: list[tuple[str, Task, tuple[ActionSpec, ...]]] = []
             for label, task in _candidates(uow, actor, frozenset(sources), selection,
                                            problems, errors):
-                chain = _chain(actor, lifecycle, spec, task, submit_first)
+                chain = _chain(actor, lifecycle, _edge(edges, task, lifecycle) if edges else spec,
+                               task, submit_first)
                 if isinstance(chain, MpoError):
                     problems.append(problem(label, chain))
                     errors.append(chain)
@@ -174,7 +211,7 @@ def _run(uow: UnitOfWork, actor: Actor, lifecycle: Lifecycle,
                 label, task, spec.action, tuple(sorted(spec.sources)),
                 spec.target, stamps(spec, actor=actor.name, now=now, params=given,
                                     assigned_to=task.assigned_to),
-                given.event_reason(spec.action, lifecycle), event_payload(spec, given),
+                given.event_reason(spec), event_payload(spec, given),
                 start=start))
         done, missed = engine.apply(
             uow, actor.name, moves, batch_id, now, skip_invalid=skip_invalid,

@@ -18,7 +18,7 @@ from mpo.core.clock import Clock, utcnow
 from mpo.core.engine import Move
 from mpo.core.errors import BatchRejected, Conflict, ExitCode, ItemProblem, NotFound, UsageError
 from mpo.core.identity import refusals_recorded
-from mpo.core.lifecycle import Lifecycle
+from mpo.core.lifecycle import ActionSpec, Lifecycle
 from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
@@ -53,11 +53,11 @@ def _problem(actor: Actor, lifecycle: Lifecycle, chain: Sequence[TaskEvent],
     if why is not None:
         return why, ExitCode.CONFLICT
     assert task is not None
-    decided = [e for e in chain if lifecycle.spec(e.action).not_by_proposer]
-    if decided and permissions.task_refusal(actor, lifecycle.spec(decided[0].action),
-                                            task) is not None:
+    specs = [lifecycle.of_event(e.action, e.from_status, e.to_status) for e in chain]
+    decided = [(e, s) for e, s in zip(chain, specs, strict=True) if s and s.not_by_proposer]
+    if decided and permissions.task_refusal(actor, decided[0][1], task) is not None:
         return (f"task {str(task.id)[:8]} was proposed by {actor.name}; only an admin other "
-                f"than its proposer may undo its {decided[0].action}", ExitCode.AUTH)
+                f"than its proposer may undo its {decided[0][0].action}", ExitCode.AUTH)
     return None
 
 
@@ -66,7 +66,7 @@ def _conflict(lifecycle: Lifecycle, chain: Sequence[TaskEvent], task: Task | Non
     """Why these events are no longer the task's latest state, or None."""
     last = chain[-1]
     for event in chain:
-        if event.action not in lifecycle.actions:
+        if lifecycle.of_event(event.action, event.from_status, event.to_status) is None:
             return (f"event {event.id} is a {event.action}, which cannot be undone"
                     + ("; cancel the task instead" if event.action == Action.CREATE else ""))
     if task is None:
@@ -75,6 +75,12 @@ def _conflict(lifecycle: Lifecycle, chain: Sequence[TaskEvent], task: Task | Non
         return (f"task {str(task.id)[:8]} changed since event {last.id} (now {task.status}, "
                 f"latest event {latest}); undo that first")
     return None
+
+
+def _spec(lifecycle: Lifecycle, event: TaskEvent) -> ActionSpec:
+    found = lifecycle.of_event(event.action, event.from_status, event.to_status)
+    assert found is not None  # checked by _conflict
+    return found
 
 
 def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
@@ -98,7 +104,7 @@ def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
                     problems.append(ItemProblem(str(task_id), *why))
                     continue
                 assert task is not None and chain[0].from_status is not None
-                clears = [c for e in chain for c in lifecycle.spec(e.action).columns]
+                clears = [c for e in chain for c in _spec(lifecycle, e).columns]
                 moves.append(Move(
                     str(task.id), task, Action.UNDO.value, (task.status,),
                     chain[0].from_status, dict.fromkeys(dict.fromkeys(clears)),

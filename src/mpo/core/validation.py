@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from mpo.core import wellformed
 from mpo.core.errors import ValidationError
-from mpo.core.lifecycle import BUILTIN, TransitionParams
+from mpo.core.lifecycle import BUILTIN, MOVE, TransitionParams
 from mpo.core.routing_rules import Rule
 from mpo.core.vocabulary import (
     DEFAULT_CANCEL_CODES,
@@ -27,7 +27,6 @@ from mpo.core.vocabulary import (
     Category,
     Priority,
     SourceType,
-    Status,
     agent_name,
     values,
 )
@@ -294,10 +293,12 @@ class Filters(Protocol):
     def categories(self) -> tuple[str, ...]: ...
 
 
-def filters(given: Filters, rules: Rules, statuses: Sequence[str] = ()) -> None:
-    """Refuse filter values that can never match (a typo would otherwise select nothing)."""
+def filters(given: Filters, rules: Rules, statuses: Sequence[str] = (),
+            known: Sequence[str] = BUILTIN.statuses) -> None:
+    """Refuse filter values that can never match (a typo would otherwise select nothing);
+    `known`: the statuses of the lifecycle in force (`workflow.known_statuses`)."""
     for field_name, chosen, allowed in (
-        ("status", statuses, values(Status)),
+        ("status", statuses, list(known)),
         ("marketplace", given.marketplaces, list(rules.marketplaces)),
         ("priority", given.priorities, values(Priority)),
         ("category", given.categories, values(Category)),
@@ -309,6 +310,11 @@ def filters(given: Filters, rules: Rules, statuses: Sequence[str] = ()) -> None:
 def transition_params(rules: Rules, action: str, **given: Any) -> TransitionParams:
     """Validate the values a lifecycle action carries, each by its declaration
     (`lifecycle.Param`): free text, a configured code, a name, hours."""
+    if str(action) == MOVE:  # a custom workflow's move: where to, and why
+        to = given.get("to")
+        return TransitionParams(
+            to=None if to is None else name("to", to),
+            note=text("note", given.get("note"), max_len=REASON_MAX) or None)
     spec = BUILTIN.spec(str(action))
     checked: dict[str, Any] = {}
     for key, value in given.items():

@@ -54,6 +54,8 @@ class Action(StrEnum):
     COMPLETE = "complete"
     CANCEL = "cancel"
     UNDO = "undo"
+    #: A move through a custom workflow's state (`mpo move`).
+    MOVE = "move"
 
 
 class SourceType(StrEnum):

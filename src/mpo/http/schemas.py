@@ -100,6 +100,13 @@ def verb_body(spec: ActionSpec) -> type[Batch]:
     return create_model(spec.action.title(), __base__=Batch, __doc__=doc, **fields)
 
 
+class Move(Batch):
+    """`mpo move`: the status to move the selected tasks to (required), and why."""
+
+    to: str | None = Field(default=None, description="The status to move to.")
+    note: str | None = Field(default=None, description="Why, for the audit log.")
+
+
 class Undo(BaseModel):
     """`mpo undo`: a batch id (every task it changed) or one event id."""
 

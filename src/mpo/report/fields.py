@@ -85,6 +85,13 @@ SUBTASK = FieldSet(
     default=("id", "position", "type", "status", "title", "updated_at"),
 )
 
+#: `mpo workflow show`: one row per status, in path order.
+WORKFLOW = FieldSet(
+    "status",
+    all=("status", "custom", "after", "enter", "leave", "distinct", "leaves_by"),
+    default=("status", "custom", "after", "enter", "leave", "distinct", "leaves_by"),
+)
+
 CAMPAIGN = FieldSet(
     "campaign",
     all=("campaign", "total", *values(Status), "estimated_hours", "actual_hours", "progress"),

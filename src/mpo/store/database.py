@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from mpo.store.transfer import SqlTransfer
     from mpo.store.wake import ListenWaker, PollWaker
     from mpo.store.webhooks import SqlWebhookRepository
+    from mpo.store.workflow import SqlWorkflowStore
 
 
 
@@ -136,6 +137,13 @@ class SqlUnitOfWork:
         from mpo.store.routing_state import SqlRoutingStore
 
         return SqlRoutingStore(self.session)
+
+    @cached_property
+    def workflow(self) -> SqlWorkflowStore:
+        """The custom workflow in force (read once per unit of work)."""
+        from mpo.store.workflow import SqlWorkflowStore
+
+        return SqlWorkflowStore(self.session)
 
     @cached_property
     def templates(self) -> SqlTemplateStore:

@@ -96,6 +96,8 @@ def rules() -> dict[str, Any]:
         "decisions": _values(permissions.DECISIONS),
         #: A template's author counts as the proposer of the tasks made from it.
         "authored_by": True,
+        #: Custom workflows: the guards read the edges of `workflow_edge`.
+        "workflow": True,
         "claims": _values(permissions.CLAIMS),
         "marketplace_bound": _values(permissions.MARKETPLACE_BOUND),
         "assignee_bound": _values(permissions.ASSIGNEE_BOUND),
@@ -164,9 +166,13 @@ def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
     found = []
     for action, t in rules["transitions"].items():
         changed = ["status", *t["stamps"]]
+        sources = f"OLD.status IN {_in(t['sources'])}"
+        if rules.get("workflow"):  # a custom workflow's edges replace the built-in sources
+            sources = (f"coalesce(mpo_edge_ok('{action}', OLD.status, NEW.status, who, "
+                       f"who_role, OLD.assigned_to), {sources})")
         terms = [
             f"who_role IN {_in(t['roles'])}",
-            f"OLD.status IN {_in(t['sources'])}",
+            sources,
             f"NEW.status = '{t['target']}'",
             f"(to_jsonb(NEW) - {_array(changed)}) = (to_jsonb(OLD) - {_array(changed)})",
             f"(who_role NOT IN {_in(rules['marketplace_bound'])} "
@@ -188,8 +194,16 @@ def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
                          f"AND OLD.status IN {_in(statuses)}))")
         mine = ("OLD.assigned_to IS NULL OR OLD.assigned_to = who"
                 if action in rules["claims"] else "OLD.assigned_to = who")
+        if rules.get("workflow"):  # leaving a custom state: its roles, not the assignee's
+            mine += f" OR mpo_edge_roles('{action}', OLD.status, NEW.status)"
         terms.append(f"(who_role NOT IN {_in(rules['assignee_bound'])} OR {mine})")
         found.append((action, "\n      AND ".join(terms)))
+    if rules.get("workflow"):
+        found.append(("move", "\n      AND ".join([
+            "mpo_edge_ok('move', OLD.status, NEW.status, who, who_role, OLD.assigned_to)",
+            "(to_jsonb(NEW) - 'status') = (to_jsonb(OLD) - 'status')",
+            f"(who_role NOT IN {_in(rules['marketplace_bound'])} "
+            "OR OLD.marketplace = who_market)"])))
     undo = rules.get("undo")
     if undo:
         for _, spec in sorted(undo["moves"].items()):
@@ -202,6 +216,15 @@ def _moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
                 *(f"NEW.{column} IS NULL" for column in spec["clears"]),
             ]
             found.append(("undo", "\n      AND ".join(terms)))
+        if rules.get("workflow"):  # back along an edge of the workflow, stamps cleared
+            stamped = sorted({c for t in rules["transitions"].values() for c in t["stamps"]})
+            found.append(("undo", "\n      AND ".join([
+                f"who_role IN {_in(undo['roles'])}",
+                "mpo_edge_back(OLD.status, NEW.status)",
+                f"(to_jsonb(NEW) - {_array(['status', *stamped])}) = "
+                f"(to_jsonb(OLD) - {_array(['status', *stamped])})",
+                *(f"(NEW.{c} IS NULL OR NEW.{c} IS NOT DISTINCT FROM OLD.{c})"
+                  for c in stamped)])))
     return found
 
 
@@ -255,17 +278,29 @@ END $$"""
 
 def _event_guard(rules: dict[str, Any]) -> str:
     create = rules["create"]
+    def sources(action: str, t: dict[str, Any]) -> str:
+        builtin = f"NEW.from_status IN {_in(t['sources'])}"
+        if not rules.get("workflow"):
+            return builtin
+        return (f"coalesce(mpo_edge_ok('{action}', NEW.from_status, NEW.to_status, who, "
+                f"who_role, NULL), {builtin})")
+
     cases = "\n    ".join(
         f"WHEN '{action}' THEN who_role IN {_in(t['roles'])} "
-        f"AND NEW.from_status IN {_in(t['sources'])} AND NEW.to_status = '{t['target']}' "
+        f"AND {sources(action, t)} AND NEW.to_status = '{t['target']}' "
         f"AND now_status = '{t['target']}'"
         for action, t in rules["transitions"].items()
     )
+    if rules.get("workflow"):
+        cases += ("\n    WHEN 'move' THEN mpo_edge_ok('move', NEW.from_status, NEW.to_status, "
+                  "who, who_role, NULL) AND now_status = NEW.to_status")
     undo = rules.get("undo")
     if undo:
         backs = " OR ".join(
             f"(NEW.from_status = '{spec['from']}' AND NEW.to_status IN {_in(spec['to'])})"
             for _, spec in sorted(undo["moves"].items()))
+        if rules.get("workflow"):
+            backs += " OR mpo_edge_back(NEW.from_status, NEW.to_status)"
         cases += (f"\n    WHEN 'undo' THEN who_role IN {_in(undo['roles'])} AND ({backs}) "
                   "AND now_status = NEW.to_status")
     steps = rules.get("steps", {})
@@ -379,10 +414,34 @@ def _update_policy(rules: dict[str, Any]) -> list[str]:
             f"CREATE POLICY task_transition ON task FOR UPDATE USING ({row}) WITH CHECK ({row})"]
 
 
+#: A custom workflow's edges (`workflow_edge`, written by `mpo workflow apply` from the
+#: core's `workflow.derive`), read by the guards. With no rows, `mpo_edge_ok` is NULL and
+#: the built-in table holds.
+_WORKFLOW = ("""CREATE OR REPLACE FUNCTION mpo_edge_ok(act text, src text, dst text, who text,
+  who_role text, assignee text) RETURNS boolean LANGUAGE sql STABLE
+SET search_path = {schema}, pg_temp AS $$
+  SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM workflow_edge) THEN NULL ELSE EXISTS (
+    SELECT 1 FROM workflow_edge e WHERE e.action = act AND e.source = src AND e.target = dst
+      AND (e.roles IS NULL OR (e.roles::jsonb) ? who_role)
+      AND (NOT e.not_by_assignee OR who IS DISTINCT FROM assignee)) END
+$$""", """CREATE OR REPLACE FUNCTION mpo_edge_roles(act text, src text, dst text)
+RETURNS boolean LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM workflow_edge e WHERE e.action = act AND e.source = src
+                 AND e.target = dst AND e.roles IS NOT NULL)
+$$""", """CREATE OR REPLACE FUNCTION mpo_edge_back(src text, dst text)
+RETURNS boolean LANGUAGE sql STABLE SET search_path = {schema}, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM workflow_edge e WHERE e.source = dst AND e.target = src)
+$$""")
+_WORKFLOW_FUNCTIONS = ("mpo_edge_ok(text, text, text, text, text, text)",
+                       "mpo_edge_roles(text, text, text)", "mpo_edge_back(text, text)")
+
+
 def statements(rules: dict[str, Any], schema: str) -> list[str]:
     """The SQL that installs (or re-installs) the guards for `rules`, in order."""
     quoted = f'"{schema}"'
+    workflow = bool(rules.get("workflow"))
     sql = [
+        *(_WORKFLOW if workflow else ()),
         _proposers(rules), _installed(rules), _task_guard(rules), _event_guard(rules),
         _principal_guard(rules), _DENIAL_GUARD,
     ]
@@ -397,4 +456,9 @@ def statements(rules: dict[str, Any], schema: str) -> list[str]:
     for name in CALLABLE:
         out.append(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}")
     out.append(f"REVOKE DELETE, TRUNCATE ON ALL TABLES IN SCHEMA {quoted} FROM {APP_ROLE}")
+    if workflow:  # `mpo workflow apply` replaces the rows (row-level security: admins)
+        for name in _WORKFLOW_FUNCTIONS:
+            out.append(f"REVOKE ALL ON FUNCTION {name} FROM PUBLIC")
+            out.append(f"GRANT EXECUTE ON FUNCTION {name} TO {APP_ROLE}")
+        out.append(f"GRANT DELETE ON workflow_state, workflow_edge TO {APP_ROLE}")
     return out

@@ -13,6 +13,8 @@ from mpo.core.vocabulary import Status
 
 OPEN = (Status.PENDING.value, Status.AWAITING_APPROVAL.value, Status.APPROVED.value,
         Status.IN_PROGRESS.value)
+#: Every built-in status: any other is a custom workflow's state, open by construction.
+BUILTIN = tuple(s.value for s in Status)
 
 
 def _count(condition: Any) -> Any:
@@ -63,7 +65,11 @@ class SqlStatusQueries:
             _count(status == Status.AWAITING_APPROVAL.value),
             _count(and_(status == Status.APPROVED.value, col(Task.assigned_to).is_(None))),
             _count(status == Status.IN_PROGRESS.value),
-            _count(and_(status.in_(OPEN), col(Task.due_date) < q.today)),
+            _count(and_(or_(status.in_(OPEN), status.not_in(BUILTIN)),
+                        col(Task.due_date) < q.today)),
             _count(stale),
         )).one()
-        return Queue(*(int(n) for n in row))
+        custom = select(status, func.count()).where(status.not_in(BUILTIN)).group_by(status)
+        pending, awaiting, unassigned, in_progress, overdue, stale_n = (int(n) for n in row)
+        return Queue(pending, awaiting, unassigned, in_progress, overdue, stale_n,
+                     {str(s): int(n) for s, n in self.session.execute(custom)})

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Header, Static
 from mpo.core.clock import utcnow
 from mpo.core.dashboard import DAYS, Snapshot, marker, snapshot
 from mpo.core.errors import MpoError
-from mpo.core.vocabulary import Status
+from mpo.core.vocabulary import Status, values
 
 if TYPE_CHECKING:
     from mpo.core.permissions import Actor
@@ -85,7 +85,9 @@ class DashboardApp(App[None]):
         now = utcnow()
         width = self.query_one("#pipeline", Static).content_region.width
         self.query_one("#pipeline", Static).update(
-            bars([(s.value, shot.statuses.get(s.value, 0)) for s in Status], width))
+            bars([(s.value, shot.statuses.get(s.value, 0)) for s in Status]
+                 + [(name, n) for name, n in shot.statuses.items() if name not in values(Status)],
+                 width))
         self.query_one("#awaiting", Static).update(
             bars(sorted(shot.awaiting.items(), key=lambda kv: -kv[1]), width)
             if shot.awaiting else Text("nothing awaits approval"))

@@ -1,5 +1,6 @@
 """`POST /api/v1/tasks/{action}` for every action of the lifecycle's declaration (submit,
-approve, reject, assign, start, complete, cancel), and `POST /api/v1/tasks/undo`: the CLI's
+approve, reject, assign, start, complete, cancel), `POST /api/v1/tasks/move` (custom
+workflows) and `POST /api/v1/tasks/undo`: the CLI's
 batch verbs (ids or filters, all or nothing unless skip_invalid, dry runs), each one call
 of the use case the CLI calls. A verb declared in `core/lifecycle.py` appears here."""
 
@@ -10,7 +11,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from mpo.core.lifecycle import SPECS, ActionSpec
+from mpo.core.errors import ValidationError
+from mpo.core.lifecycle import MOVE, SPECS, ActionSpec
 from mpo.core.results import BatchResult
 from mpo.core.selection import Selection
 from mpo.core.transitions import transition
@@ -21,7 +23,7 @@ from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import split
-from mpo.http.schemas import Batch, Undo, verb_body
+from mpo.http.schemas import Batch, Move, Undo, verb_body
 from mpo.report import fields
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
@@ -63,6 +65,20 @@ def _route(spec: ActionSpec, model: type[Batch]) -> Callable[..., JSON]:
 for _spec in SPECS:
     router.add_api_route(f"/{_spec.action}", _route(_spec, verb_body(_spec)), methods=["POST"],
                          responses=V1_RESPONSES, name=_spec.action)
+
+
+@router.post("/move", responses=V1_RESPONSES, name=MOVE)
+def move(body: Move, who: Auth, rules: RulesDep) -> JSON:
+    """`mpo move`: move tasks into a custom workflow's state, or back out of it
+    (`GET /api/v1/workflow` lists the statuses); `to` is required."""
+    selection = Selection(refs=tuple(body.ids), marketplaces=split(body.marketplace),
+                          priorities=split(body.priority), categories=split(body.category),
+                          created_by=split(body.created_by), all=body.all)
+    params = transition_params(rules, MOVE, to=body.to, note=body.note)
+    if params.to is None:
+        raise ValidationError("to", "move needs a status (to); see GET /api/v1/workflow")
+    return JSON(answer(transition(who.db, who.actor, MOVE, selection, params, rules,
+                                  dry_run=body.dry_run, skip_invalid=body.skip_invalid)))
 
 
 @router.post("/undo", responses=V1_RESPONSES, name=Action.UNDO.value)

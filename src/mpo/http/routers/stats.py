@@ -1,4 +1,5 @@
-"""`GET /api/v1/stats`: the same JSON document as `mpo stats --json`."""
+"""`GET /api/v1/stats`: the same JSON document as `mpo stats --json`; `GET /api/v1/workflow`:
+the lifecycle in force (`mpo workflow show`)."""
 
 from __future__ import annotations
 
@@ -23,3 +24,17 @@ def stats(who: Auth, rules: RulesDep, state: State, since: str | None = None,
                      zone=tz or state.settings.timezone, marketplaces=split(marketplace),
                      by=by, backlog_age=backlog_age)
     return JSON(report.document())
+
+
+@router.get("/workflow", responses=V1_RESPONSES)
+def workflow(who: Auth) -> JSON:
+    """`mpo workflow show --json`: the statuses in path order, custom ones with who may
+    move a task in and out, and the actions that leave each."""
+    from mpo.core.workflow_apply import show_workflow
+
+    lifecycle, states = show_workflow(who.db, who.actor)
+    return JSON({"statuses": list(lifecycle.statuses),
+                 "states": [s.document() for s in states],
+                 "actions": sorted({(s.action, source, s.target)
+                                    for s in lifecycle.actions.values()
+                                    for source in s.sources})})
