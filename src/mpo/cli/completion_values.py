@@ -42,6 +42,22 @@ def marketplaces(ctx: click.Context, incomplete: str) -> list[str]:
     return _matching(names, incomplete)
 
 
+def codes(attribute: str) -> Callable[[click.Context, str], list[str]]:
+    """Completes one of the configured reason codes: `attribute` names the list in the
+    rules (`rejection_codes`, `cancel_codes`), as a lifecycle parameter declares it."""
+
+    def complete(ctx: click.Context, incomplete: str) -> list[str]:
+        try:
+            names = list(getattr(_app(ctx).settings.rules, attribute))
+        except Exception:
+            from mpo.core.validation import Rules
+
+            names = list(getattr(Rules(), attribute))
+        return _matching(names, incomplete)
+
+    return complete
+
+
 def statuses(incomplete: str) -> list[str]:
     """Task statuses."""
     return _matching(values(Status), incomplete)
