@@ -16,19 +16,13 @@ from mpo.core.lifecycle import TRANSITIONS, ActionSpec
 from mpo.core.validation import normalised
 from mpo.core.vocabulary import Action, Status
 
+# A word of the domain (the tables' check constraints list it too, so it lives in the
+# vocabulary); the permission table is keyed by it, so it is this module's too.
+from mpo.core.vocabulary import Role as Role
+
 if TYPE_CHECKING:
     from mpo.core.models import Task
     from mpo.core.selection import TaskQuery
-
-
-class Role(StrEnum):
-    """What a principal is."""
-
-    AGENT = "agent"
-    MASTER = "master"
-    ADMIN = "admin"
-    MEMBER = "member"
-    VIEWER = "viewer"
 
 
 class Verb(StrEnum):
