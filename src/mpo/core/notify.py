@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mpo.core import permissions
@@ -22,18 +22,13 @@ from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery
 from mpo.core.vocabulary import Status
 
+if TYPE_CHECKING:
+    # For `mpo.core.ports` until it names the protocol from `mpo.core.event_ports`.
+    from mpo.core.event_ports import NotificationLog as NotificationLog
+
+
 #: Sends one message on one channel; raises if it could not.
 Send = Callable[[str, str, str], None]
-
-
-class NotificationLog(Protocol):
-    """Which notifications went out, per channel and period."""
-
-    def claim(self, channel: str, period: str, at: datetime) -> bool:
-        """Record a send about to happen; False if it was already recorded."""
-        ...
-
-    def release(self, channel: str, period: str) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mpo.core import permissions, validation
@@ -27,33 +27,14 @@ from mpo.core.stream_models import Webhook, WebhookDelivery
 from mpo.core.vocabulary import Action, values
 
 if TYPE_CHECKING:
+    # For `mpo.core.ports` until it names the protocol from `mpo.core.event_ports`.
+    from mpo.core.event_ports import WebhookRepository as WebhookRepository
     from mpo.core.models import Task, TaskEvent
 
 #: Seconds before the 2nd, 3rd and 4th attempts; after the 4th failure, the dead letter.
 BACKOFF: tuple[int, ...] = (1, 5, 30)
 #: Sends one event to one webhook; returns None on success, else why it failed.
 Sender = Callable[[Webhook, "TaskEvent", "Task | None"], "str | None"]
-
-
-class WebhookRepository(Protocol):
-    """Webhooks and their delivery queue."""
-
-    def add(self, hook: Webhook) -> None: ...
-
-    def all(self) -> list[Webhook]: ...
-
-    def get(self, webhook_id: int) -> Webhook | None: ...
-
-    def remove(self, hook: Webhook) -> None: ...
-
-    def enqueue(self, deliveries: list[WebhookDelivery]) -> None: ...
-
-    def pending(self, webhook_id: int) -> list[WebhookDelivery]: ...
-
-    def by_status(self, status: str, webhook_id: int | None = None
-                  ) -> list[WebhookDelivery]: ...
-
-    def delivery(self, delivery_id: int) -> WebhookDelivery | None: ...
 
 
 def cursor_name(hook: Webhook) -> str:

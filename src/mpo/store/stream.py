@@ -31,7 +31,7 @@ HORIZON = "SELECT settled, allocated FROM mpo_event_horizon()"
 
 
 class SqlEventStream:
-    """The store's implementation of `mpo.core.stream.EventStream`."""
+    """The store's implementation of `mpo.core.event_ports.EventStream`."""
 
     def __init__(self, session: Session, seen: Seen | None = None) -> None:
         self.session = session
