@@ -86,7 +86,7 @@ def field_names(field_set: FieldSet) -> Callable[[str], list[str]]:
 
 def config_keys(incomplete: str) -> list[str]:
     """The keys a profile may hold."""
-    from mpo.config.settings import KEYS
+    from mpo.config.keys import KEYS
 
     return _matching(list(KEYS), incomplete)
 
