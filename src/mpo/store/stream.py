@@ -21,7 +21,7 @@ from mpo.core.clock import utcnow
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
-from mpo.store.database import Seen
+from mpo.store.unit_of_work import Seen
 
 #: The PostgreSQL channel a commit with events notifies (the trigger of 0010, 0011).
 CHANNEL = "mpo_events"
