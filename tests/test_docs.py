@@ -80,3 +80,46 @@ def test_links_between_pages_resolve() -> None:
     for name, text in pages().items():
         for target in re.findall(r"\]\(([^)#]+\.md)", text):
             assert (DOCS / target).is_file(), f"{name} links to missing {target}"
+
+
+def table_rows(text: str, header: str) -> list[list[str]]:
+    """The body rows of the markdown table whose header row starts with `header`, as cells."""
+    lines = text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_the_lifecycle_table_is_the_declaration_and_the_permission_table() -> None:
+    """docs/lifecycle.md: each action's from, to, options, stamped columns and roles."""
+    from mpo.cli.options import METAVARS
+    from mpo.core.lifecycle import SPECS
+    from mpo.core.permissions import who_may
+
+    rows = table_rows(page("lifecycle.md"), "| verb | from | to |")
+    assert [row[0] for row in rows] == [f"`mpo {s.action}`" for s in SPECS]
+    for row, spec in zip(rows, SPECS, strict=True):
+        verb, sources, target, needs, records, roles = row
+        assert sources == spec.label(), verb
+        assert target == spec.target, verb
+        assert needs == ", ".join(
+            f"`--{p.field} {METAVARS.get(p.kind, 'TEXT')}`" + ("" if p.required else " (optional)")
+            for p in spec.params), verb
+        assert tuple(re.findall(r"`([a-z_]+)`", records)) == spec.columns, verb
+        assert roles == ", ".join(who_may(spec)), verb
+
+
+def test_the_role_table_lists_each_roles_lifecycle_actions() -> None:
+    """docs/security.md: what `mpo roles --fields role,actions` prints, role by role."""
+    from mpo.core.lifecycle import SPECS
+    from mpo.core.permissions import Role, actions_of
+
+    rows = table_rows(page("security.md"), "| role | lifecycle actions")
+    assert [row[0].split()[0] for row in rows] == [r.value for r in Role]
+    for row in rows:
+        role = Role(row[0].split()[0])
+        assert row[1] == ", ".join(actions_of(role, SPECS)), role

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mpo.config import paths
-from mpo.config.settings import KEYS
+from mpo.config.keys import KEYS
 from tests.conftest import MpoRunner
 
 

@@ -37,3 +37,18 @@ def test_every_mapped_command_says_which_roles_may_run_it(runner: MpoRunner) -> 
 def test_the_commands_without_a_role_mapping_are_known() -> None:
     unmapped = {path for path, _ in commands()} - {f"mpo {c}" for c in COMMAND_VERBS}
     assert unmapped == NO_ROLE, f"commands without a role mapping: {sorted(unmapped)}"
+
+
+def test_roles_lists_each_roles_lifecycle_actions_from_the_declaration(
+        runner: MpoRunner) -> None:
+    from mpo.core.lifecycle import SPECS
+    from mpo.core.permissions import actions_of
+
+    rows = runner.json("roles")
+    assert {r["role"]: r["actions"] for r in rows} == {
+        role.value: ", ".join(actions_of(role, SPECS)) for role in Role}
+    assert rows[0]["actions"] == \
+        "submit (own, from pending), cancel (own, from pending or awaiting_approval)"
+    table = runner("roles", "--fields", "role,actions")
+    assert table.stdout.splitlines()[3] == \
+        "member\tstart (unassigned or assigned to them), complete (assigned to them)"

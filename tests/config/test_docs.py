@@ -1,4 +1,4 @@
-"""docs/configuration.md cannot drift from the code: its key table is what `settings.KEYS`
+"""docs/configuration.md cannot drift from the code: its key table is what `keys.KEYS`
 renders, and every environment variable in `config/env.py` is documented."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mpo.config import env
-from mpo.config.settings import KEYS
+from mpo.config.keys import KEYS
 
 PAGE = Path(__file__).parents[2] / "docs" / "configuration.md"
 

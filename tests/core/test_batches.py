@@ -13,7 +13,7 @@ from mpo.core.reads import show_task
 from mpo.core.selection import Selection
 from mpo.core.transitions import transition
 from mpo.core.vocabulary import Action, Status
-from mpo.store import repository
+from mpo.store import bulk as bulk_sql
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft, move
@@ -22,7 +22,7 @@ from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft, move
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks of 7 ids, so a batch of 30 spans several UPDATE statements."""
-    monkeypatch.setattr(repository, "CHUNK", 7)
+    monkeypatch.setattr(bulk_sql, "CHUNK", 7)
 
 
 def bulk(db: SqlDatabase, count: int, **overrides: object) -> list[uuid.UUID]:

@@ -1,1 +1,2 @@
-"""Identity plumbing: token minting and hashing, and where credentials are kept."""
+"""Where credentials are kept: this machine's keyring (or an insecure file) for tokens,
+webhook secrets beside them. Minting and hashing tokens is the core's (`mpo.core.tokens`)."""

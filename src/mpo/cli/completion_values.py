@@ -42,6 +42,22 @@ def marketplaces(ctx: click.Context, incomplete: str) -> list[str]:
     return _matching(names, incomplete)
 
 
+def codes(attribute: str) -> Callable[[click.Context, str], list[str]]:
+    """Completes one of the configured reason codes: `attribute` names the list in the
+    rules (`rejection_codes`, `cancel_codes`), as a lifecycle parameter declares it."""
+
+    def complete(ctx: click.Context, incomplete: str) -> list[str]:
+        try:
+            names = list(getattr(_app(ctx).settings.rules, attribute))
+        except Exception:
+            from mpo.core.validation import Rules
+
+            names = list(getattr(Rules(), attribute))
+        return _matching(names, incomplete)
+
+    return complete
+
+
 def statuses(incomplete: str) -> list[str]:
     """Task statuses."""
     return _matching(values(Status), incomplete)
@@ -70,7 +86,7 @@ def field_names(field_set: FieldSet) -> Callable[[str], list[str]]:
 
 def config_keys(incomplete: str) -> list[str]:
     """The keys a profile may hold."""
-    from mpo.config.settings import KEYS
+    from mpo.config.keys import KEYS
 
     return _matching(list(KEYS), incomplete)
 

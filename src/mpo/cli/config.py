@@ -80,7 +80,7 @@ def list_(*, out: Output) -> None:
 
 
 def _keys() -> list[str]:
-    from mpo.config.settings import KEYS
+    from mpo.config.keys import KEYS
 
     return list(KEYS)
 

@@ -1,5 +1,9 @@
 """Lifecycle verbs: submit, approve, reject, assign, start, complete, cancel.
 
+One command per action of the lifecycle's declaration (`core/lifecycle.py: SPECS`): its
+options are the action's parameters and its help the action's summary, so a verb declared
+there appears here (with a line in `USAGE`, and its name in `cli/app.py: COMMANDS`).
+
 Each takes many ids, unique prefixes, `-` for ids on stdin, or filters; a batch is all or
 nothing unless --skip-invalid, and carries one batch id on every event it writes.
 """
@@ -7,16 +11,16 @@ nothing unless --skip-invalid, and carries one batch id on every event it writes
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from mpo.cli import confirm
 from mpo.cli.context import current
-from mpo.cli.options import BatchFlags, output_options, selection_options
+from mpo.cli.options import BatchFlags, action_options, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
-from mpo.core.lifecycle import SPECS
+from mpo.core.lifecycle import SPECS, TERMINAL, ActionSpec
 from mpo.core.vocabulary import Action
 from mpo.report import fields
 
@@ -80,124 +84,41 @@ _DONE: dict[str, str] = {s.action: s.done for s in SPECS} | {Action.UNDO: "undid
                                                               "move": "moved"}
 
 
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def submit(*, batch: BatchFlags, out: Output) -> None:
-    """Submit pending tasks for approval (pending -> awaiting_approval); agents their own.
-
-    Example: mpo submit --mine
-    """
-    _apply(Action.SUBMIT, batch, out)
-
-
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def approve(
-    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Approve tasks awaiting approval (-> approved); with auto_assign on, route them to people.
-
-    Example: mpo approve 3f2a91c0 7bd0 --note "go"
-    """
-    _apply(Action.APPROVE, batch, out, note=note)
+#: What each command's help adds to its declaration's summary, and its example.
+USAGE: dict[Action, tuple[str, str]] = {
+    Action.SUBMIT: ("agents their own", "mpo submit --mine"),
+    Action.APPROVE: ("with auto_assign on, route them to people",
+                     'mpo approve 3f2a91c0 7bd0 --note "go"'),
+    Action.REJECT: ("", 'mpo reject 9c1e --reason-code duplicate --reason "same as 3f2a"'),
+    Action.ASSIGN: ("", "mpo assign 3f2a --to ana"),
+    Action.START: ("assigned to you if unassigned", "mpo start 3f2a"),
+    Action.COMPLETE: ("", "mpo complete 3f2a --actual-hours 3.5"),
+    Action.CANCEL: ("agents their own proposals",
+                    'mpo cancel 9c1e --reason-code obsolete --reason "listing removed"'),
+}
 
 
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def reject(
-    reason_code: Annotated[str | None, typer.Option(
-        "--reason-code", metavar="CODE",
-        help="Required: one of the configured rejection codes (mpo config get "
-        "rejection_codes).")] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Free text.")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Reject tasks awaiting approval, with a reason (-> rejected, terminal).
-
-    Example: mpo reject 9c1e --reason-code duplicate --reason "same as 3f2a"
-    """
-    _apply(Action.REJECT, batch, out, reason_code=reason_code, reason=reason)
+def help_text(spec: ActionSpec) -> str:
+    """A command's help from its declaration: the summary, where it leads, what the CLI
+    adds, and the example (`Reject tasks ... (-> rejected, terminal).`)."""
+    remark, example = USAGE[Action(spec.action)]
+    terminal = ", terminal" if spec.target in TERMINAL else ""
+    return (f"{spec.summary} (-> {spec.target}{terminal}){'; ' + remark if remark else ''}."
+            f"\n\nExample: {example}")
 
 
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def assign(
-    to: Annotated[str | None, typer.Option("--to", metavar="NAME",
-                                            help="Required: the team member.")] = None,
-    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Assign approved tasks to a team member and start them (-> in_progress).
+def _command(spec: ActionSpec) -> None:
+    """Add the command of one declared action: its options are the declaration's
+    parameters, its help the declaration's summary."""
+    action = Action(spec.action)
 
-    Example: mpo assign 3f2a --to ana
-    """
-    _apply(Action.ASSIGN, batch, out, assignee=to, note=note)
+    def command(*, given: dict[str, Any], batch: BatchFlags, out: Output) -> None:
+        _apply(action, batch, out, **given)
+
+    command.__name__ = command.__qualname__ = spec.action
+    app.command(spec.action, help=help_text(spec), rich_help_panel=PANEL)(
+        output_options(fields.RESULT)(selection_options(action_options(spec)(command))))
 
 
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def start(
-    note: Annotated[str | None, typer.Option("--note", help="Why, for the audit log.")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Start approved tasks yourself (-> in_progress, assigned to you if unassigned).
-
-    Example: mpo start 3f2a
-    """
-    _apply(Action.START, batch, out, note=note)
-
-
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def complete(
-    actual_hours: Annotated[float | None, typer.Option(
-        "--actual-hours", metavar="HOURS", help="Required: hours actually spent.")] = None,
-    note: Annotated[str | None, typer.Option(
-        "--note", help="Completion notes, kept on the task (completion_notes).")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Complete tasks in progress, reporting the hours spent (-> completed).
-
-    Example: mpo complete 3f2a --actual-hours 3.5
-    """
-    _apply(Action.COMPLETE, batch, out, actual_hours=actual_hours, note=note)
-
-
-@app.command(rich_help_panel=PANEL)
-@output_options(fields.RESULT)
-@selection_options
-def cancel(
-    reason_code: Annotated[str | None, typer.Option(
-        "--reason-code", metavar="CODE",
-        help="Required: one of the configured cancel codes (mpo config get cancel_codes).")
-    ] = None,
-    reason: Annotated[str | None, typer.Option("--reason", help="Free text.")] = None,
-    *,
-    batch: BatchFlags,
-    out: Output,
-) -> None:
-    """Cancel tasks not yet finished (-> cancelled, terminal); agents their own proposals.
-
-    Example: mpo cancel 9c1e --reason-code obsolete --reason "listing removed"
-    """
-    from mpo.core.cancel import params
-
-    render(out, [run(Action.CANCEL, batch, params(current().rules, reason_code,
-                                                   reason))])
+for _spec in SPECS:
+    _command(_spec)

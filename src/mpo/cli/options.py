@@ -1,7 +1,8 @@
 """Option groups shared by many commands, injected by decorators so each is declared once.
 
 `@output_options(fields.TASK)` adds --json/--jsonl/--csv/--fields and hands the command an
-`Output`; `@selection_options` adds the batch verbs' ids, filters and safety flags.
+`Output`; `@selection_options` adds the batch verbs' ids, filters and safety flags;
+`@action_options(spec)` adds the options a lifecycle action's declaration says it carries.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import click
 import typer
@@ -23,6 +24,9 @@ from mpo.core import wellformed
 from mpo.core.errors import ValidationError
 from mpo.core.selection import Selection
 from mpo.report.fields import FieldSet
+
+if TYPE_CHECKING:
+    from mpo.core.lifecycle import ActionSpec, Param
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +83,36 @@ def output_options(field_set: FieldSet) -> Callable[[F], F]:
         return Output(mode, field_set.pick(v["fields"], everything=everything), wide=v["wide"])
 
     return _inject("out", params, build)
+
+
+#: The metavar of each kind of declared parameter (free text keeps typer's TEXT).
+METAVARS: dict[str, str] = {"code": "CODE", "name": "NAME", "hours": "HOURS"}
+
+
+def option_name(param: Param) -> str:
+    """The Python name of a declared parameter's option: `--reason-code` is `reason_code`."""
+    return param.field.replace("-", "_")
+
+
+def _type(param: Param) -> Any:
+    """The Python type of a declared parameter's option: hours are a float, the rest text."""
+    return float | None if param.kind == "hours" else str | None
+
+
+def action_options(spec: ActionSpec) -> Callable[[F], F]:
+    """Give a lifecycle command one option per parameter of its declaration
+    (`lifecycle.Param`): `--{field}`, its help, a float for hours, the configured codes
+    completed for a code. The command receives `given`: the values by their core names,
+    None where not given (the core checks what is required)."""
+    params = [_option(option_name(p), Annotated[_type(p), typer.Option(
+        f"--{p.field}", metavar=METAVARS.get(p.kind), help=p.help,
+        autocompletion=values.codes(p.codes) if p.kind == "code" and p.codes else None)], None)
+        for p in spec.params]
+
+    def build(v: dict[str, Any]) -> dict[str, Any]:
+        return {p.name: v[option_name(p)] for p in spec.params}
+
+    return _inject("given", params, build)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ def review(
     from mpo.tui.terminal import require_terminal
 
     require_terminal("review", "in scripts use `mpo approve` and `mpo reject`")
-    from mpo.tui.review import GROUPINGS, ReviewApp
+    from mpo.tui.queue_view import GROUPINGS
+    from mpo.tui.review import ReviewApp
 
     validation.one_of("group-by", group_by, list(GROUPINGS))
     app_ctx = current()

@@ -1,9 +1,10 @@
-"""`mpo roles`: who may do what, printed from the one permission table in the core, and the
-same table in every command's --help ("Roles: ...").
+"""`mpo roles`: who may do what, printed from the one permission table in the core and the
+lifecycle's declaration, and the same table in every command's --help ("Roles: ...").
 
 An agent once had to learn its permissions from refusals (issue 11, defect 6). COMMAND_VERBS
-is the one mapping from a command to the Verb it needs; a command not in it says nothing
-(setup and local commands need no role), and tests/cli/test_roles.py lists those.
+is the one mapping from a command to the Verb it needs (a lifecycle command's comes from its
+action's declaration); a command not in it says nothing (setup and local commands need no
+role), and tests/cli/test_roles.py lists those.
 """
 
 from __future__ import annotations
@@ -13,22 +14,19 @@ import typer
 
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.core.lifecycle import SPECS
+from mpo.core.permissions import PERMISSIONS, Role, Verb, actions_of
 from mpo.report.fields import FieldSet
 
 app = typer.Typer()
 
-ROLE_ROWS = FieldSet("role", all=("role", "may"), default=("role", "may"))
+ROLE_ROWS = FieldSet("role", all=("role", "may", "actions"), default=("role", "may"))
 
-#: The verb each command needs, by its path under `mpo`.
+#: The verb each command needs, by its path under `mpo`: a lifecycle command's is the
+#: permission-table verb its action declares.
 COMMAND_VERBS: dict[str, Verb] = {
     "create": Verb.CREATE,
-    "submit": Verb.SUBMIT,
-    "approve": Verb.APPROVE,
-    "reject": Verb.REJECT,
-    "assign": Verb.ASSIGN,
-    "start": Verb.START,
-    "complete": Verb.COMPLETE,
+    **{spec.action: Verb(spec.verb) for spec in SPECS},
     "list": Verb.LIST,
     "show": Verb.SHOW,
     "log": Verb.LOG,
@@ -37,7 +35,6 @@ COMMAND_VERBS: dict[str, Verb] = {
     "principal list": Verb.MANAGE,
     "principal rotate": Verb.MANAGE,
     "principal revoke": Verb.MANAGE,
-    "cancel": Verb.CANCEL,
     "undo": Verb.UNDO,
     "expire": Verb.EXPIRE,
     "route": Verb.ROUTE,
@@ -104,10 +101,12 @@ def annotate(command: click.Command, path: str) -> None:
 @app.command(rich_help_panel="Access")
 @output_options(ROLE_ROWS)
 def roles(*, out: Output) -> None:
-    """Show what each role may do, from the permission table mpo enforces.
+    """Show what each role may do, from the permission table mpo enforces; `actions`: the
+    lifecycle actions it may take, and on which tasks.
 
-    Example: mpo roles --json
+    Example: mpo roles --fields role,actions
     """
     out.rows({"role": role.value,
-              "may": ", ".join(v.value for v in Verb if v in PERMISSIONS[role])}
+              "may": ", ".join(v.value for v in Verb if v in PERMISSIONS[role]),
+              "actions": ", ".join(actions_of(role, SPECS))}
              for role in Role)

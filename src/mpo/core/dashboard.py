@@ -6,14 +6,13 @@ one); only when it moved are the aggregates read again, each from an index.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from mpo.core import permissions
+from mpo.core.dashboard_snapshot import Snapshot
 from mpo.core.permissions import Verb
 from mpo.core.timeparse import start_of_day
 
@@ -23,29 +22,6 @@ if TYPE_CHECKING:
 
 #: Approvals per day are shown for this many days, today included.
 DAYS = 7
-
-
-@dataclass(frozen=True)
-class Oldest:
-    """The proposal that has waited longest for a decision."""
-
-    task_id: uuid.UUID
-    title: str
-    marketplace: str
-    since: datetime
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the dashboard shows, as of change marker `marker`."""
-
-    marker: int
-    statuses: dict[str, int]
-    awaiting: dict[str, int]
-    oldest: Oldest | None
-    approvals: list[tuple[date, int]]
-    #: Each agent's last proposal this week, newest first; None for a quiet agent.
-    agents: list[tuple[str, datetime | None]]
 
 
 def marker(db: Database, actor: Actor) -> int:

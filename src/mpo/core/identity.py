@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from mpo.auth import tokens
-from mpo.core import permissions, validation
+from mpo.core import permissions, tokens, validation
 from mpo.core.clock import utcnow
 from mpo.core.errors import (
     AuthError,

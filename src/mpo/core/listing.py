@@ -16,7 +16,7 @@ from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import Rules
-from mpo.core.workflow import known_statuses
+from mpo.core.workflow_apply import known_statuses
 
 
 @dataclass(frozen=True)

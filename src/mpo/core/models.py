@@ -18,10 +18,9 @@ import mpo.core.stream_models  # noqa: F401
 from mpo.core import columns
 from mpo.core.clock import utcnow
 from mpo.core.history_indexes import history_indexes
-from mpo.core.permissions import Role
 from mpo.core.stats_indexes import stats_indexes
 from mpo.core.timestamps import UTCDateTime
-from mpo.core.vocabulary import Category, Priority, SourceType, Status, values
+from mpo.core.vocabulary import Category, Priority, Role, SourceType, Status, values
 
 
 def _in(column: str, allowed: list[str]) -> str:

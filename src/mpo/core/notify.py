@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from mpo.core import permissions
@@ -24,16 +23,6 @@ from mpo.core.vocabulary import Status
 
 #: Sends one message on one channel; raises if it could not.
 Send = Callable[[str, str, str], None]
-
-
-class NotificationLog(Protocol):
-    """Which notifications went out, per channel and period."""
-
-    def claim(self, channel: str, period: str, at: datetime) -> bool:
-        """Record a send about to happen; False if it was already recorded."""
-        ...
-
-    def release(self, channel: str, period: str) -> None: ...
 
 
 @dataclass(frozen=True)

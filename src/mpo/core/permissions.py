@@ -6,7 +6,7 @@ own marketplace, no self-approval, a member's own assignments).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -16,19 +16,13 @@ from mpo.core.lifecycle import TRANSITIONS, ActionSpec
 from mpo.core.validation import normalised
 from mpo.core.vocabulary import Action, Status
 
+# A word of the domain (the tables' check constraints list it too, so it lives in the
+# vocabulary); the permission table is keyed by it, so it is this module's too.
+from mpo.core.vocabulary import Role as Role
+
 if TYPE_CHECKING:
     from mpo.core.models import Task
     from mpo.core.selection import TaskQuery
-
-
-class Role(StrEnum):
-    """What a principal is."""
-
-    AGENT = "agent"
-    MASTER = "master"
-    ADMIN = "admin"
-    MEMBER = "member"
-    VIEWER = "viewer"
 
 
 class Verb(StrEnum):
@@ -127,6 +121,47 @@ def require_spec(actor: Actor, spec: ActionSpec) -> None:
     (a custom workflow's `move` has none: its roles are checked per task)."""
     if spec.verb:
         require(actor, Verb(spec.verb))
+
+
+def takers(spec: ActionSpec) -> tuple[Role, ...]:
+    """The roles that may take an action at all, in the Role enum's order: those a custom
+    workflow names, else those the permission table gives its verb."""
+    if spec.roles is not None:
+        return tuple(r for r in Role if r.value in spec.roles)
+    return tuple(r for r in Role if Verb(spec.verb) in PERMISSIONS[r])
+
+
+def limit(role: Role, spec: ActionSpec) -> str | None:
+    """What bounds `role`'s use of an action beyond the table, in words (`own, from
+    pending`), as `task_refusal` applies it; None when nothing does."""
+    if spec.roles is not None:
+        return None
+    own = OWN_ONLY.get(role, {}).get(Verb(spec.verb))
+    if own is not None:
+        return "own, from " + " or ".join(s.value for s in Status if s in own)
+    if role in ASSIGNEE_BOUND:
+        return ("unassigned or assigned to them" if spec.action in CLAIMS
+                else "assigned to them")
+    if role in MARKETPLACE_BOUND:
+        return "own marketplace"
+    return None
+
+
+def _with_limit(name: str, role: Role, spec: ActionSpec) -> str:
+    bound = limit(role, spec)
+    return f"{name} ({bound})" if bound else name
+
+
+def who_may(spec: ActionSpec) -> list[str]:
+    """The roles that may take an action, each with its limit: `agent (own, from
+    pending)`, `master`, `admin` (the docs' role columns and `mpo roles` read this)."""
+    return [_with_limit(role.value, role, spec) for role in takers(spec)]
+
+
+def actions_of(role: Role, specs: Iterable[ActionSpec]) -> list[str]:
+    """The actions among `specs` a role may take, each with its limit: `submit (own,
+    from pending)`, `cancel (...)`."""
+    return [_with_limit(spec.action, role, spec) for spec in specs if role in takers(spec)]
 
 
 def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) -> str | None:

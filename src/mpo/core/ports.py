@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from mpo.core.dashboard import Oldest
+    from mpo.core.dashboard_snapshot import Oldest
     from mpo.core.estimate import History
+    from mpo.core.event_ports import EventStream, NotificationLog, WebhookRepository
     from mpo.core.lifecycle import Lifecycle
     from mpo.core.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
-    from mpo.core.notify import NotificationLog
     from mpo.core.selection import TaskQuery
     from mpo.core.stats_query import Aggregates, StatsQuery
-    from mpo.core.status import StatusQuery, StatusReport
-    from mpo.core.stream import EventStream
-    from mpo.core.webhooks import WebhookRepository
+    from mpo.core.status_report import StatusQuery, StatusReport
     from mpo.core.workflow import CustomState
 
 

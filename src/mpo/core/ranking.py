@@ -20,7 +20,7 @@ from mpo.core.estimate import predict
 from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Role, Verb
 from mpo.core.score import Score, Weights, score
-from mpo.core.workflow import known_statuses
+from mpo.core.workflow_apply import known_statuses
 
 if TYPE_CHECKING:
     from mpo.core.models import Task

@@ -16,7 +16,7 @@ from mpo.core.ports import Database
 from mpo.core.selection import TaskQuery
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action
-from mpo.core.workflow import known_statuses
+from mpo.core.workflow_apply import known_statuses
 
 
 def list_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> list[Task]:

@@ -27,7 +27,7 @@ from mpo.core.ports import Database, UnitOfWork
 from mpo.core.results import BatchResult, problem
 from mpo.core.routing_rules import Rule, Strategy
 from mpo.core.vocabulary import Action
-from mpo.core.workflow import lifecycle_of
+from mpo.core.workflow_apply import lifecycle_of
 
 SPECIALIST_DAYS = 90
 

@@ -8,12 +8,12 @@ event carries its id, for receivers to de-duplicate.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from mpo.core import permissions, validation
 from mpo.core.errors import ValidationError
+from mpo.core.event_ports import PAGE
 from mpo.core.identity import refusals_recorded
 from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database
@@ -21,40 +21,8 @@ from mpo.core.selection import TaskQuery
 from mpo.core.validation import Rules
 
 if TYPE_CHECKING:
+    from mpo.core.event_ports import Waker
     from mpo.core.models import TaskEvent
-    from mpo.core.stream_models import EventCursor
-
-#: Events read per query; a reader that is behind catches up in pages of this size.
-PAGE = 500
-
-
-class EventStream(Protocol):
-    """Reads of the log in id order, never past an id that could still commit (a later
-    read gets it: see store/stream.py), and consumers' cursors."""
-
-    def after(
-        self,
-        after_id: int,
-        *,
-        query: TaskQuery | None = None,
-        task_ids: Sequence[uuid.UUID] = (),
-        actions: Sequence[str] = (),
-        limit: int = PAGE,
-    ) -> list[TaskEvent]: ...
-
-    def by_ids(self, ids: Sequence[int]) -> list[TaskEvent]: ...
-
-    def newest_id(self) -> int: ...
-
-    def cursor(self, consumer: str) -> EventCursor | None: ...
-
-    def advance(self, consumer: str, owner: str, event_id: int) -> None: ...
-
-
-class Waker(Protocol):
-    """Blocks until events may have been committed, or `timeout` seconds pass."""
-
-    def wait(self, timeout: float) -> bool: ...
 
 
 def checked_query(actor: Actor, query: TaskQuery, rules: Rules) -> TaskQuery:

@@ -22,7 +22,7 @@ from mpo.core.models import Task, TaskEvent
 from mpo.core.permissions import Verb
 from mpo.core.selection import TaskQuery
 from mpo.core.vocabulary import Action, values
-from mpo.core.workflow import known_statuses, lifecycle_of
+from mpo.core.workflow_apply import known_statuses, lifecycle_of
 
 if TYPE_CHECKING:
     from mpo.core.permissions import Actor

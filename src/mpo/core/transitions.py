@@ -41,7 +41,7 @@ from mpo.core.selection import Selection
 from mpo.core.subtasks import hold_open
 from mpo.core.validation import Rules
 from mpo.core.vocabulary import Action, Status
-from mpo.core.workflow import lifecycle_of
+from mpo.core.workflow_apply import lifecycle_of
 
 __all__ = ["Progress", "blocker", "transition"]
 

@@ -24,7 +24,7 @@ from mpo.core.permissions import Actor, Verb
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.results import BatchResult, ItemResult
 from mpo.core.vocabulary import Action
-from mpo.core.workflow import lifecycle_of
+from mpo.core.workflow_apply import lifecycle_of
 
 
 def _events(uow: UnitOfWork, ref: str) -> list[TaskEvent]:

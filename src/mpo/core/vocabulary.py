@@ -25,6 +25,16 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Role(StrEnum):
+    """What a principal is (its permissions: `mpo.core.permissions`)."""
+
+    AGENT = "agent"
+    MASTER = "master"
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
 class Category(StrEnum):
     """What kind of work a task is."""
 

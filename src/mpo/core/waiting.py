@@ -23,8 +23,8 @@ from mpo.core.reads import show_task
 from mpo.core.vocabulary import Status
 
 if TYPE_CHECKING:
+    from mpo.core.event_ports import Waker
     from mpo.core.models import Task
-    from mpo.core.stream import Waker
 
 
 class Goal(StrEnum):

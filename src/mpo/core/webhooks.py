@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from mpo.core import permissions, validation
@@ -33,27 +33,6 @@ if TYPE_CHECKING:
 BACKOFF: tuple[int, ...] = (1, 5, 30)
 #: Sends one event to one webhook; returns None on success, else why it failed.
 Sender = Callable[[Webhook, "TaskEvent", "Task | None"], "str | None"]
-
-
-class WebhookRepository(Protocol):
-    """Webhooks and their delivery queue."""
-
-    def add(self, hook: Webhook) -> None: ...
-
-    def all(self) -> list[Webhook]: ...
-
-    def get(self, webhook_id: int) -> Webhook | None: ...
-
-    def remove(self, hook: Webhook) -> None: ...
-
-    def enqueue(self, deliveries: list[WebhookDelivery]) -> None: ...
-
-    def pending(self, webhook_id: int) -> list[WebhookDelivery]: ...
-
-    def by_status(self, status: str, webhook_id: int | None = None
-                  ) -> list[WebhookDelivery]: ...
-
-    def delivery(self, delivery_id: int) -> WebhookDelivery | None: ...
 
 
 def cursor_name(hook: Webhook) -> str:

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mpo.core.errors import ValidationError
 from mpo.core.lifecycle import BUILTIN, MOVE, NOTE, ActionSpec, Lifecycle
 from mpo.core.vocabulary import NAME_RE, Action
-
-if TYPE_CHECKING:
-    from mpo.core.ports import Database, UnitOfWork
 
 #: The roles a state may name.
 ROLES = ("agent", "master", "admin", "member")
@@ -144,18 +141,3 @@ def derive(states: Sequence[CustomState]) -> Lifecycle:
                                                        state.distinct)
     return Lifecycle(statuses=tuple(order), actions=actions,
                      custom=tuple(s.name for s in states))
-
-
-def known_statuses(db: Database, wanted: Sequence[str]) -> tuple[str, ...]:
-    """The statuses a filter may name: the built-in ones, and (read only when a filter names
-    another) those of the workflow in force."""
-    if all(status in BUILTIN.statuses for status in wanted):
-        return BUILTIN.statuses
-    with db.read() as uow:
-        return lifecycle_of(uow).statuses
-
-
-def lifecycle_of(uow: UnitOfWork) -> Lifecycle:
-    """The lifecycle in force in this unit of work's database."""
-    return derive(uow.workflow.states())
-

@@ -1,4 +1,5 @@
-"""`mpo workflow show` and `mpo workflow apply`: read and install a custom workflow.
+"""The lifecycle in force (`lifecycle_of`, read by every verb in its unit of work), and
+`mpo workflow show` and `mpo workflow apply`: read and install a custom workflow.
 
 Applying replaces the declared states and the edges derived from them in one transaction.
 A state still holding tasks cannot be dropped (move them out first): nothing would lead
@@ -7,15 +8,15 @@ them anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mpo.core import permissions
 from mpo.core.errors import Conflict
 from mpo.core.identity import refusals_recorded
-from mpo.core.lifecycle import Lifecycle
+from mpo.core.lifecycle import BUILTIN, Lifecycle
 from mpo.core.permissions import Actor, Verb
-from mpo.core.ports import Database
+from mpo.core.ports import Database, UnitOfWork
 from mpo.core.workflow import CustomState, derive, parse
 
 
@@ -47,3 +48,18 @@ def apply_workflow(db: Database, actor: Actor, document: Mapping[str, Any], *,
                 uow.workflow.replace(states, lifecycle)
                 uow.commit()
         return lifecycle, states
+
+
+def known_statuses(db: Database, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The statuses a filter may name: the built-in ones, and (read only when a filter names
+    another) those of the workflow in force."""
+    if all(status in BUILTIN.statuses for status in wanted):
+        return BUILTIN.statuses
+    with db.read() as uow:
+        return lifecycle_of(uow).statuses
+
+
+def lifecycle_of(uow: UnitOfWork) -> Lifecycle:
+    """The lifecycle in force in this unit of work's database."""
+    return derive(uow.workflow.states())
+

@@ -16,7 +16,8 @@ from mpo.delivery.plugins import report
 
 if TYPE_CHECKING:
     from mpo.core.models import Task, TaskEvent
-    from mpo.store.database import AfterCommit, SqlDatabase
+    from mpo.store.database import SqlDatabase
+    from mpo.store.unit_of_work import AfterCommit
 
 
 def attach(db: SqlDatabase) -> None:

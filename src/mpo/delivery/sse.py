@@ -18,10 +18,10 @@ from mpo.core import stream
 from mpo.delivery import payload
 
 if TYPE_CHECKING:
+    from mpo.core.event_ports import Waker
     from mpo.core.permissions import Actor
     from mpo.core.ports import Database
     from mpo.core.selection import TaskQuery
-    from mpo.core.stream import Waker
     from mpo.core.validation import Rules
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col
 
-from mpo.core.dashboard import Oldest
+from mpo.core.dashboard_snapshot import Oldest
 from mpo.core.models import Principal, Task, TaskEvent
 from mpo.core.vocabulary import Status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mpo.config import urls
-from mpo.store.database import translated
+from mpo.store.driver_errors import translated
 from mpo.store.engine import WRITE, make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"

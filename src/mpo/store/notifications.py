@@ -11,7 +11,7 @@ from mpo.core.stream_models import NotificationSent
 
 
 class SqlNotificationLog:
-    """The store's implementation of `mpo.core.notify.NotificationLog`."""
+    """The store's implementation of `mpo.core.event_ports.NotificationLog`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import repeat
 from operator import is_not, itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
-    Select,
     Table,
     and_,
     event,
@@ -25,12 +24,10 @@ from sqlmodel import Session, col
 
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
+from mpo.store.bulk import chunks, executemany
 from mpo.store.search import matching
+from mpo.store.task_filters import filtered
 
-#: Ids per `IN (...)` list: far below SQLite's 32,766 bound parameters, and few round trips.
-CHUNK = 5_000
-#: From this many rows, SQLite bulk inserts go through a temporary table (see _executemany).
-STAGE_AT_LEAST = 64
 #: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
 _TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
     (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
@@ -39,14 +36,6 @@ _TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
 #: The tables bulk inserts write to, past the ORM's unit of work.
 _TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
 _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
-    """`items` in slices of at most `CHUNK`."""
-    size = CHUNK
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class SqlTaskRepository:
@@ -81,14 +70,15 @@ class SqlTaskRepository:
         # Columns NULL in every row are left out: fewer values for the driver to convert.
         used = [(column, attr) for column, attr in _TASK_COLUMNS
                 if any(map(is_not, map(itemgetter(attr), states), repeat(None)))]
-        self._executemany(_TASK_TABLE, [column for column, _ in used],
+        executemany(self.session.connection(), _TASK_TABLE, [column for column, _ in used],
                           [[state[attr] for _, attr in used] for state in states])
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
         if events:
             names = [k for k in events[0] if any(e[k] is not None for e in events)]
-            self._executemany(_EVENT_TABLE, names, [[e[k] for k in names] for e in events])
+            executemany(self.session.connection(), _EVENT_TABLE, names,
+                        [[e[k] for k in names] for e in events])
             batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
             self.logged_batches.extend(sorted(batches))
             self._listen()
@@ -118,44 +108,6 @@ class SqlTaskRepository:
         self._read_logged(self.session)  # none left once committed; here if called before
         found, self.appended = self.appended, []
         return sorted(found, key=lambda e: e.id or 0)
-
-    def _executemany(self, table: Table, names: list[str], rows: list[list[Any]]) -> None:
-        """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
-
-        Values are converted by the columns' own types, as SQLAlchemy stores them, but
-        without its per-row parameter bookkeeping, which cost more than the insert itself.
-        """
-        connection = self.session.connection()
-        dialect = connection.dialect
-        processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                      for name in names]
-        convert = [(n, process) for n, process in enumerate(processors) if process is not None]
-        for n, process in convert:
-            # A batch shares its stamp and batch id: each distinct object converted once.
-            last_in: Any = object()
-            last_out: Any = None
-            for row in rows:
-                value = row[n]
-                if value is not last_in:
-                    last_in, last_out = value, process(value)
-                row[n] = last_out
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-        marks = ", ".join(mark for _ in names)
-        if dialect.name != "sqlite" or len(rows) < STAGE_AT_LEAST:
-            connection.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
-                                       [tuple(row) for row in rows])
-            return
-        # SQLite: every statement ends with the search index (FTS5) flushing its pending
-        # terms as a new segment, so one INSERT per row costs 20 times the rows themselves.
-        # Rows go to a temporary table (no triggers, no indexes), then in one statement.
-        stage = f"temp.mpo_stage_{table.name}"  # dropped below, or rolled back with it
-        connection.exec_driver_sql(f"CREATE TABLE {stage} ({quoted})")
-        connection.exec_driver_sql(f"INSERT INTO {stage} VALUES ({marks})",
-                                   [tuple(row) for row in rows])
-        connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {stage}")
-        connection.exec_driver_sql(f"DROP TABLE {stage}")
 
     def by_ids(self, ids: Sequence[uuid.UUID]) -> list[Task]:
         found: list[Task] = []
@@ -221,7 +173,7 @@ class SqlTaskRepository:
         return self.session.scalars(stmt).first()
 
     def find(self, query: TaskQuery) -> list[Task]:
-        stmt = _filtered(select(Task), query)
+        stmt = filtered(select(Task), query)
         created, task_id = col(Task.created_at), col(Task.id)
         if query.after is not None:
             # Keyset paging: strictly after the last task shown, in the list's order.
@@ -243,7 +195,7 @@ class SqlTaskRepository:
         return list(self.session.scalars(stmt))
 
     def count(self, query: TaskQuery) -> int:
-        stmt = _filtered(select(func.count()).select_from(Task), query)
+        stmt = filtered(select(func.count()).select_from(Task), query)
         return int(self.session.execute(stmt).scalar_one())
 
     def count_events(self, *, actor: str, action: str, since: datetime) -> int:
@@ -314,27 +266,3 @@ class SqlTaskRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(reversed(list(self.session.scalars(stmt))))
-
-
-_S = TypeVar("_S", bound=Select[Any])
-
-
-def _filtered(stmt: _S, query: TaskQuery) -> _S:
-    """`stmt` narrowed by the query's filters (not its order or page)."""
-    for column, allowed in (
-        (Task.status, query.statuses),
-        (Task.marketplace, query.marketplaces),
-        (Task.priority, query.priorities),
-        (Task.category, query.categories),
-        (Task.created_by, query.created_by),
-        (Task.assigned_to, query.assigned_to),
-        (Task.campaign, query.campaigns),
-        (Task.listing_id, query.listing_ids),
-    ):
-        if allowed:
-            stmt = stmt.where(col(column).in_(allowed))
-    if query.since is not None:
-        stmt = stmt.where(col(Task.created_at) >= query.since)
-    if query.until is not None:
-        stmt = stmt.where(col(Task.created_at) < query.until)
-    return stmt

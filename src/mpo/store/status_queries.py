@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session, col
 
 from mpo.core.models import Principal, Task
-from mpo.core.status import AgentStatus, Queue, StatusQuery, StatusReport
+from mpo.core.status_report import AgentStatus, Queue, StatusQuery, StatusReport
 from mpo.core.vocabulary import Status
 
 OPEN = (Status.PENDING.value, Status.AWAITING_APPROVAL.value, Status.APPROVED.value,

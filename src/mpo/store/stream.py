@@ -21,7 +21,7 @@ from mpo.core.clock import utcnow
 from mpo.core.models import Task, TaskEvent
 from mpo.core.selection import TaskQuery
 from mpo.core.stream_models import EventCursor
-from mpo.store.database import Seen
+from mpo.store.unit_of_work import Seen
 
 #: The PostgreSQL channel a commit with events notifies (the trigger of 0010, 0011).
 CHANNEL = "mpo_events"
@@ -31,7 +31,7 @@ HORIZON = "SELECT settled, allocated FROM mpo_event_horizon()"
 
 
 class SqlEventStream:
-    """The store's implementation of `mpo.core.stream.EventStream`."""
+    """The store's implementation of `mpo.core.event_ports.EventStream`."""
 
     def __init__(self, session: Session, seen: Seen | None = None) -> None:
         self.session = session

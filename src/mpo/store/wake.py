@@ -24,7 +24,7 @@ from mpo.store.stream import CHANNEL, HORIZON
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from mpo.store.database import Seen
+    from mpo.store.unit_of_work import Seen
 
 POLL_S = 0.1
 #: PostgreSQL: how often a waker looks at the horizon after a read held back by an open

@@ -9,7 +9,7 @@ from mpo.core.stream_models import Webhook, WebhookDelivery
 
 
 class SqlWebhookRepository:
-    """The store's implementation of `mpo.core.webhooks.WebhookRepository`."""
+    """The store's implementation of `mpo.core.event_ports.WebhookRepository`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -16,7 +16,8 @@ from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
 from mpo.core.clock import utcnow
-from mpo.core.dashboard import DAYS, Snapshot, marker, snapshot
+from mpo.core.dashboard import DAYS, marker, snapshot
+from mpo.core.dashboard_snapshot import Snapshot
 from mpo.core.errors import MpoError
 from mpo.core.vocabulary import Status, values
 

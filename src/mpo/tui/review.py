@@ -6,10 +6,8 @@ case: the same audit events, permissions and all-or-nothing batches.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -17,13 +15,15 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from mpo.core.clock import utcnow
 from mpo.core.errors import MpoError
-from mpo.core.review import Queue, Rate, decide, load_queue, waited
+from mpo.core.review import Queue, Rate, decide, load_queue
 from mpo.core.undo import undo
 from mpo.core.vocabulary import Action
+from mpo.tui import queue_view
+from mpo.tui.detail import describe
+from mpo.tui.queue_view import GROUPINGS
 from mpo.tui.reject import Answer, RejectScreen
 
 if TYPE_CHECKING:
@@ -34,12 +34,6 @@ if TYPE_CHECKING:
     from mpo.core.ports import Database
     from mpo.core.validation import Rules
 
-#: How the queue can be grouped, cycled with `g`.
-GROUPINGS: dict[str, Callable[[Task], str]] = {
-    "marketplace": lambda t: t.marketplace,
-    "agent": lambda t: t.created_by,
-    "listing": lambda t: t.listing_id or "(none)",
-}
 #: From this many columns the details sit beside the queue instead of under it.
 SIDE_BY_SIDE = 120
 
@@ -116,55 +110,19 @@ class ReviewApp(App[None]):
 
     def shown_tasks(self) -> list[Task]:
         """The tasks the filter lets through, in group order, oldest first in a group."""
-        words = self.filter_text.lower().split()
-        key = GROUPINGS[self.grouping]
-
-        def matches(t: Task) -> bool:
-            hay = " ".join([str(t.id), t.title, t.description or "", *(t.tags or [])]).lower()
-            return all(w in hay for w in words)
-
-        shown = [t for t in self.tasks.values() if matches(t)]
-        return sorted(shown, key=lambda t: (key(t), t.submitted_at or t.created_at))
+        return queue_view.shown(self.tasks.values(), self.filter_text, self.grouping)
 
     def _rebuild(self, keep: uuid.UUID | None = None) -> None:
         queue = self.query_one("#queue", OptionList)
         current = keep or self.current_id()
         old_index = queue.highlighted or 0
-        key = GROUPINGS[self.grouping]
-        options: list[Option] = []
-        group: str | None = None
         shown = self.shown_tasks()
-        counts: dict[str, int] = {}
-        for t in shown:
-            counts[key(t)] = counts.get(key(t), 0) + 1
-        for t in shown:
-            if key(t) != group:
-                group = key(t)
-                options.append(Option(Text(f"{group} ({counts[group]})", style="bold"),
-                                      disabled=True))
-            options.append(Option(self._line(t), id=str(t.id)))
+        options = queue_view.options(shown, self.grouping, self.marked,
+                                     queue.scrollable_content_region.width)
         queue.set_options(options)
-        ids = [o.id for o in options]
-        if current is not None and str(current) in ids:
-            queue.highlighted = ids.index(str(current))
-        elif options:
-            index = min(old_index, len(options) - 1)
-            while index < len(options) - 1 and options[index].disabled:
-                index += 1
-            while index > 0 and options[index].disabled:
-                index -= 1
-            queue.highlighted = None if options[index].disabled else index
+        queue.highlighted = queue_view.highlight(options, current, old_index)
         self._show_detail()
         self._show_status(len(shown))
-
-    def _line(self, t: Task) -> Text:
-        """One task, one line: the title ends in an ellipsis where the list ends."""
-        mark = "●" if t.id in self.marked else " "
-        line = Text(f"{mark} {str(t.id)[:8]} {t.priority:<6} ")
-        line.append(" ".join(t.title.split()))
-        width = self.query_one("#queue", OptionList).scrollable_content_region.width
-        line.truncate(max(width - 2, 20), overflow="ellipsis")
-        return line
 
     def current_id(self) -> uuid.UUID | None:
         """The highlighted task, if any."""
@@ -313,29 +271,3 @@ class ReviewApp(App[None]):
         count = len(result.items)
         self.notify(f"undid {count} task{'s' if count != 1 else ''}, batch {result.batch_id}")
         self.action_reload()
-
-
-def describe(task: Task, rate: Rate | None, now: datetime) -> Text:
-    """Everything a reviewer weighs: the task, its estimate and its agent's record."""
-    hours = waited(task, now).total_seconds() / 3600
-    share = rate.share if rate is not None else None
-    record = ("no decisions in the last 30 days" if rate is None or share is None
-              else f"{share:.0%} of {rate.decided} approved in the last 30 days")
-    text = Text()
-    text.append(task.title + "\n", style="bold")
-    text.append(f"{task.id}\n")
-    text.append(f"{task.marketplace} · {task.category} · {task.priority} · "
-                f"estimate {task.estimated_hours:g} h · waiting {_age(hours)}\n")
-    text.append(f"agent {task.created_by}: {record}\n")
-    if task.tags:
-        text.append("tags: " + ", ".join(task.tags) + "\n")
-    if task.meta:
-        text.append("metadata: " + json.dumps(task.meta, ensure_ascii=False, indent=1) + "\n")
-    text.append("\n" + (task.description or "(no description)"))
-    return text
-
-
-def _age(hours: float) -> str:
-    if hours < 1:
-        return f"{max(hours * 60, 0):.0f} min"
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"

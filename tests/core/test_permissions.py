@@ -1,0 +1,33 @@
+"""Who may take each lifecycle action, in words, from the permission table and the
+declaration: what `mpo roles` and the docs' role columns print."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mpo.core.lifecycle import SPECS, transition_for
+from mpo.core.permissions import Role, actions_of, takers, who_may
+from mpo.core.vocabulary import Action
+
+
+def test_each_action_names_its_roles_and_their_limits() -> None:
+    assert {s.action: who_may(s) for s in SPECS} == {
+        "submit": ["agent (own, from pending)", "master", "admin"],
+        "approve": ["admin"],
+        "reject": ["admin"],
+        "assign": ["admin"],
+        "start": ["admin", "member (unassigned or assigned to them)"],
+        "complete": ["admin", "member (assigned to them)"],
+        "cancel": ["agent (own, from pending or awaiting_approval)", "admin"],
+    }
+
+
+def test_a_workflows_roles_replace_the_tables_and_carry_no_limit() -> None:
+    custom = replace(transition_for(Action.COMPLETE), roles=frozenset({"member", "agent"}))
+    assert takers(custom) == (Role.AGENT, Role.MEMBER)
+    assert who_may(custom) == ["agent", "member"]
+    assert actions_of(Role.ADMIN, [custom]) == []
+
+
+def test_a_role_without_lifecycle_actions_lists_none() -> None:
+    assert actions_of(Role.VIEWER, SPECS) == []
