@@ -31,7 +31,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mpo.core.vocabulary import DEFAULT_MARKETPLACES, Category, Priority, values
+from mpo.core.domain.vocabulary import DEFAULT_MARKETPLACES, Category, Priority, values
 
 PLAIN = r'''
 import json, sqlite3, sys, uuid

@@ -32,8 +32,8 @@ def build(url: str, count: int) -> tuple[float, str]:
     the viewer's token."""
     from sqlalchemy import insert
 
-    from mpo.core import tokens
-    from mpo.core.models import Principal, Task
+    from mpo.core.domain import tokens
+    from mpo.core.tables.models import Principal, Task
     from mpo.store.engine import WRITE, make_engine
     from mpo.store.migrate import upgrade
 

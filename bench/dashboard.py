@@ -59,9 +59,9 @@ def main() -> None:
         print(f"generating {args.tasks:,} tasks in {url}")
         bench.generate(url, args.tasks, args.seed)
 
-    from mpo.core.dashboard import marker, snapshot
-    from mpo.core.distributions import histograms
-    from mpo.core.permissions import Actor, Role
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.usecases.dashboard import marker, snapshot
+    from mpo.core.usecases.distributions import histograms
     from mpo.store.database import SqlDatabase
 
     db = SqlDatabase(url)

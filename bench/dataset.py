@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from mpo.core.vocabulary import (
+from mpo.core.domain.vocabulary import (
     DEFAULT_MARKETPLACES,
     DEFAULT_REJECTION_CODES,
     MASTER_AGENT,

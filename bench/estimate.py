@@ -1,4 +1,4 @@
-"""Backtest effort prediction (`mpo.core.estimate`) on a generated history with known
+"""Backtest effort prediction (`mpo.core.domain.estimate`) on a generated history with known
 per-agent biases, then time the one read it needs on a generated database.
 
 Backtest: tasks are replayed in the order they were completed; each is predicted from
@@ -23,8 +23,14 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from mpo.core.estimate import MIN_HISTORY, SAMPLE, History, predict
-from mpo.core.vocabulary import DEFAULT_MARKETPLACES, MASTER_AGENT, Category, agent_name, values
+from mpo.core.domain.estimate import MIN_HISTORY, SAMPLE, History, predict
+from mpo.core.domain.vocabulary import (
+    DEFAULT_MARKETPLACES,
+    MASTER_AGENT,
+    Category,
+    agent_name,
+    values,
+)
 
 #: How far each agent's estimates are off: actual = estimate x bias x category x noise.
 AGENT_BIAS = {"amazon": 1.6, "shopee": 0.7, "mercadolivre": 1.25, "shein": 0.9,

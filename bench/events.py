@@ -34,10 +34,10 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
-from mpo.core import identity
-from mpo.core.create import create_tasks
-from mpo.core.permissions import Actor, Role
-from mpo.core.validation import Rules
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases import identity
+from mpo.core.usecases.create import create_tasks
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 

@@ -38,7 +38,7 @@ def _count(url: str, sql: str) -> list[tuple[object, ...]]:
 
 def _seed(url: str, tasks: int) -> None:
     from mpo.config import urls
-    from mpo.core.models import Task
+    from mpo.core.tables.models import Task
     from mpo.store.engine import make_engine
 
     now = datetime.now(UTC)

@@ -14,18 +14,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mpo.core.create import create_tasks
-from mpo.core.expiry import expire
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.routing import route
-from mpo.core.routing_rules import parse_rules
-from mpo.core.selection import Selection
-from mpo.core.status import status
-from mpo.core.transitions import transition
-from mpo.core.undo import undo
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.routing_rules import parse_rules
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.expiry import expire
+from mpo.core.usecases.routing import route
+from mpo.core.usecases.status import status
+from mpo.core.usecases.transitions import transition
+from mpo.core.usecases.undo import undo
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 

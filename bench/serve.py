@@ -32,8 +32,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from mpo.core.identity import add_principal, authenticate, bootstrap_admin
-from mpo.core.validation import Rules
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases.identity import add_principal, authenticate, bootstrap_admin
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 

@@ -50,10 +50,10 @@ def measure(command: list[str], env: dict[str, str], runs: int) -> tuple[float, 
 
 def agent_token(url: str) -> str:
     """A token for the amazon agent, added to the bench database (minted again if reused)."""
-    from mpo.core.errors import Conflict
-    from mpo.core.identity import add_principal, rotate_token
-    from mpo.core.permissions import Actor, Role
-    from mpo.core.validation import Rules
+    from mpo.core.domain.errors import Conflict
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.domain.validation import Rules
+    from mpo.core.usecases.identity import add_principal, rotate_token
     from mpo.store.database import SqlDatabase
 
     db, boss = SqlDatabase(url), Actor("bench", Role.ADMIN)

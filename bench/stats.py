@@ -43,7 +43,7 @@ def generate(url: str, n: int, seed: int) -> None:
     """Create the schema and `n` tasks with their events, in bulk through the store."""
     import time
 
-    from mpo.core.models import Task, TaskEvent
+    from mpo.core.tables.models import Task, TaskEvent
     from mpo.store.database import SqlDatabase
     from mpo.store.migrate import upgrade
 
@@ -77,7 +77,7 @@ def span(url: str) -> tuple[datetime, datetime, int]:
     """When the first and last task were created, and how many there are."""
     from sqlalchemy import func, select
 
-    from mpo.core.models import Task
+    from mpo.core.tables.models import Task
     from mpo.store.database import SqlDatabase
 
     db = SqlDatabase(url)
@@ -102,10 +102,10 @@ print(time.perf_counter() - started, usage.ru_utime + usage.ru_stime, usage.ru_m
 
 def viewer_token(url: str) -> str:
     """A token for `bench-viewer`, who may read stats (minted again on a reused file)."""
-    from mpo.core.errors import Conflict
-    from mpo.core.identity import add_principal, rotate_token
-    from mpo.core.permissions import Actor, Role
-    from mpo.core.validation import Rules
+    from mpo.core.domain.errors import Conflict
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.domain.validation import Rules
+    from mpo.core.usecases.identity import add_principal, rotate_token
     from mpo.store.database import SqlDatabase
 
     db, boss = SqlDatabase(url), Actor("bench", Role.ADMIN)

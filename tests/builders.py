@@ -10,18 +10,18 @@ from typing import Any
 
 import pytest
 
-from mpo.core import identity
-from mpo.core.create import create_tasks
-from mpo.core.errors import Conflict
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.models import Task
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import show_task
-from mpo.core.results import BatchResult
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import Conflict
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.results import BatchResult
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.tables.models import Task
+from mpo.core.usecases import identity
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.reads import show_task
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.team import add_members

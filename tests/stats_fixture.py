@@ -23,13 +23,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mpo.core.create import create_tasks
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from tests.team import add_members
 

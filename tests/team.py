@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
-from mpo.core.models import Principal
+from mpo.core.tables.models import Principal
 from mpo.store.database import SqlDatabase
 
 MEMBERS = ("ana", "bea", "bob", "bruno")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mpo.cli import db
-from mpo.core.errors import ExitCode
+from mpo.core.domain.errors import ExitCode
 from mpo.report import fields
 from tests.cli.steps import commands
 
@@ -97,8 +97,8 @@ def table_rows(text: str, header: str) -> list[list[str]]:
 def test_the_lifecycle_table_is_the_declaration_and_the_permission_table() -> None:
     """docs/lifecycle.md: each action's from, to, options, stamped columns and roles."""
     from mpo.cli.options import METAVARS
-    from mpo.core.lifecycle import SPECS
-    from mpo.core.permissions import who_may
+    from mpo.core.domain.lifecycle import SPECS
+    from mpo.core.domain.permissions import who_may
 
     rows = table_rows(page("lifecycle.md"), "| verb | from | to |")
     assert [row[0] for row in rows] == [f"`mpo {s.action}`" for s in SPECS]
@@ -115,8 +115,8 @@ def test_the_lifecycle_table_is_the_declaration_and_the_permission_table() -> No
 
 def test_the_role_table_lists_each_roles_lifecycle_actions() -> None:
     """docs/security.md: what `mpo roles --fields role,actions` prints, role by role."""
-    from mpo.core.lifecycle import SPECS
-    from mpo.core.permissions import Role, actions_of
+    from mpo.core.domain.lifecycle import SPECS
+    from mpo.core.domain.permissions import Role, actions_of
 
     rows = table_rows(page("security.md"), "| role | lifecycle actions")
     assert [row[0].split()[0] for row in rows] == [r.value for r in Role]

@@ -99,7 +99,7 @@ def test_the_graph_sees_lazy_and_type_only_imports() -> None:
     assert ("mpo.cli.app", "typer", False, False) in seen
     assert any(source.startswith("mpo.cli.") and lazy for source, _, lazy, _ in seen)
     # `mpo.core.ports` names the stats types only for mypy.
-    assert ("mpo.core.ports", "mpo.core.stats_query", False, True) in seen
+    assert ("mpo.core.ports", "mpo.core.domain.stats_query", False, True) in seen
 
 
 def test_the_core_imports_no_front_end_store_or_delivery() -> None:
@@ -107,6 +107,28 @@ def test_the_core_imports_no_front_end_store_or_delivery() -> None:
     wrong = [str(e) for e in edges() if _within(e.source, ("mpo.core",))
              and (_within(e.target, FRONT_END_LIBRARIES) or _within(e.target, OUTER))]
     assert wrong == []
+
+
+def test_the_cores_folders_show_its_layers() -> None:
+    """Inside the core (issue 20): the domain (rules as data) imports no use case and no
+    table (it may name the entities' types for the checker); the tables import no use case;
+    the ports name the domain's and the tables' types, never a use case; nothing in the
+    core sits outside these four folders."""
+    allowed = {"mpo.core.domain": ("mpo.core.domain",),
+               "mpo.core.tables": ("mpo.core.domain", "mpo.core.tables"),
+               "mpo.core.ports": ("mpo.core.domain", "mpo.core.tables", "mpo.core.ports")}
+    wrong = []
+    for e in edges():
+        for layer, may in allowed.items():
+            if _within(e.source, (layer,)) and _within(e.target, ("mpo.core",)) \
+                    and not _within(e.target, may) \
+                    and not (layer == "mpo.core.domain" and e.typing
+                             and _within(e.target, ("mpo.core.tables",))):
+                wrong.append(str(e))
+    assert wrong == []
+    loose = [m for m in _modules() if m.startswith("mpo.core.") and m.count(".") == 2
+             and m.split(".")[2] not in ("domain", "usecases", "tables", "ports")]
+    assert loose == []
 
 
 def test_the_cli_never_imports_sqlalchemy() -> None:
@@ -122,13 +144,6 @@ def test_configuration_depends_on_no_layer_above_it() -> None:
     wrong = [str(e) for e in edges() if _within(e.source, ("mpo.config",))
              and _within(e.target, OUTER) and not _within(e.target, ("mpo.config",))]
     assert wrong == []
-
-
-#: Type-only imports in `mpo.core.ports` of names that moved out of the use cases (issue 20):
-#: each use case re-exports its name until ports.py imports it from where it lives now
-#: (`event_ports`, `status_report`, `dashboard_snapshot`). ports.py is being edited for the
-#: workflow change; after it lands, point these five imports at the new modules and delete
-#: this allowance and the re-exports.
 
 
 @pytest.mark.parametrize("level", ["module-level", "with-function-level", "with-type-only"])

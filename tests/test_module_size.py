@@ -7,9 +7,9 @@ from pathlib import Path
 
 MPO = Path(__file__).parents[1] / "src" / "mpo"
 MOST = 300
-#: Over 300 lines, allowed by name while they are edited for the workflow change:
-#: split after the workflow change lands.
-ALLOWED = frozenset({"core/ports.py", "core/validation.py", "store/guards.py"})
+#: Over 300 lines, allowed by name until they are split (each holds one generator or one
+#: rulebook of checks; splitting them is the next session's first chore).
+ALLOWED = frozenset({"core/domain/validation.py", "store/guards.py"})
 
 
 def sizes() -> dict[str, int]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mpo.config.settings import Settings
-    from mpo.core.validation import Rules
+    from mpo.core.domain.validation import Rules
     from mpo.store.database import SqlDatabase
 
 

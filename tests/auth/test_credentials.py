@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mpo.auth import credentials
-from mpo.core.errors import AuthError
+from mpo.core.domain.errors import AuthError
 from tests.conftest import MpoRunner
 
 DB = "sqlite:////srv/mpo.db"

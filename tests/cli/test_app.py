@@ -14,7 +14,7 @@ import pytest
 import typer
 
 import mpo
-from mpo.core.errors import ExitCode
+from mpo.core.domain.errors import ExitCode
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, commands, create, task_in
 from tests.cli.test_lifecycle import on_terminal

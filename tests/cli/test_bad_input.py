@@ -120,9 +120,9 @@ def test_bad_credentials_and_settings_are_usage_errors(
 
 
 def test_the_documented_input_rules_are_the_codes() -> None:
-    from mpo.core.errors import PROBLEMS_SHOWN
-    from mpo.core.timeparse import EARLIEST, LATEST
-    from mpo.core.wellformed import JSON_DEPTH_MAX, JSON_INT_MAX
+    from mpo.core.domain.errors import PROBLEMS_SHOWN
+    from mpo.core.domain.timeparse import EARLIEST, LATEST
+    from mpo.core.domain.wellformed import JSON_DEPTH_MAX, JSON_INT_MAX
 
     page = " ".join((Path(__file__).parents[2] / "docs" / "tasks.md").read_text().split())
     assert JSON_INT_MAX == 2**53 - 1 and "within ±(2^53 - 1)" in page

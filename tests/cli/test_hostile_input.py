@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mpo.core.errors import ExitCode
+from mpo.core.domain.errors import ExitCode
 from tests import readback
 from tests.cli.steps import commands, task_in
 from tests.conftest import MpoRunner

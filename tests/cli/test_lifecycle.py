@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from mpo.core.models import Task
+from mpo.core.tables.models import Task
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.cli.steps import SQLITE_ONLY, task_in

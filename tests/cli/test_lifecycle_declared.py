@@ -1,4 +1,4 @@
-"""The lifecycle commands read the declaration (`core/lifecycle.py: SPECS`): one command per
+"""The lifecycle commands read the declaration (`core/domain/lifecycle.py: SPECS`): one command per
 action, one option per declared parameter and no other of their own, help from the summary.
 """
 
@@ -11,8 +11,8 @@ import typer
 from mpo.cli.app import COMMANDS, command_of
 from mpo.cli.lifecycle import USAGE
 from mpo.cli.options import METAVARS, output_options, selection_options
-from mpo.core.lifecycle import SPECS, ActionSpec
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import SPECS, ActionSpec
+from mpo.core.domain.vocabulary import Action
 from mpo.report import fields
 from tests.cli.test_completion import complete
 from tests.conftest import MpoRunner

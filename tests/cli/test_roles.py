@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mpo.cli.roles import COMMAND_VERBS
-from mpo.core.permissions import PERMISSIONS, Role
+from mpo.core.domain.permissions import PERMISSIONS, Role
 from tests.cli.steps import commands
 from tests.conftest import MpoRunner
 
@@ -41,8 +41,8 @@ def test_the_commands_without_a_role_mapping_are_known() -> None:
 
 def test_roles_lists_each_roles_lifecycle_actions_from_the_declaration(
         runner: MpoRunner) -> None:
-    from mpo.core.lifecycle import SPECS
-    from mpo.core.permissions import actions_of
+    from mpo.core.domain.lifecycle import SPECS
+    from mpo.core.domain.permissions import actions_of
 
     rows = runner.json("roles")
     assert {r["role"]: r["actions"] for r in rows} == {

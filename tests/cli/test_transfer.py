@@ -178,7 +178,7 @@ def test_a_taskwarrior_export_comes_in_mapped_and_only_once(
 @SQLITE
 def test_a_backup_is_consistent_while_a_writer_runs(runner: MpoRunner, initialised: str,
                                                       tmp_path: Path) -> None:
-    from mpo.core.create import create_tasks
+    from mpo.core.usecases.create import create_tasks
 
     context = AppContext()
     db, actor, rules = context.database, context.actor, context.settings.rules

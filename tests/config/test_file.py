@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mpo.config import file
-from mpo.core.errors import ConfigError
+from mpo.core.domain.errors import ConfigError
 
 
 def test_save_is_private_even_with_a_permissive_umask(tmp_path: Path) -> None:

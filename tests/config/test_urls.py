@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mpo.config import urls
-from mpo.core.errors import ConfigError, ExitCode
+from mpo.core.domain.errors import ConfigError, ExitCode
 
 
 @pytest.mark.parametrize(("given", "normalised"), [

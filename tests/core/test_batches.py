@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import BatchRejected, ExitCode
-from mpo.core.reads import show_task
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import BatchRejected, ExitCode
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.reads import show_task
+from mpo.core.usecases.transitions import transition
 from mpo.store import bulk as bulk_sql
 from mpo.store.database import SqlDatabase
 from tests import readback

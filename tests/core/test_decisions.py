@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core import decisions
-from mpo.core.errors import BatchRejected, InvalidTransition, PermissionDenied
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import list_events, show_task
-from mpo.core.validation import transition_params
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import BatchRejected, InvalidTransition, PermissionDenied
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.validation import transition_params
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases import decisions
+from mpo.core.usecases.reads import list_events, show_task
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, make_task, task_in
 from tests.cli.steps import SQLITE_ONLY

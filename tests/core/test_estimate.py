@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from mpo.core.estimate import History, Level, predict, quantile
+from mpo.core.domain.estimate import History, Level, predict, quantile
 
 
 def test_nothing_is_predicted_before_five_completed_tasks() -> None:

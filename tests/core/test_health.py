@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core import health
-from mpo.core.stats import stats
-from mpo.core.validation import Rules
+from mpo.core.domain import health
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases.stats import stats
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.stats_fixture import ADMIN, at, build

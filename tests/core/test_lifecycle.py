@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mpo.core.errors import ExitCode, InvalidTransition, ValidationError
-from mpo.core.lifecycle import (
+from mpo.core.domain.errors import ExitCode, InvalidTransition, ValidationError
+from mpo.core.domain.lifecycle import (
     BATCH_ACTIONS,
     TERMINAL,
     TRANSITIONS,
@@ -19,7 +19,7 @@ from mpo.core.lifecycle import (
     transition_for,
     why_not,
 )
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.vocabulary import Action, Status
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import PARAMS, PATH, move, task_in

@@ -23,15 +23,15 @@ from hypothesis.stateful import (
 )
 
 from mpo.config import urls
-from mpo.core import undo
-from mpo.core.create import create_tasks
-from mpo.core.errors import BatchRejected, InvalidTransition
-from mpo.core.expiry import expire
-from mpo.core.lifecycle import TRANSITIONS
-from mpo.core.results import BatchResult
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import BatchRejected, InvalidTransition
+from mpo.core.domain.lifecycle import TRANSITIONS
+from mpo.core.domain.results import BatchResult
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases import undo
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.expiry import expire
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft

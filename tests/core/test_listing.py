@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import UsageError, ValidationError
-from mpo.core.listing import list_page
-from mpo.core.paging import Cursor, decode, terms
-from mpo.core.selection import TaskQuery
+from mpo.core.domain.errors import UsageError, ValidationError
+from mpo.core.domain.paging import Cursor, decode, terms
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.listing import list_page
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, draft, make_task
 from tests.cli.steps import SQLITE_ONLY

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from mpo.core.lifecycle import SPECS, transition_for
-from mpo.core.permissions import Role, actions_of, takers, who_may
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import SPECS, transition_for
+from mpo.core.domain.permissions import Role, actions_of, takers, who_may
+from mpo.core.domain.vocabulary import Action
 
 
 def test_each_action_names_its_roles_and_their_limits() -> None:

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from mpo.core import ratelimit
-from mpo.core.clock import utcnow
-from mpo.core.create import create_tasks
-from mpo.core.errors import RateLimited, ValidationError
-from mpo.core.permissions import Actor, Role
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.errors import RateLimited, ValidationError
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.usecases import ratelimit
+from mpo.core.usecases.create import create_tasks
 from mpo.store.database import SqlDatabase
 from tests.builders import RULES, draft
 

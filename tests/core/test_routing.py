@@ -6,13 +6,13 @@ from collections import Counter
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import ConfigError
-from mpo.core.routing import route
-from mpo.core.routing_rules import Rule, Strategy, parse_rules, parse_teams
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import ConfigError
+from mpo.core.domain.routing_rules import Rule, Strategy, parse_rules, parse_teams
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.routing import route
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.builders import ADMIN, AGENT, PARAMS, RULES, draft, move, task_in

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from mpo.core.campaign import create_campaign
-from mpo.core.create import create_tasks
-from mpo.core.decisions import decide, seed_params
-from mpo.core.errors import BatchRejected, PermissionDenied, ValidationError
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import show_task
-from mpo.core.routing_rules import parse_rules
-from mpo.core.selection import Selection
-from mpo.core.templates import TemplateSpec, add_template, run_template, tick
-from mpo.core.transitions import transition
-from mpo.core.undo import undo
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import BatchRejected, PermissionDenied, ValidationError
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.routing_rules import parse_rules
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.campaign import create_campaign
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.decisions import decide, seed_params
+from mpo.core.usecases.reads import show_task
+from mpo.core.usecases.templates import TemplateSpec, add_template, run_template, tick
+from mpo.core.usecases.transitions import transition
+from mpo.core.usecases.undo import undo
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, AGENT, RULES, make_task, proposer, task_in
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mpo.core.errors import ValidationError
-from mpo.core.ranking import rank_tasks
-from mpo.core.score import DEFAULT_WEIGHTS, Score, Weights, parse_weights, score
-from mpo.core.selection import TaskQuery
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.score import DEFAULT_WEIGHTS, Score, Weights, parse_weights, score
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.usecases.ranking import rank_tasks
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, make_task
 

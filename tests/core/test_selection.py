@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from mpo.core.errors import ExitCode, UsageError
-from mpo.core.selection import MIN_PREFIX, Selection, prefix_bounds
+from mpo.core.domain.errors import ExitCode, UsageError
+from mpo.core.domain.selection import MIN_PREFIX, Selection, prefix_bounds
 
 
 def test_a_prefix_spans_every_uuid_that_starts_with_it() -> None:

@@ -1,4 +1,4 @@
-"""`mpo.core.stats`: every number of a report, computed by hand from `tests/stats_fixture`,
+"""`mpo.core.usecases.stats`: every number of a report, computed by hand from `tests/stats_fixture`,
 on SQLite and PostgreSQL; the window rules; empty windows; time zones."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mpo.core.errors import PermissionDenied, UsageError, ValidationError
-from mpo.core.permissions import Actor, Role
-from mpo.core.stats import stats
-from mpo.core.stats_query import MAX_DAYS, resolve_window
-from mpo.core.timeparse import day_span, local_days, parse_duration
-from mpo.core.validation import Rules
+from mpo.core.domain.errors import PermissionDenied, UsageError, ValidationError
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.stats_query import MAX_DAYS, resolve_window
+from mpo.core.domain.timeparse import day_span, local_days, parse_duration
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases.stats import stats
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.stats_fixture import ADMIN, at, build
@@ -270,17 +270,18 @@ def test_durations_are_hours_days_or_weeks() -> None:
 
 
 def test_the_stats_sql_and_report_spell_no_status_by_hand() -> None:
-    """Statuses come from `mpo.core.vocabulary`, never retyped (issue 11, defect 9)."""
+    """Statuses come from `mpo.core.domain.vocabulary`, never retyped (issue 11, defect 9)."""
     import ast
     import importlib
     import inspect
 
-    from mpo.core.vocabulary import Status
+    from mpo.core.domain.vocabulary import Status
 
     tallies = {"approved", "rejected", "completed"}  # event counts, named like statuses
     for name in ("mpo.store.stats_sql", "mpo.store.stats_queries", "mpo.store.stats_sqlite",
-                 "mpo.core.stats", "mpo.core.stats_query", "mpo.core.stats_report",
-                 "mpo.core.stats_indexes", "mpo.report.text", "mpo.report.html", "mpo.report.svg"):
+                 "mpo.core.usecases.stats", "mpo.core.domain.stats_query",
+                 "mpo.core.domain.stats_report", "mpo.core.tables.stats_indexes",
+                 "mpo.report.text", "mpo.report.html", "mpo.report.svg"):
         tree = ast.parse(inspect.getsource(importlib.import_module(name)))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

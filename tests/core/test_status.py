@@ -1,4 +1,4 @@
-"""`mpo status`: the per-agent numbers and health (mpo.core.health), the queue, and the
+"""`mpo status`: the per-agent numbers and health (mpo.core.domain.health), the queue, and the
 alerts."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import PermissionDenied
-from mpo.core.permissions import Actor, Role
-from mpo.core.status import Thresholds, status
-from mpo.core.vocabulary import Status
+from mpo.core.domain.errors import PermissionDenied
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.vocabulary import Status
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.status import Thresholds, status
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, RULES, draft, proposer, task_in
 
@@ -34,7 +34,7 @@ def test_status_counts_agents_and_the_queue_and_raises_alerts(db: SqlDatabase) -
     assert (amazon.marketplace, amazon.tasks_today, amazon.tasks_7d) == ("amazon", 7, 7)
     assert (amazon.approved_30d, amazon.rejected_30d) == (4, 1)  # in_progress was approved
     assert (amazon.started_30d, amazon.completed_30d) == (1, 0)
-    # mpo.core.health: approval 0.8 x 0.5, completion 0 of 1 started x 0.3, no speed (nothing
+    # mpo.core.domain.health: approval 0.8 x 0.5, completion 0 of 1 started x 0.3, no speed (nothing
     # completed) -> (0.5 x 80 + 0.3 x 0) / 0.8 = 50.0: poor (below fair's 60), though the
     # approval rate alone (0.8) would be good.
     assert (amazon.approval_rate, amazon.health_score, amazon.health) == (0.8, 50.0, "poor")

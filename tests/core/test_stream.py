@@ -6,12 +6,12 @@ import threading
 
 import pytest
 
-from mpo.core import stream
-from mpo.core.errors import PermissionDenied, ValidationError
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import TaskQuery
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.errors import PermissionDenied, ValidationError
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases import stream
 from mpo.store.database import SqlDatabase
 from tests.builders import move, task_in
 from tests.events_fixtures import sqlite_db

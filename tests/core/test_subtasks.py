@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core.errors import (
+from mpo.core.domain.errors import (
     BatchRejected,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import show_task
-from mpo.core.selection import Selection
-from mpo.core.subtasks import Step, add_subtask, list_subtasks, take_step
-from mpo.core.transitions import transition
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.reads import show_task
+from mpo.core.usecases.subtasks import Step, add_subtask, list_subtasks, take_step
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from tests.builders import ADMIN, move, task_in
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mpo.core import task_fields
-from mpo.core.models import Task, TaskEvent
-from mpo.core.vocabulary import Status
+from mpo.core.domain import task_fields
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.models import Task, TaskEvent
 from mpo.store.database import SqlDatabase
 from tests.builders import task_in
 

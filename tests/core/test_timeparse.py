@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mpo.core.errors import ValidationError
-from mpo.core.timeparse import FORMS, parse_instant
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.timeparse import FORMS, parse_instant
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")  # UTC-3, no daylight saving since 2019
 NOW = datetime(2026, 3, 15, 1, 30, tzinfo=UTC)  # still 14 March in Sao Paulo

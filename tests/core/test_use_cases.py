@@ -6,8 +6,7 @@ import uuid
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import (
+from mpo.core.domain.errors import (
     AmbiguousId,
     BatchRejected,
     Conflict,
@@ -17,13 +16,14 @@ from mpo.core.errors import (
     UsageError,
     ValidationError,
 )
-from mpo.core.models import Task
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import list_events, show_task
-from mpo.core.results import BatchResult, CreateResult
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.results import BatchResult, CreateResult
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.tables.models import Task
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.reads import list_events, show_task
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests import readback

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mpo.core import validation
-from mpo.core.errors import ExitCode, ValidationError
-from mpo.core.selection import TaskQuery
-from mpo.core.validation import Rules, draft, ndjson, transition_params
-from mpo.core.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
+from mpo.core.domain import validation
+from mpo.core.domain.errors import ExitCode, ValidationError
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.validation import Rules, draft, ndjson, transition_params
+from mpo.core.domain.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
 
 RULES = Rules()
 BASE = {"marketplace": "amazon", "title": "t", "category": "analysis", "estimated_hours": 1}
@@ -244,7 +244,7 @@ JSON_VALUES = st.recursive(
 def test_parsing_fast_or_careful_accepts_exactly_i_json(value: Any) -> None:
     """`wellformed.loads` takes a fast path for texts with nothing suspect in them: it must
     agree with the careful walk on every text, accepted or refused."""
-    from mpo.core import wellformed
+    from mpo.core.domain import wellformed
 
     raw = json.dumps(value, ensure_ascii=False, allow_nan=True)
     try:

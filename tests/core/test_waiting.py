@@ -8,10 +8,10 @@ import time
 
 import pytest
 
-from mpo.core.errors import NotFound
-from mpo.core.permissions import Actor, Role
-from mpo.core.vocabulary import Action, Status
-from mpo.core.waiting import Goal, Outcome, timeout_seconds, wait_for
+from mpo.core.domain.errors import NotFound
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.waiting import Goal, Outcome, timeout_seconds, wait_for
 from mpo.store.database import SqlDatabase
 from tests.builders import move, task_in
 from tests.events_fixtures import sqlite_db

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mpo.config import events, paths
-from mpo.core.errors import ConfigError
+from mpo.core.domain.errors import ConfigError
 from tests.cli.steps import create
 from tests.conftest import MpoRunner
 
@@ -91,11 +91,11 @@ def test_a_bad_entry_names_itself_and_the_field(text: str, message: str) -> None
 def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None:
     """On PostgreSQL the app role only sees rows while its transaction is authenticated, so
     the events `log()` wrote are read back before the COMMIT, not after it."""
-    from mpo.core import identity
-    from mpo.core.create import create_tasks
-    from mpo.core.models import TaskEvent
-    from mpo.core.permissions import Actor, Role
-    from mpo.core.validation import Rules
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.domain.validation import Rules
+    from mpo.core.tables.models import TaskEvent
+    from mpo.core.usecases import identity
+    from mpo.core.usecases.create import create_tasks
     from mpo.store.database import SqlDatabase
     from mpo.store.migrate import upgrade
     from tests.builders import draft

@@ -19,9 +19,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from mpo.config import events, paths
-from mpo.core.notify import Target, in_quiet, notify
-from mpo.core.permissions import Actor, Role
-from mpo.core.vocabulary import Status
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.vocabulary import Status
+from mpo.core.usecases.notify import Target, in_quiet, notify
 from mpo.delivery.notify import sender
 from mpo.store.database import SqlDatabase
 from tests.builders import task_in

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from itertools import islice
 
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import TaskQuery
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Status
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Status
 from mpo.delivery.sse import frames, last_event_id
 from mpo.store.database import SqlDatabase
 from tests.builders import task_in

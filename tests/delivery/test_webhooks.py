@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from mpo.auth import secrets
-from mpo.core import webhooks
-from mpo.core.clock import utcnow
-from mpo.core.permissions import Actor, Role
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases import webhooks
 from mpo.delivery.webhooks import sender
 from mpo.store.database import SqlDatabase
 from tests.builders import move, task_in

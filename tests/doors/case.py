@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from mpo.core.task_fields import TASK
-from mpo.core.vocabulary import Action
+from mpo.core.domain.task_fields import TASK
+from mpo.core.domain.vocabulary import Action
 from tests.doors.doors import ACTOR, DOORS, Answer, Door
 from tests.doors.world import POOL, RULE, World, fields
 from tests.readback import uid

@@ -19,12 +19,12 @@ from collections.abc import Callable
 
 import pytest
 
-from mpo.core.clock import utcnow
-from mpo.core.create import create_tasks
-from mpo.core.models import TaskTemplate
-from mpo.core.permissions import Actor, Role
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action
+from mpo.core.tables.models import TaskTemplate
+from mpo.core.usecases.create import create_tasks
 from tests.doors.doors import DOORS, Answer, Cli, cases
 from tests.doors.world import REFUSAL, REFUSED, World, fields
 from tests.readback import uid

@@ -20,16 +20,16 @@ from typing import Any
 
 import httpx
 
-from mpo.core import identity
-from mpo.core.create import create_tasks
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import show_task
-from mpo.core.selection import Selection
-from mpo.core.task_fields import task_row
-from mpo.core.transitions import transition
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.task_fields import task_row
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases import identity
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.reads import show_task
+from mpo.core.usecases.transitions import transition
 from mpo.delivery import plugins
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.permissions import Actor, Role
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.create import create_tasks
 from mpo.store.database import SqlDatabase
 from tests.builders import draft, move, task_in
 from tests.cli.conftest import BIN, environment

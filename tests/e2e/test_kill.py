@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mpo.config import urls
-from mpo.core.models import Task
+from mpo.core.tables.models import Task
 from mpo.store.engine import make_engine
 from tests import readback
 from tests.installed import MPO

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mpo.core.identity import add_principal, authenticate, bootstrap_admin
-from mpo.core.validation import Rules
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases.identity import add_principal, authenticate, bootstrap_admin
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from mpo.core.permissions import Actor, Role
-from mpo.core.reads import list_events
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.usecases.reads import list_events
 from tests.http.conftest import Served, create_body
 
 TASKS = "/api/orchestration/tasks"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from mpo.core.errors import ExitCode, ValidationError
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import Selection
-from mpo.core.vocabulary import Action
+from mpo.core.domain.errors import ExitCode, ValidationError
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.vocabulary import Action
 from mpo.report import fields
 from mpo.store.database import SqlDatabase
 from tests.builders import PARAMS, RULES, make_task
@@ -52,7 +52,7 @@ def test_created_rows_add_the_created_flag_to_the_task_fields() -> None:
 
 
 def test_result_rows_use_result_fields_and_list_skips_after_changes(db: SqlDatabase) -> None:
-    from mpo.core.transitions import transition
+    from mpo.core.usecases.transitions import transition
 
     good = make_task(db)
     result = transition(db, Actor("ana", Role.ADMIN), Action.SUBMIT,

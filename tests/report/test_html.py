@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mpo.cli.context import AppContext
-from mpo.core.distributions import histograms
+from mpo.core.usecases.distributions import histograms
 from mpo.report.svg import nice_ticks
 from tests.cli.steps import SQLITE_ONLY
 from tests.conftest import MpoRunner

@@ -13,14 +13,14 @@ from typing import Any
 
 import psycopg
 
-from mpo.core import identity
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import Selection
-from mpo.core.subtasks import Step, add_subtask, take_step
-from mpo.core.transitions import transition
-from mpo.core.undo import undo
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases import identity
+from mpo.core.usecases.subtasks import Step, add_subtask, take_step
+from mpo.core.usecases.transitions import transition
+from mpo.core.usecases.undo import undo
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.pg_app import app_login, conninfo, module_database

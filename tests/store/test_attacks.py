@@ -15,14 +15,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from mpo.core import identity
-from mpo.core.create import create_tasks
-from mpo.core.lifecycle import TransitionParams
-from mpo.core.permissions import Actor, Role
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain.lifecycle import TransitionParams
+from mpo.core.domain.permissions import Actor, Role
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases import identity
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests.pg_app import app_login, conninfo, module_database

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mpo.core.errors import DatabaseError, ExitCode
-from mpo.core.models import Task
+from mpo.core.domain.errors import DatabaseError, ExitCode
 from mpo.core.ports import DuplicateKey
+from mpo.core.tables.models import Task
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from mpo.store.migrations import HEAD

@@ -20,10 +20,10 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.pool import NullPool
 
-from mpo.core.errors import DatabaseError, ExitCode
-from mpo.core.models import Task, TaskEvent
-from mpo.core.reads import list_tasks
-from mpo.core.selection import TaskQuery
+from mpo.core.domain.errors import DatabaseError, ExitCode
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.tables.models import Task, TaskEvent
+from mpo.core.usecases.reads import list_tasks
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import BUSY_TIMEOUT_MS, make_engine
 from mpo.store.migrate import upgrade
@@ -148,7 +148,7 @@ def test_a_postgresql_url_without_the_driver_says_which_extra_to_install() -> No
         "import sys\n"
         "sys.modules['psycopg'] = None\n"
         "from mpo.store.engine import make_engine\n"
-        "from mpo.core.errors import DatabaseError\n"
+        "from mpo.core.domain.errors import DatabaseError\n"
         "try:\n"
         "    make_engine('postgresql+psycopg://mpo@127.0.0.1/mpo')\n"
         "except DatabaseError as exc:\n"

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from mpo.core.create import create_tasks
-from mpo.core.errors import ValidationError
-from mpo.core.models import Task
+from mpo.core.domain.errors import ValidationError
+from mpo.core.tables.models import Task
+from mpo.core.usecases.create import create_tasks
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from tests import readback

@@ -7,8 +7,8 @@ import re
 import psycopg
 import pytest
 
-from mpo.core.lifecycle import TRANSITIONS
-from mpo.core.permissions import PERMISSIONS, Role, Verb
+from mpo.core.domain.lifecycle import TRANSITIONS
+from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
 from mpo.store import guards
 from mpo.store.migrate import upgrade
 from tests.pg_app import conninfo

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import exc as sa_exc
 
 from mpo.config import urls
-from mpo.core.errors import DatabaseError
-from mpo.core.vocabulary import Status
+from mpo.core.domain.errors import DatabaseError
+from mpo.core.domain.vocabulary import Status
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import make_engine
 from mpo.store.migrate import MIGRATIONS, current, upgrade
@@ -94,8 +94,8 @@ def test_the_models_match_the_migrated_schema(database_url: str) -> None:
     from alembic.runtime.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import mpo.core.models  # noqa: F401  (registers the tables)
-    from mpo.core.stats_indexes import applies
+    import mpo.core.tables.models  # noqa: F401  (registers the tables)
+    from mpo.core.tables.stats_indexes import applies
 
     upgrade(database_url)
     engine = make_engine(urls.normalise(database_url))
@@ -157,7 +157,7 @@ def test_the_check_constraints_match_the_models(database_url: str) -> None:
     from sqlalchemy import CheckConstraint, inspect
     from sqlmodel import SQLModel
 
-    import mpo.core.models  # noqa: F401  (registers the tables)
+    import mpo.core.tables.models  # noqa: F401  (registers the tables)
 
     upgrade(database_url)
     modelled = {c.name: _literals(str(c.sqltext)) for table in SQLModel.metadata.tables.values()

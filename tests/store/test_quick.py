@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mpo.core import identity
+from mpo.core.usecases import identity
 from mpo.store.database import SqlDatabase
 from mpo.store.quick import task_ids
 from tests.builders import ADMIN, RULES, make_task

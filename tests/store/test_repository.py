@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mpo.core.models import Task, TaskEvent
-from mpo.core.selection import TaskQuery, prefix_bounds
+from mpo.core.domain.selection import TaskQuery, prefix_bounds
+from mpo.core.tables.models import Task, TaskEvent
 from mpo.store.database import SqlDatabase
 from mpo.store.repository import SqlTaskRepository
 

@@ -7,8 +7,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Index, text
 
-from mpo.core.models import Task
-from mpo.core.stats_indexes import applies
+from mpo.core.tables.models import Task
+from mpo.core.tables.stats_indexes import applies
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import MIGRATIONS, upgrade
 from mpo.store.migrations import HEAD

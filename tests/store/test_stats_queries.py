@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from mpo.core.models import Task
-from mpo.core.stats_query import Aggregates, By, StatsQuery, resolve_window
+from mpo.core.domain.stats_query import Aggregates, By, StatsQuery, resolve_window
+from mpo.core.tables.models import Task
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from mpo.store.stats_queries import SqlStatsQueries

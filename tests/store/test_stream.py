@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from mpo.core.clock import utcnow
-from mpo.core.models import TaskEvent
+from mpo.core.domain.clock import utcnow
+from mpo.core.tables.models import TaskEvent
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 from mpo.store.stream import CHANNEL
@@ -246,10 +246,10 @@ def test_a_rolled_back_transaction_announces_nothing(module_pg: str) -> None:
 
 
 def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> None:
-    from mpo.core import identity, stream
-    from mpo.core.create import create_tasks
-    from mpo.core.permissions import Actor, Role
-    from mpo.core.validation import Rules
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.domain.validation import Rules
+    from mpo.core.usecases import identity, stream
+    from mpo.core.usecases.create import create_tasks
 
     module_pg = pg_url  # a database of its own: it bootstraps the first admin
     upgrade(module_pg)
@@ -279,7 +279,7 @@ def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> 
         shopee_db = SqlDatabase(app_url, token=tokens["shopee"])
         with shopee_db.read() as uow:
             assert uow.stream.cursor("amazon-feed") is None
-        from mpo.core.webhooks import add_webhook
+        from mpo.core.usecases.webhooks import add_webhook
 
         add_webhook(SqlDatabase(app_url, token=root), admin, "https://example.com/h", [], "s")
         with psycopg.connect(conninfo.replace("postgres@", f"{role}@", 1)) as conn:

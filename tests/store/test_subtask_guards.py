@@ -9,8 +9,8 @@ import re
 import psycopg
 import pytest
 
-from mpo.core.permissions import PERMISSIONS, Role, Verb
-from mpo.core.subtasks import MOVES, Step
+from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
+from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store import audit_guards, subtask_guards
 from mpo.store.migrate import upgrade
 from tests.pg_app import conninfo

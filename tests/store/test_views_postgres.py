@@ -10,9 +10,9 @@ import psycopg
 import pytest
 
 from mpo.cli.context import AppContext
-from mpo.core.dashboard import marker, snapshot
-from mpo.core.distributions import histograms
-from mpo.core.identity import authenticate
+from mpo.core.usecases.dashboard import marker, snapshot
+from mpo.core.usecases.distributions import histograms
+from mpo.core.usecases.identity import authenticate
 from mpo.store.database import SqlDatabase
 from tests.conftest import MpoRunner
 from tests.stats_fixture import D, build

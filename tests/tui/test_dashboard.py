@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 
 from mpo.cli.context import AppContext
-from mpo.core.dashboard import snapshot
+from mpo.core.usecases.dashboard import snapshot
 from mpo.tui.dashboard import DashboardApp
 from tests.conftest import MpoRunner
 from tests.tui.conftest import Propose

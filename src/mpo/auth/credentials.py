@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from mpo.config import env, file, paths, urls
-from mpo.core import wellformed
-from mpo.core.errors import AuthError, UsageError
+from mpo.core.domain import wellformed
+from mpo.core.domain.errors import AuthError, UsageError
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT_S = 3.0

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from mpo.auth.credentials import _bounded, backend
-from mpo.core.errors import AuthError
+from mpo.core.domain.errors import AuthError
 
 SERVICE = "mpo-webhook"
 

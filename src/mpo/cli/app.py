@@ -22,8 +22,8 @@ from mpo import __version__
 from mpo.cli import argv, completion, completion_values, roles
 from mpo.cli.context import AppContext
 from mpo.config import env
-from mpo.core.errors import ExitCode, MpoError
-from mpo.core.permissions import Role
+from mpo.core.domain.errors import ExitCode, MpoError
+from mpo.core.domain.permissions import Role
 
 EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "

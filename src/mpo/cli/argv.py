@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mpo.core import wellformed
-from mpo.core.errors import ValidationError
+from mpo.core.domain import wellformed
+from mpo.core.domain.errors import ValidationError
 
 
 def check(args: Sequence[str]) -> None:

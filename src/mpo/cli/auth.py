@@ -9,8 +9,8 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.errors import MpoError, UsageError
-from mpo.core.permissions import Role
+from mpo.core.domain.errors import MpoError, UsageError
+from mpo.core.domain.permissions import Role
 from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def login(
     Example: mpo auth login --role admin --with-token < admin.token
     """
     from mpo.auth.credentials import read_token_file, save
-    from mpo.core.identity import authenticate
+    from mpo.core.usecases.identity import authenticate
 
     if not with_token:
         raise UsageError("auth login reads the token from stdin: "
@@ -122,7 +122,7 @@ def status(*, out: Output) -> None:
 def _describe(label: str | None, credential: Credential, active: Credential | None,
               backend: str) -> dict[str, Any]:
     """One credential's row; `label` None for one not stored (its role is the database's)."""
-    from mpo.core.identity import authenticate
+    from mpo.core.usecases.identity import authenticate
 
     row: dict[str, Any] = {"role": label, "source": credential.source, "backend": backend,
                            "in_use": active is not None and credential.token == active.token}

@@ -18,7 +18,7 @@ from mpo.cli.task_options import (
     PriorityOption,
     Title,
 )
-from mpo.core.task_fields import task_row
+from mpo.core.domain.task_fields import task_row
 from mpo.report import fields
 from mpo.report.fields import CAMPAIGN, campaign_row
 
@@ -55,7 +55,7 @@ def create(
 
     Example: mpo campaign create cyber-monday -m amazon,shopee --template weekly-bundles
     """
-    from mpo.core.campaign import create_campaign
+    from mpo.core.usecases.campaign import create_campaign
 
     app_ctx = current()
     task_fields: dict[str, Any] = {
@@ -82,7 +82,7 @@ def show(
 
     Example: mpo campaign show black-friday
     """
-    from mpo.core.campaign import show_campaign
+    from mpo.core.usecases.campaign import show_campaign
 
     app_ctx = current()
     rollup, tasks = show_campaign(app_ctx.database, app_ctx.actor, name)
@@ -100,7 +100,7 @@ def list_(*, out: Output) -> None:
 
     Example: mpo campaign list --json
     """
-    from mpo.core.campaign import list_campaigns
+    from mpo.core.usecases.campaign import list_campaigns
 
     app_ctx = current()
     out.rows(campaign_row(r) for r in list_campaigns(app_ctx.database, app_ctx.actor))

@@ -9,7 +9,7 @@ import typer
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
 from mpo.cli.subtask import step_and_show
-from mpo.core.subtasks import Step
+from mpo.core.usecases.subtasks import Step
 from mpo.report.fields import SUBTASK
 
 app = typer.Typer()

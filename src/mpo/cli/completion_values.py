@@ -13,7 +13,7 @@ from collections.abc import Callable
 import click
 
 from mpo.cli.context import AppContext
-from mpo.core.vocabulary import Category, Priority, Status, values
+from mpo.core.domain.vocabulary import Category, Priority, Status, values
 from mpo.report.fields import FieldSet
 
 
@@ -36,7 +36,7 @@ def marketplaces(ctx: click.Context, incomplete: str) -> list[str]:
     try:
         names = list(_app(ctx).settings.marketplaces)
     except Exception:
-        from mpo.core.vocabulary import DEFAULT_MARKETPLACES
+        from mpo.core.domain.vocabulary import DEFAULT_MARKETPLACES
 
         names = list(DEFAULT_MARKETPLACES)
     return _matching(names, incomplete)
@@ -50,7 +50,7 @@ def codes(attribute: str) -> Callable[[click.Context, str], list[str]]:
         try:
             names = list(getattr(_app(ctx).settings.rules, attribute))
         except Exception:
-            from mpo.core.validation import Rules
+            from mpo.core.domain.validation import Rules
 
             names = list(getattr(Rules(), attribute))
         return _matching(names, incomplete)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from mpo.core.errors import UsageError
-from mpo.core.selection import Selection
+from mpo.core.domain.errors import UsageError
+from mpo.core.domain.selection import Selection
 
 
 def may_exceed(selection: Selection, threshold: int) -> bool:

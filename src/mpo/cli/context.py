@@ -13,8 +13,8 @@ import click
 if TYPE_CHECKING:
     from mpo.auth.credentials import Credential
     from mpo.config.settings import Settings
-    from mpo.core.permissions import Actor
-    from mpo.core.validation import Rules
+    from mpo.core.domain.permissions import Actor
+    from mpo.core.domain.validation import Rules
     from mpo.store.database import SqlDatabase
 
 
@@ -64,7 +64,7 @@ class AppContext:
     @cached_property
     def actor(self) -> Actor:
         """The authenticated principal commands act for."""
-        from mpo.core.identity import authenticate
+        from mpo.core.usecases.identity import authenticate
 
         return authenticate(self.database, self.credential.token)
 

@@ -54,8 +54,8 @@ def init(
 
     from mpo.auth.credentials import INSECURE_LOGIN, save
     from mpo.config import env, file, urls
-    from mpo.core.errors import AuthError
-    from mpo.core.identity import bootstrap_admin
+    from mpo.core.domain.errors import AuthError
+    from mpo.core.usecases.identity import bootstrap_admin
     from mpo.store.migrate import upgrade
 
     app_ctx = current()
@@ -129,7 +129,7 @@ def backup(
     from pathlib import Path
 
     from mpo.config.urls import is_sqlite
-    from mpo.core.transfer import require_backup
+    from mpo.core.usecases.transfer import require_backup
     from mpo.store.backup import backup_sqlite
 
     app_ctx = current()

@@ -9,10 +9,10 @@ import typer
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.output import Mode, Output, choose_mode, message
-from mpo.core.errors import UsageError
+from mpo.core.domain.errors import UsageError
 
 if TYPE_CHECKING:
-    from mpo.core.estimate import Prediction
+    from mpo.core.domain.estimate import Prediction
 
 app = typer.Typer()
 FIELDS = ("estimated_hours", "predicted_hours", "p10_hours", "p90_hours", "ratio", "n")
@@ -39,7 +39,7 @@ def estimate(
 
     Example: mpo estimate --marketplace amazon --category optimization --estimated-hours 4
     """
-    from mpo.core.predictions import estimate_draft, estimate_task
+    from mpo.core.usecases.predictions import estimate_draft, estimate_task
 
     app_ctx = current()
     described = any(v is not None for v in (marketplace, category, estimated_hours,
@@ -62,7 +62,7 @@ def estimate(
 
 
 def _render(found: Prediction | None, extra: dict[str, Any], mode: Mode) -> None:
-    from mpo.core.estimate import MIN_HISTORY
+    from mpo.core.domain.estimate import MIN_HISTORY
 
     if found is None:
         # Not an error: a new team has no history yet.

@@ -34,7 +34,7 @@ def expire(
 
     Example: mpo expire --older-than 7d --status awaiting_approval --dry-run
     """
-    from mpo.core.expiry import expire as run
+    from mpo.core.usecases.expiry import expire as run
 
     app_ctx = current()
     settings = app_ctx.settings

@@ -1,6 +1,6 @@
 """Lifecycle verbs: submit, approve, reject, assign, start, complete, cancel.
 
-One command per action of the lifecycle's declaration (`core/lifecycle.py: SPECS`): its
+One command per action of the lifecycle's declaration (`core/domain/lifecycle.py: SPECS`): its
 options are the action's parameters and its help the action's summary, so a verb declared
 there appears here (with a line in `USAGE`, and its name in `cli/app.py: COMMANDS`).
 
@@ -20,13 +20,13 @@ from mpo.cli.context import current
 from mpo.cli.options import BatchFlags, action_options, output_options, selection_options
 from mpo.cli.output import Output, message, stdout_is_tty
 from mpo.cli.progress import progress
-from mpo.core.lifecycle import SPECS, TERMINAL, ActionSpec
-from mpo.core.vocabulary import Action
+from mpo.core.domain.lifecycle import SPECS, TERMINAL, ActionSpec
+from mpo.core.domain.vocabulary import Action
 from mpo.report import fields
 
 if TYPE_CHECKING:
-    from mpo.core.lifecycle import TransitionParams
-    from mpo.core.results import BatchResult
+    from mpo.core.domain.lifecycle import TransitionParams
+    from mpo.core.domain.results import BatchResult
 
 app = typer.Typer()
 PANEL = "Lifecycle"
@@ -38,7 +38,7 @@ def _can_prompt() -> bool:
 
 def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None:
     """Validate, plan (and confirm on a terminal when large), apply, render."""
-    from mpo.core.validation import transition_params
+    from mpo.core.domain.validation import transition_params
 
     params = transition_params(current().rules, action, **given)
     render(out, [run(action, batch, params)])
@@ -46,7 +46,7 @@ def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None
 
 def run(action: Action | str, batch: BatchFlags, params: TransitionParams) -> BatchResult:
     """Apply a batch verb, asking first on a terminal when the batch is large."""
-    from mpo.core.transitions import transition
+    from mpo.core.usecases.transitions import transition
 
     app_ctx = current()
     rules = app_ctx.rules

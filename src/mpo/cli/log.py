@@ -11,8 +11,8 @@ from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output
 from mpo.cli.tasks import instant
-from mpo.core import task_fields
-from mpo.core.wellformed import COUNT_MAX
+from mpo.core.domain import task_fields
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.report import fields
 
 app = typer.Typer()
@@ -45,7 +45,7 @@ def log(
 
     Example: mpo log --task 3f2a
     """
-    from mpo.core.reads import list_events
+    from mpo.core.usecases.reads import list_events
 
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,

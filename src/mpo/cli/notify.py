@@ -24,8 +24,8 @@ def notify(*, out: Output) -> None:
     from zoneinfo import ZoneInfo
 
     from mpo.config import events
-    from mpo.core.notify import Target
-    from mpo.core.notify import notify as run
+    from mpo.core.usecases.notify import Target
+    from mpo.core.usecases.notify import notify as run
     from mpo.delivery.notify import sender
 
     app_ctx = current()

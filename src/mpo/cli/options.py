@@ -20,13 +20,13 @@ import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.output import Mode, Output, choose_mode
-from mpo.core import wellformed
-from mpo.core.errors import ValidationError
-from mpo.core.selection import Selection
+from mpo.core.domain import wellformed
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.selection import Selection
 from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
-    from mpo.core.lifecycle import ActionSpec, Param
+    from mpo.core.domain.lifecycle import ActionSpec, Param
 
 F = TypeVar("F", bound=Callable[..., Any])
 

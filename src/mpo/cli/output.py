@@ -245,7 +245,7 @@ def choose_mode(*, json_: bool, jsonl: bool, csv_: bool) -> Mode:
     """The mode the flags ask for; without one, a table on a terminal and TSV otherwise."""
     chosen = [m for m, on in ((Mode.JSON, json_), (Mode.JSONL, jsonl), (Mode.CSV, csv_)) if on]
     if len(chosen) > 1:
-        from mpo.core.errors import UsageError
+        from mpo.core.domain.errors import UsageError
 
         raise UsageError("output: choose one of --json, --jsonl, --csv")
     if chosen:

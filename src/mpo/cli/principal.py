@@ -10,12 +10,12 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core.permissions import Role
+from mpo.core.domain.permissions import Role
 from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
-    from mpo.core.identity import Minted
-    from mpo.core.models import Principal
+    from mpo.core.tables.models import Principal
+    from mpo.core.usecases.identity import Minted
 
 app = typer.Typer()
 principal_app = typer.Typer(help="Principals and their tokens: agents, master, admins, "
@@ -64,7 +64,7 @@ def add(
 
     Example: mpo principal add marketplace-amazon --role agent --marketplace amazon
     """
-    from mpo.core.identity import add_principal
+    from mpo.core.usecases.identity import add_principal
 
     app_ctx = current()
     _show_minted(out, add_principal(app_ctx.database, app_ctx.actor, name, role,
@@ -78,7 +78,7 @@ def list_(*, out: Output) -> None:
 
     Example: mpo principal list
     """
-    from mpo.core.identity import list_principals
+    from mpo.core.usecases.identity import list_principals
 
     app_ctx = current()
     out.rows(_row(p) for p in list_principals(app_ctx.database, app_ctx.actor))
@@ -95,7 +95,7 @@ def revoke(
 
     Example: mpo principal revoke marketplace-shein
     """
-    from mpo.core.identity import revoke_principal
+    from mpo.core.usecases.identity import revoke_principal
 
     app_ctx = current()
     out.record(_row(revoke_principal(app_ctx.database, app_ctx.actor, name)))
@@ -112,7 +112,7 @@ def rotate(
 
     Example: mpo principal rotate marketplace-amazon
     """
-    from mpo.core.identity import rotate_token
+    from mpo.core.usecases.identity import rotate_token
 
     app_ctx = current()
     _show_minted(out, rotate_token(app_ctx.database, app_ctx.actor, name))

@@ -6,20 +6,20 @@ from typing import TYPE_CHECKING
 
 from mpo.cli.context import current
 from mpo.cli.output import Mode, Output
-from mpo.core import task_fields, validation
-from mpo.core.errors import UsageError
+from mpo.core.domain import task_fields, validation
+from mpo.core.domain.errors import UsageError
 from mpo.report.fields import EXPLAINED, explained_row
 
 if TYPE_CHECKING:
-    from mpo.core.selection import TaskQuery
+    from mpo.core.domain.selection import TaskQuery
 
 ORDERS = ("created", "score")
 
 
 def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None:
     """Tasks by score, as task rows, or with `explain` as points per term."""
-    from mpo.core.ranking import rank_tasks
-    from mpo.core.score import parse_weights
+    from mpo.core.domain.score import parse_weights
+    from mpo.core.usecases.ranking import rank_tasks
 
     validation.one_of("sort", sort, ORDERS)
     if sort != "score":

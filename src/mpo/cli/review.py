@@ -12,7 +12,7 @@ import typer
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import split
-from mpo.core import validation
+from mpo.core.domain import validation
 
 app = typer.Typer()
 PANEL = "Views"

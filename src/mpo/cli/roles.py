@@ -14,8 +14,8 @@ import typer
 
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core.lifecycle import SPECS
-from mpo.core.permissions import PERMISSIONS, Role, Verb, actions_of
+from mpo.core.domain.lifecycle import SPECS
+from mpo.core.domain.permissions import PERMISSIONS, Role, Verb, actions_of
 from mpo.report.fields import FieldSet
 
 app = typer.Typer()

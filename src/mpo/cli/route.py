@@ -27,7 +27,7 @@ def route(
 
     Example: mpo route --dry-run
     """
-    from mpo.core.routing import route as run
+    from mpo.core.usecases.routing import route as run
 
     app_ctx = current()
     render(out, [run(app_ctx.database, app_ctx.actor, app_ctx.settings.routing_rules,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from mpo.cli.context import current
-from mpo.core.errors import UsageError
+from mpo.core.domain.errors import UsageError
 
 app = typer.Typer()
 #: Without the extra, `mpo serve` stops with this (exit 2: the command cannot run as given).

@@ -11,8 +11,8 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Output, choose_mode, message
-from mpo.core.errors import ValidationError
-from mpo.core.stats_query import DEFAULT_BACKLOG_AGE, By
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.stats_query import DEFAULT_BACKLOG_AGE, By
 
 app = typer.Typer()
 
@@ -55,7 +55,7 @@ def stats(
     Example: mpo stats --day yesterday --json
     """
     from mpo.cli.report import people
-    from mpo.core.stats import stats as compute
+    from mpo.core.usecases.stats import stats as compute
     from mpo.report.text import plain
 
     app_ctx = current()
@@ -66,7 +66,7 @@ def stats(
                      marketplaces=split(marketplace), by=by, backlog_age=backlog_age)
     document = result.document()
     if html is not None:
-        from mpo.core.distributions import LABELS, histograms
+        from mpo.core.usecases.distributions import LABELS, histograms
         from mpo.report.html import page
 
         window = result.query.window

@@ -27,9 +27,9 @@ def status(
 
     Example: mpo status --check
     """
-    from mpo.core.errors import AlertFired
-    from mpo.core.status import Thresholds
-    from mpo.core.status import status as compute
+    from mpo.core.domain.errors import AlertFired
+    from mpo.core.usecases.status import Thresholds
+    from mpo.core.usecases.status import status as compute
 
     app_ctx = current()
     s = app_ctx.settings

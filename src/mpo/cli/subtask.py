@@ -10,7 +10,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output
-from mpo.core.subtasks import Step, SubtaskType
+from mpo.core.usecases.subtasks import Step, SubtaskType
 from mpo.report.fields import SUBTASK, subtask_row
 
 app = typer.Typer()
@@ -34,7 +34,7 @@ def add(
 
     Example: mpo subtask add 3f2a --type analysis --title "Audit the top 50 listings"
     """
-    from mpo.core.subtasks import add_subtask
+    from mpo.core.usecases.subtasks import add_subtask
 
     app_ctx = current()
     out.record(subtask_row(add_subtask(app_ctx.database, app_ctx.actor, parent, kind, title)))
@@ -52,7 +52,7 @@ def list_(
 
     Example: mpo subtask list 3f2a
     """
-    from mpo.core.subtasks import list_subtasks
+    from mpo.core.usecases.subtasks import list_subtasks
 
     app_ctx = current()
     _, subtasks = list_subtasks(app_ctx.database, app_ctx.actor, parent)
@@ -91,7 +91,7 @@ def fail(
 def step_and_show(step: Step, ref: str, out: Output, *, data: str | None = None,
           note: str | None = None, reason: str | None = None) -> None:
     """Take one subtask step and print the subtask as it now stands."""
-    from mpo.core.subtasks import take_step
+    from mpo.core.usecases.subtasks import take_step
 
     app_ctx = current()
     done = take_step(app_ctx.database, app_ctx.actor, step, ref, data=data, note=note,

@@ -9,9 +9,9 @@ from typing import Annotated
 import typer
 
 from mpo.cli import completion_values as values
-from mpo.core import validation as limits
-from mpo.core.vocabulary import Category, Priority
-from mpo.core.vocabulary import values as allowed
+from mpo.core.domain import validation as limits
+from mpo.core.domain.vocabulary import Category, Priority
+from mpo.core.domain.vocabulary import values as allowed
 
 
 def _one_of(enum: type[Category] | type[Priority], default: str | None = None) -> str:

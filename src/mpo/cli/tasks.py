@@ -21,10 +21,10 @@ from mpo.cli.task_options import (
     PriorityOption,
     Title,
 )
-from mpo.core import task_fields, wellformed
-from mpo.core import validation as limits
-from mpo.core.errors import UsageError, ValidationError
-from mpo.core.wellformed import COUNT_MAX
+from mpo.core.domain import task_fields, wellformed
+from mpo.core.domain import validation as limits
+from mpo.core.domain.errors import UsageError, ValidationError
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.report import fields
 
 app = typer.Typer()
@@ -79,8 +79,8 @@ def create(
 
     Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
     """
-    from mpo.core.create import create_tasks
-    from mpo.core.validation import ndjson
+    from mpo.core.domain.validation import ndjson
+    from mpo.core.usecases.create import create_tasks
 
     app_ctx = current()
     single: dict[str, Any] = {
@@ -163,9 +163,9 @@ def list_(
 
     Example: mpo list --status awaiting_approval --search "geo titles"
     """
-    from mpo.core.listing import list_page
-    from mpo.core.paging import decode, terms
-    from mpo.core.selection import TaskQuery
+    from mpo.core.domain.paging import decode, terms
+    from mpo.core.domain.selection import TaskQuery
+    from mpo.core.usecases.listing import list_page
 
     app_ctx = current()
     query = TaskQuery(
@@ -201,7 +201,7 @@ def instant(field: str, text: str | None) -> Any:
         return None
     from zoneinfo import ZoneInfo
 
-    from mpo.core.timeparse import parse_instant
+    from mpo.core.domain.timeparse import parse_instant
 
     return parse_instant(field, text, ZoneInfo(current().settings.timezone))
 
@@ -218,7 +218,7 @@ def show(
 
     Example: mpo show 3f2a
     """
-    from mpo.core.reads import show_task
+    from mpo.core.usecases.reads import show_task
 
     app_ctx = current()
     task, events = show_task(app_ctx.database, app_ctx.actor, task_id)
@@ -238,6 +238,6 @@ def _prediction(out: Output, task: Any, *, people: bool = False) -> dict[str, An
     one small read (docs/estimate.md)."""
     if out.mode not in (Mode.JSON, Mode.JSONL) and not (people and out.for_people):
         return {}
-    from mpo.core.predictions import prediction_extra
+    from mpo.core.usecases.predictions import prediction_extra
 
     return prediction_extra(current().database, current().actor, task)

@@ -19,13 +19,13 @@ from mpo.cli.task_options import (
     PriorityOption,
     Title,
 )
-from mpo.core import task_fields
-from mpo.core.errors import ValidationError
+from mpo.core.domain import task_fields
+from mpo.core.domain.errors import ValidationError
 from mpo.report import fields
 from mpo.report.fields import FieldSet
 
 if TYPE_CHECKING:
-    from mpo.core.models import TaskTemplate
+    from mpo.core.tables.models import TaskTemplate
 
 app = typer.Typer()
 template_app = typer.Typer(help="Templates for recurring work: add, list, show, remove, run.")
@@ -80,7 +80,7 @@ def add(
 
     Example: mpo template add audit -m amazon -t "Audit" -c analysis -e 2 --every "0 9 * * 1"
     """
-    from mpo.core.templates import TemplateSpec, add_template
+    from mpo.core.usecases.templates import TemplateSpec, add_template
 
     app_ctx = current()
     given: dict[str, Any] = {}
@@ -113,7 +113,7 @@ def list_(*, out: Output) -> None:
 
     Example: mpo template list
     """
-    from mpo.core.templates import list_templates
+    from mpo.core.usecases.templates import list_templates
 
     app_ctx = current()
     out.rows(_row(t) for t in list_templates(app_ctx.database, app_ctx.actor))
@@ -128,7 +128,7 @@ def show(name: Annotated[str, typer.Argument(metavar="NAME", help="The template'
 
     Example: mpo template show weekly-audit
     """
-    from mpo.core.templates import show_template
+    from mpo.core.usecases.templates import show_template
 
     app_ctx = current()
     out.record(_row(show_template(app_ctx.database, app_ctx.actor, name)))
@@ -141,7 +141,7 @@ def remove(name: Annotated[str, typer.Argument(
 
     Example: mpo template remove weekly-audit
     """
-    from mpo.core.templates import remove_template
+    from mpo.core.usecases.templates import remove_template
 
     app_ctx = current()
     remove_template(app_ctx.database, app_ctx.actor, name)
@@ -157,7 +157,7 @@ def run(name: Annotated[str, typer.Argument(metavar="NAME", help="The template's
 
     Example: mpo template run weekly-audit --json
     """
-    from mpo.core.templates import run_template
+    from mpo.core.usecases.templates import run_template
 
     app_ctx = current()
     result = run_template(app_ctx.database, app_ctx.actor, name, app_ctx.rules)
@@ -177,7 +177,7 @@ def tick(
     Example: mpo tick
     """
     from mpo.cli.tasks import instant
-    from mpo.core.templates import tick as run_tick
+    from mpo.core.usecases.templates import tick as run_tick
 
     app_ctx = current()
     result = run_tick(app_ctx.database, app_ctx.actor, app_ctx.rules,

@@ -14,7 +14,7 @@ from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Mode, Output, message
 from mpo.cli.tasks import instant
-from mpo.core.errors import ValidationError
+from mpo.core.domain.errors import ValidationError
 
 app = typer.Typer()
 PANEL = "Import and export"
@@ -43,9 +43,9 @@ def export(
 
     Example: mpo export --marketplace amazon --since -30d -o amazon.jsonl
     """
-    from mpo.core.selection import TaskQuery
-    from mpo.core.transfer import RECORD_FIELDS, export_tasks
-    from mpo.core.validation import one_of
+    from mpo.core.domain.selection import TaskQuery
+    from mpo.core.domain.validation import one_of
+    from mpo.core.usecases.transfer import RECORD_FIELDS, export_tasks
 
     mode = Mode(one_of("format", format_, ["jsonl", "csv"]))
     app_ctx = current()
@@ -103,9 +103,9 @@ def import_(
 
     Example: mpo --db postgresql+psycopg://mpo_owner@db/mpo import tasks.jsonl
     """
-    from mpo.core import taskwarrior
-    from mpo.core.transfer import import_tasks
-    from mpo.core.validation import ndjson
+    from mpo.core.domain.validation import ndjson
+    from mpo.core.usecases import taskwarrior
+    from mpo.core.usecases.transfer import import_tasks
 
     app_ctx = current()
     rules = app_ctx.rules
@@ -117,7 +117,7 @@ def import_(
         except json.JSONDecodeError as exc:
             raise ValidationError("from-taskwarrior", f"{exc.msg} at line {exc.lineno}") from None
         if marketplace is not None:
-            from mpo.core.validation import one_of
+            from mpo.core.domain.validation import one_of
 
             one_of("marketplace", marketplace, rules.marketplaces)
         items, skipped = taskwarrior.records(exported, rules, app_ctx.actor.name, marketplace)

@@ -30,7 +30,7 @@ def undo(
 
     Example: mpo undo 5d0c7a3e-1b2f-4c8d-9e0a-3f4b5c6d7e8f
     """
-    from mpo.core.undo import undo as run
+    from mpo.core.usecases.undo import undo as run
 
     app_ctx = current()
     render(out, [run(app_ctx.database, app_ctx.actor, ref, dry_run=dry_run)])

@@ -11,7 +11,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
-from mpo.core import task_fields
+from mpo.core.domain import task_fields
 from mpo.report import fields
 
 app = typer.Typer()
@@ -40,9 +40,9 @@ def wait(
     An agent, in one line: mpo create ... --json | jq -r .id | xargs mpo wait --for decided
     """
     from mpo.cli.options import _refs
-    from mpo.core import validation
-    from mpo.core.errors import Cancelled, Declined, TimedOut
-    from mpo.core.waiting import Goal, Outcome, timeout_seconds, wait_for
+    from mpo.core.domain import validation
+    from mpo.core.domain.errors import Cancelled, Declined, TimedOut
+    from mpo.core.usecases.waiting import Goal, Outcome, timeout_seconds, wait_for
 
     goal = Goal(validation.one_of("for", for_, [g.value for g in Goal]))
     seconds = None if timeout is None else timeout_seconds(timeout)

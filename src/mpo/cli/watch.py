@@ -14,7 +14,7 @@ from mpo.cli.options import split
 from mpo.cli.output import stdout_is_tty
 
 if TYPE_CHECKING:
-    from mpo.core.models import TaskEvent
+    from mpo.core.tables.models import TaskEvent
 
 app = typer.Typer()
 _COLUMNS = (("id", 8), ("at", 19), ("task_id", 8), ("actor", 20), ("action", 8),
@@ -35,7 +35,7 @@ def _line(row: dict[str, Any]) -> str:
 
 
 def _render(events: list[TaskEvent], jsonl: bool) -> None:
-    from mpo.core import task_fields
+    from mpo.core.domain import task_fields
 
     for event in events:
         row = task_fields.event_row(event)
@@ -82,11 +82,12 @@ def watch(
 
     Example: mpo watch --marketplace amazon --since-event 120 --jsonl | jq .action
     """
-    from mpo.core import stream, validation
-    from mpo.core.errors import Cancelled
-    from mpo.core.selection import TaskQuery
-    from mpo.core.vocabulary import Action
-    from mpo.core.vocabulary import values as names
+    from mpo.core.domain import validation
+    from mpo.core.domain.errors import Cancelled
+    from mpo.core.domain.selection import TaskQuery
+    from mpo.core.domain.vocabulary import Action
+    from mpo.core.domain.vocabulary import values as names
+    from mpo.core.usecases import stream
 
     app_ctx = current()
     db, actor = app_ctx.database, app_ctx.actor

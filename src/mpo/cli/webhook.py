@@ -36,7 +36,7 @@ def add(
     Example: mpo webhook add https://example.com/hook --events approve,reject
     """
     from mpo.auth import secrets
-    from mpo.core.webhooks import add_webhook
+    from mpo.core.usecases.webhooks import add_webhook
 
     app_ctx = current()
     if secret_from_keyring is not None:
@@ -60,7 +60,7 @@ def list_(*, out: Output) -> None:
 
     Example: mpo webhook list
     """
-    from mpo.core.webhooks import list_webhooks
+    from mpo.core.usecases.webhooks import list_webhooks
 
     app_ctx = current()
     out.rows(fields.webhook_row(h) for h in list_webhooks(app_ctx.database,
@@ -74,7 +74,7 @@ def remove(webhook_id: Annotated[int, typer.Argument(metavar="ID", help="The web
 
     Example: mpo webhook remove 2
     """
-    from mpo.core.webhooks import remove_webhook
+    from mpo.core.usecases.webhooks import remove_webhook
 
     app_ctx = current()
     hook = remove_webhook(app_ctx.database, app_ctx.actor, webhook_id)
@@ -93,7 +93,7 @@ def failures_(
 
     Example: mpo webhook failures --json
     """
-    from mpo.core.webhooks import failures
+    from mpo.core.usecases.webhooks import failures
 
     app_ctx = current()
     out.rows(fields.delivery_row(d)
@@ -110,7 +110,7 @@ def retry_(
 
     Example: mpo webhook retry
     """
-    from mpo.core.webhooks import retry
+    from mpo.core.usecases.webhooks import retry
 
     app_ctx = current()
     count = retry(app_ctx.database, app_ctx.actor, ids or ())
@@ -128,7 +128,7 @@ def deliver(
     Example: mpo deliver --max-time 55
     """
     from mpo.auth import secrets
-    from mpo.core.webhooks import deliver as run
+    from mpo.core.usecases.webhooks import deliver as run
     from mpo.delivery.webhooks import sender
 
     app_ctx = current()

@@ -13,12 +13,12 @@ from mpo.cli.context import current
 from mpo.cli.lifecycle import render, run
 from mpo.cli.options import BatchFlags, output_options, selection_options
 from mpo.cli.output import Output, message
-from mpo.core.errors import ValidationError
+from mpo.core.domain.errors import ValidationError
 from mpo.report import fields
 
 if TYPE_CHECKING:
-    from mpo.core.lifecycle import Lifecycle
-    from mpo.core.workflow import CustomState
+    from mpo.core.domain.lifecycle import Lifecycle
+    from mpo.core.domain.workflow import CustomState
 
 app = typer.Typer()
 workflow_app = typer.Typer(help="Custom workflows: extra states in the path; show, apply.")
@@ -55,7 +55,7 @@ def show(*, out: Output) -> None:
 
     Example: mpo workflow show --json
     """
-    from mpo.core.workflow_apply import show_workflow
+    from mpo.core.usecases.workflow_apply import show_workflow
 
     app_ctx = current()
     out.rows(_rows(*show_workflow(app_ctx.database, app_ctx.actor)))
@@ -78,7 +78,7 @@ def apply(
 
     Example: mpo workflow apply review.toml
     """
-    from mpo.core.workflow_apply import apply_workflow
+    from mpo.core.usecases.workflow_apply import apply_workflow
 
     text = sys.stdin.read() if file == "-" else _read(file)
     try:
@@ -117,7 +117,7 @@ def move(
 
     Example: mpo move 3f2a --to in_review --note "ready for review"
     """
-    from mpo.core.validation import transition_params
+    from mpo.core.domain.validation import transition_params
 
     if to is None:
         raise ValidationError("to", "move needs a status (--to STATUS); see mpo workflow show")

@@ -10,10 +10,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mpo.config import urls
-from mpo.core import columns, routing_rules
-from mpo.core.errors import ConfigError, MpoError, ValidationError
-from mpo.core.permissions import Role
-from mpo.core.score import parse_weights
+from mpo.core.domain import columns, routing_rules
+from mpo.core.domain.errors import ConfigError, MpoError, ValidationError
+from mpo.core.domain.permissions import Role
+from mpo.core.domain.score import parse_weights
 
 
 def text(key: str, value: Any) -> str:
@@ -86,8 +86,8 @@ def count(key: str, value: Any) -> int:
 
 
 def rate_limits(key: str, value: Any) -> str:
-    from mpo.core import ratelimit
-    from mpo.core.errors import ValidationError
+    from mpo.core.domain.errors import ValidationError
+    from mpo.core.usecases import ratelimit
 
     if not isinstance(value, str | dict):
         raise ConfigError(f"{key}: must be NAME=N/PERIOD, ... or a table of them")
@@ -134,7 +134,7 @@ def boolean(key: str, value: Any) -> bool:
 
 
 def duration(key: str, value: Any) -> str:
-    from mpo.core.timeparse import parse_duration
+    from mpo.core.domain.timeparse import parse_duration
 
     given = text(key, value)
     try:

@@ -20,7 +20,7 @@ from mpo.config import env, file, paths, urls
 from mpo.config.checks import check_profile
 from mpo.config.keys import KEYS
 from mpo.config.settings import DEFAULT_PROFILE, selected_profile
-from mpo.core.errors import ConfigError, Conflict, NotFound, ValidationError
+from mpo.core.domain.errors import ConfigError, Conflict, NotFound, ValidationError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 

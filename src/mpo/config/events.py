@@ -24,8 +24,8 @@ from datetime import time
 from typing import Any
 
 from mpo.config import file, paths
-from mpo.core.errors import ConfigError
-from mpo.core.vocabulary import Action, values
+from mpo.core.domain.errors import ConfigError
+from mpo.core.domain.vocabulary import Action, values
 
 DEFAULT_HOOK_TIMEOUT = 10.0
 

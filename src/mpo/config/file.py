@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from mpo.core.errors import ConfigError
+from mpo.core.domain.errors import ConfigError
 
 
 def load(path: Path) -> dict[str, Any]:

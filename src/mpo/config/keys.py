@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from mpo.config import checks, env
-from mpo.core import columns
-from mpo.core.permissions import Role
-from mpo.core.score import DEFAULT_WEIGHTS
-from mpo.core.vocabulary import (
+from mpo.core.domain import columns
+from mpo.core.domain.permissions import Role
+from mpo.core.domain.score import DEFAULT_WEIGHTS
+from mpo.core.domain.vocabulary import (
     DEFAULT_CANCEL_CODES,
     DEFAULT_MARKETPLACES,
     DEFAULT_REJECTION_CODES,

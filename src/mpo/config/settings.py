@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from mpo.config import checks, env, file, paths, urls
 from mpo.config.keys import KEYS
-from mpo.core import routing_rules
-from mpo.core.errors import ConfigError
-from mpo.core.score import DEFAULT_WEIGHTS
-from mpo.core.validation import Rules
-from mpo.core.vocabulary import DEFAULT_CANCEL_CODES
+from mpo.core.domain import routing_rules
+from mpo.core.domain.errors import ConfigError
+from mpo.core.domain.score import DEFAULT_WEIGHTS
+from mpo.core.domain.validation import Rules
+from mpo.core.domain.vocabulary import DEFAULT_CANCEL_CODES
 
 if TYPE_CHECKING:
-    from mpo.core.ratelimit import RateLimits
+    from mpo.core.usecases.ratelimit import RateLimits
 
 DEFAULT_PROFILE = "default"
 
@@ -75,7 +75,7 @@ class Settings:
     @property
     def limits(self) -> RateLimits | None:
         """The configured rate limits, or None when there are none."""
-        from mpo.core.ratelimit import parse
+        from mpo.core.usecases.ratelimit import parse
 
         return parse(self.rate_limits) if self.rate_limits else None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from mpo.core.errors import ConfigError
+from mpo.core.domain.errors import ConfigError
 
 SQLITE = "sqlite"
 POSTGRES = "postgresql+psycopg"

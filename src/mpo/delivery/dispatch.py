@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mpo.delivery.plugins import report
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task, TaskEvent
+    from mpo.core.tables.models import Task, TaskEvent
     from mpo.store.database import SqlDatabase
     from mpo.store.unit_of_work import AfterCommit
 

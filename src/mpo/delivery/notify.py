@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from mpo.core.errors import ConfigError
+from mpo.core.domain.errors import ConfigError
 
 if TYPE_CHECKING:
     from mpo.config.events import Channel

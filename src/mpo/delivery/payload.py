@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mpo.core import task_fields
+from mpo.core.domain import task_fields
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task, TaskEvent
+    from mpo.core.tables.models import Task, TaskEvent
 
 
 def document(event: TaskEvent, task: Task | None) -> dict[str, Any]:

@@ -14,15 +14,15 @@ import json
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
-from mpo.core import stream
+from mpo.core.usecases import stream
 from mpo.delivery import payload
 
 if TYPE_CHECKING:
-    from mpo.core.event_ports import Waker
-    from mpo.core.permissions import Actor
+    from mpo.core.domain.permissions import Actor
+    from mpo.core.domain.selection import TaskQuery
+    from mpo.core.domain.validation import Rules
     from mpo.core.ports import Database
-    from mpo.core.selection import TaskQuery
-    from mpo.core.validation import Rules
+    from mpo.core.ports.events import Waker
 
 
 def last_event_id(header: str | None) -> int | None:

@@ -23,8 +23,8 @@ from mpo import __version__
 from mpo.delivery import payload
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task, TaskEvent
-    from mpo.core.stream_models import Webhook
+    from mpo.core.tables.models import Task, TaskEvent
+    from mpo.core.tables.stream_models import Webhook
 
 TIMEOUT_S = 10.0
 MAX_RESPONSE = 64 * 1024

@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mpo.config.settings import Settings
-from mpo.core.errors import AuthError
-from mpo.core.identity import authenticate
-from mpo.core.permissions import Actor
-from mpo.core.ratelimit import RateLimits
-from mpo.core.validation import Rules
+from mpo.core.domain.errors import AuthError
+from mpo.core.domain.permissions import Actor
+from mpo.core.domain.validation import Rules
+from mpo.core.usecases.identity import authenticate
+from mpo.core.usecases.ratelimit import RateLimits
 from mpo.http.metrics import Metrics
 from mpo.store.database import SqlDatabase
 

@@ -1,6 +1,7 @@
-"""Errors become responses here, once: the status comes from the core's error class (next to
-its exit code, in `mpo.core.errors`); the body is RFC 9457 problem+json on `/api/v1` and
-the seed's `{"error": ...}` on `/api/orchestration`, where bad input is 400 as it was.
+"""Errors become responses here, once: the status comes from the core's error class
+(`STATUS`, by the nearest class; a rejected batch by the exit code its items share); the
+body is RFC 9457 problem+json on `/api/v1` and the seed's `{"error": ...}` on
+`/api/orchestration`, where bad input is 400 as it was.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from mpo.core.errors import (
+from mpo.core.domain.errors import (
+    AmbiguousId,
+    AuthError,
     BatchRejected,
+    Conflict,
     DatabaseError,
+    ExitCode,
     MpoError,
     NotFound,
+    PermissionDenied,
     RateLimited,
     UsageError,
     ValidationError,
@@ -28,6 +34,26 @@ SEED_PREFIX = "/api/orchestration"
 PROBLEM = "application/problem+json"
 #: Seconds a client should wait when the database is busy or unavailable.
 BUSY_RETRY_AFTER = 1
+
+
+#: The HTTP status of each of the core's error classes (the nearest in an error's MRO).
+STATUS: dict[type[MpoError], int] = {
+    MpoError: 500, ValidationError: 422, UsageError: 422, NotFound: 404, AmbiguousId: 422,
+    AuthError: 401, PermissionDenied: 403, Conflict: 409, RateLimited: 429,
+    DatabaseError: 503}
+#: A rejected batch's status, from the exit code its problems share.
+BATCH_STATUS = {ExitCode.USAGE: 422, ExitCode.NOT_FOUND: 404, ExitCode.AUTH: 403,
+                ExitCode.CONFLICT: 409, ExitCode.DATABASE: 503}
+
+
+def status_of(error: MpoError) -> int:
+    """The HTTP status `error` answers with (this layer's own errors carry theirs)."""
+    own = getattr(error, "http_status", None)
+    if isinstance(own, int):
+        return own
+    if isinstance(error, BatchRejected):
+        return BATCH_STATUS.get(error.exit_code, 409)
+    return next(STATUS[c] for c in type(error).__mro__ if c in STATUS)
 
 
 _STATUSES = (
@@ -53,14 +79,14 @@ def _headers(error: MpoError) -> dict[str, str]:
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, DatabaseError):
         return {"Retry-After": str(BUSY_RETRY_AFTER)}
-    if error.http_status == 401:
+    if status_of(error) == 401:
         return {"WWW-Authenticate": 'Bearer realm="mpo"'}
     return {}
 
 
 def respond(request: Request, error: MpoError) -> Response:
     """The response for an error, in the format of the surface the request came to."""
-    status, headers = error.http_status, _headers(error)
+    status, headers = status_of(error), _headers(error)
     if request.url.path.startswith(SEED_PREFIX):
         status = 400 if status == 422 else status
         return Response(dumps({"error": error.message}), status, headers,
@@ -99,6 +125,14 @@ class UnknownRoute(NotFound):
     http_status = 404
 
 
+class HttpRefusal(MpoError):
+    """A refusal of the HTTP framework itself (a method not allowed, ...), with its status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
 def _validation(request: Request, exc: RequestValidationError) -> Response:
     first = exc.errors()[0] if exc.errors() else {}
     if first.get("type") == "json_invalid":
@@ -125,9 +159,7 @@ def install(app: FastAPI) -> None:
             return respond(request, exc.__cause__)
         if exc.status_code == 404:
             return respond(request, UnknownRoute(f"no endpoint {request.url.path}"))
-        error = MpoError(str(exc.detail))
-        error.http_status = exc.status_code
-        return respond(request, error)
+        return respond(request, HttpRefusal(str(exc.detail), exc.status_code))
 
     app.add_exception_handler(MpoError, on_mpo)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -11,8 +11,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mpo.core import task_fields
-from mpo.core.models import Task
+from mpo.core.domain import task_fields
+from mpo.core.tables.models import Task
 
 
 def _default(value: Any) -> Any:

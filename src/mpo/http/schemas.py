@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from mpo.core.lifecycle import ActionSpec
+from mpo.core.domain.lifecycle import ActionSpec
 
 
 class SeedCreate(BaseModel):

@@ -3,7 +3,8 @@ a result becomes rows.
 
 `--fields` is checked against these lists; `docs/` and shell completion read them too.
 Presentation, shared by the command line and the HTTP server; a task's and an event's own
-fields come from `mpo.core.task_fields`. Light on purpose: no database import at module level.
+fields come from `mpo.core.domain.task_fields`. Light on purpose: no database import at
+module level.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mpo.core import task_fields
-from mpo.core.errors import ValidationError
-from mpo.core.vocabulary import Status, values
+from mpo.core.domain import task_fields
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.vocabulary import Status, values
 
 if TYPE_CHECKING:
-    from mpo.core.campaign import Rollup
-    from mpo.core.models import Subtask
-    from mpo.core.ranking import Ranked
-    from mpo.core.results import BatchResult
-    from mpo.core.stream_models import Webhook, WebhookDelivery
+    from mpo.core.domain.results import BatchResult
+    from mpo.core.tables.models import Subtask
+    from mpo.core.tables.stream_models import Webhook, WebhookDelivery
+    from mpo.core.usecases.campaign import Rollup
+    from mpo.core.usecases.ranking import Ranked
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
-from mpo.core.stats_report import BACKLOG_STATUSES
+from mpo.core.domain.stats_report import BACKLOG_STATUSES
 
 Doc = Mapping[str, Any]
 SPARKS = "▁▂▃▄▅▆▇█"

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mpo.core.subtasks import MOVES, Step
-from mpo.core.vocabulary import Action
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store.guard_sql import APP_ROLE, in_list, installed, refuse
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session, col
 
-from mpo.core.models import Task, TaskEvent
-from mpo.core.vocabulary import Status
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.models import Task, TaskEvent
 
 #: The stamp that says since when a task has been in each waiting status.
 SINCE = {Status.PENDING.value: Task.created_at, Status.AWAITING_APPROVAL.value: Task.submitted_at}

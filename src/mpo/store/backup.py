@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from mpo.config import urls
-from mpo.core.errors import UsageError, ValidationError
+from mpo.core.domain.errors import UsageError, ValidationError
 
 
 def backup_sqlite(url: str, target: Path, *, force: bool = False) -> int:

@@ -1,5 +1,6 @@
 """The dashboard's reads: a change marker and small aggregates, each served by an index
-(see `mpo.core.dashboard`), so a refresh costs the same at a thousand tasks or a million."""
+(see `mpo.core.usecases.dashboard`), so a refresh costs the same at a thousand tasks or a
+million."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ from sqlalchemy import func, literal_column, select
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col
 
-from mpo.core.dashboard_snapshot import Oldest
-from mpo.core.models import Principal, Task, TaskEvent
-from mpo.core.vocabulary import Status
+from mpo.core.domain.dashboard_snapshot import Oldest
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.models import Principal, Task, TaskEvent
 
 #: A literal, not a bound parameter: SQLite uses the partial index `ix_task_awaiting_since`
 #: (WHERE status = 'awaiting_approval') only when it can see the value in the query.

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from mpo.config import urls
-from mpo.core.errors import DatabaseError
+from mpo.core.domain.errors import DatabaseError
 from mpo.store.driver_errors import translated
 from mpo.store.engine import WRITE, make_engine
 from mpo.store.group_commit import GroupCommit

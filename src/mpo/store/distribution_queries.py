@@ -1,7 +1,7 @@
 """Histogram counts for the HTML report: hours between two stamps, bucketed in SQL.
 
 On SQLite the hours are spelt exactly as the stats expression indexes spell them
-(`mpo.core.stats_indexes`), so the count reads a covering index instead of the table.
+(`mpo.core.tables.stats_indexes`), so the count reads a covering index instead of the table.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal_column, or_, select
 from sqlmodel import Session, SQLModel
 
-from mpo.core.stats_indexes import DECIDED_AT, sqlite_hours
+from mpo.core.tables.stats_indexes import DECIDED_AT, sqlite_hours
 
 task = SQLModel.metadata.tables["task"]
 c = task.c

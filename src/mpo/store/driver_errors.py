@@ -1,4 +1,4 @@
-"""Driver errors become `mpo.core.errors` here, once, so no command handles them itself:
+"""Driver errors become `mpo.core.domain.errors` here, once, so no command handles them itself:
 busy or unavailable (exit 6), no schema, a refusal by PostgreSQL's guards (exit 4), a
 duplicate idempotency key (the core's race)."""
 
@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import exc as sa_exc
 
 from mpo.config import urls
-from mpo.core.errors import DatabaseError, PermissionDenied
+from mpo.core.domain.errors import DatabaseError, PermissionDenied
 from mpo.core.ports import DuplicateKey
 from mpo.store.engine import BUSY_TIMEOUT_MS
 

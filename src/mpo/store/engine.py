@@ -15,7 +15,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from mpo.config import urls
-from mpo.core.errors import DatabaseError
+from mpo.core.domain.errors import DatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -55,8 +55,8 @@ def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engi
             ) from None
         # hide_parameters: a statement in an error or traceback never shows its values,
         # among them the token `mpo_authenticate` is called with (issue 10).
-        from mpo.core.models import Task
-        from mpo.core.stats_indexes import with_postgresql_options
+        from mpo.core.tables.models import Task
+        from mpo.core.tables.stats_indexes import with_postgresql_options
 
         with_postgresql_options(Task.__table__.indexes)  # type: ignore[attr-defined]
         return create_engine(

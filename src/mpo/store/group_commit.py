@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from mpo.core.errors import DatabaseError
+from mpo.core.domain.errors import DatabaseError
 from mpo.store.engine import WRITE
 
 if TYPE_CHECKING:

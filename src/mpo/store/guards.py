@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mpo.core import lifecycle, permissions
-from mpo.core.lifecycle import TRANSITIONS
-from mpo.core.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
-from mpo.core.subtasks import MOVES, Step
-from mpo.core.vocabulary import Action, Status
+from mpo.core.domain import lifecycle, permissions
+from mpo.core.domain.lifecycle import TRANSITIONS
+from mpo.core.domain.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
+from mpo.core.domain.vocabulary import Action, Status
+from mpo.core.usecases.subtasks import MOVES, Step
 
 #: How a column a transition stamps may be set.
 NOW = "now"  # the database's clock: the trigger overwrites it with now()

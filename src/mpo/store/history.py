@@ -1,6 +1,6 @@
 """The store's `mpo.core.ports.HistoryQueries`: small, indexed reads of the completed and
 decided tasks that effort prediction, agent health and the priority score learn from, and
-the roll-ups of campaigns. Each read is bounded by an index (`mpo.core.history_indexes`).
+the roll-ups of campaigns. Each read is bounded by an index (`mpo.core.tables.history_indexes`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlmodel import Session
 
-from mpo.core.estimate import SAMPLE, History
-from mpo.core.history_indexes import COMPLETED, DECIDED
-from mpo.core.timestamps import UTCDateTime
+from mpo.core.domain.estimate import SAMPLE, History
+from mpo.core.tables.history_indexes import COMPLETED, DECIDED
+from mpo.core.tables.timestamps import UTCDateTime
 
 _RATIO = "SELECT actual_hours / estimated_hours AS r FROM task WHERE {where} AND " + \
     COMPLETED + " AND actual_hours > 0 ORDER BY completed_at DESC LIMIT :n"

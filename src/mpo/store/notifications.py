@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col
 
-from mpo.core.stream_models import NotificationSent
+from mpo.core.tables.stream_models import NotificationSent
 
 
 class SqlNotificationLog:
-    """The store's implementation of `mpo.core.event_ports.NotificationLog`."""
+    """The store's implementation of `mpo.core.ports.events.NotificationLog`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

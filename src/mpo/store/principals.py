@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
-from mpo.core.clock import utcnow
-from mpo.core.models import Principal
-from mpo.core.permissions import PROPOSERS, Role
-from mpo.core.timestamps import UTCDateTime
-from mpo.core.tokens import digest, matches
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.permissions import PROPOSERS, Role
+from mpo.core.domain.tokens import digest, matches
+from mpo.core.tables.models import Principal
+from mpo.core.tables.timestamps import UTCDateTime
 
 # No RETURNING: only admins may read access_denial, so PostgreSQL refuses to return the
 # new row to anyone else, and the refusal would go unrecorded (issue 10).

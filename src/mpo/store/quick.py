@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 
 from mpo.config import urls
-from mpo.core.selection import prefix_bounds
+from mpo.core.domain.selection import prefix_bounds
 
 #: Roles that see only their own marketplace's tasks (`permissions.MARKETPLACE_BOUND`,
 #: spelled out here so completion does not import the core's permission module).

@@ -22,8 +22,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Session, col
 
-from mpo.core.models import Task, TaskEvent
-from mpo.core.selection import TaskQuery
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.tables.models import Task, TaskEvent
 from mpo.store.bulk import chunks, executemany
 from mpo.store.search import matching
 from mpo.store.task_filters import filtered

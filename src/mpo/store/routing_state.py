@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import case, func, select, text
 from sqlmodel import Session, col
 
-from mpo.core.models import Task
-from mpo.core.vocabulary import Status
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.models import Task
 
 
 class SqlRoutingStore:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, column, func, literal_column, table
 
-from mpo.core.models import Task
+from mpo.core.tables.models import Task
 
 #: The indexed expression of migration 0007, spelled the same so PostgreSQL uses the index.
 TSVECTOR = ("to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || "
@@ -23,7 +23,7 @@ def matching(
 ) -> tuple[Select[Task], ColumnElement[float]]:
     """`stmt` narrowed to tasks holding every word, and the rank to order by (best first).
 
-    `words` come from `mpo.core.paging.terms`: letters and digits only, so quoting them
+    `words` come from `mpo.core.domain.paging.terms`: letters and digits only, so quoting them
     for FTS5 or joining them for `to_tsquery` cannot change the query's syntax.
     """
     if dialect == "sqlite":

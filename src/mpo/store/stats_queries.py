@@ -20,10 +20,10 @@ from sqlalchemy import Engine, and_, bindparam, func, literal_column, select, te
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from mpo.core.stats_indexes import SQLITE_ORDERED
-from mpo.core.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
-from mpo.core.timestamps import UTCDateTime
-from mpo.core.vocabulary import Status
+from mpo.core.domain.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.stats_indexes import SQLITE_ORDERED
+from mpo.core.tables.timestamps import UTCDateTime
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
 

@@ -36,9 +36,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.expression import BindParameter, ColumnClause, TextualSelect
 from sqlmodel import SQLModel
 
-from mpo.core.stats_query import By, StatsQuery
-from mpo.core.timestamps import UTCDateTime
-from mpo.core.vocabulary import Status
+from mpo.core.domain.stats_query import By, StatsQuery
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.timestamps import UTCDateTime
 
 task = SQLModel.metadata.tables["task"]
 c = task.c
@@ -80,7 +80,7 @@ def chosen(q: StatsQuery) -> ColumnElement[bool]:
 
 
 def accuracy() -> ColumnElement[float]:
-    """`mpo.core.lifecycle.accuracy` in SQL: max(0, 1 - |actual - estimated| / estimated)."""
+    """`mpo.core.domain.lifecycle.accuracy` in SQL: max(0, 1 - |actual - estimated| / estimated)."""
     miss = func.abs(c.actual_hours - c.estimated_hours)
     return case((miss >= c.estimated_hours, 0.0), else_=1.0 - miss / c.estimated_hours)
 

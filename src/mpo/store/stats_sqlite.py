@@ -5,8 +5,8 @@ statistics SQLite's planner would pick a range index and sort a year of rows ins
 
 from __future__ import annotations
 
-from mpo.core.stats_indexes import DECIDED_AT
-from mpo.core.stats_query import StatsQuery
+from mpo.core.domain.stats_query import StatsQuery
+from mpo.core.tables.stats_indexes import DECIDED_AT
 
 
 def walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool,

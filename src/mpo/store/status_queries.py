@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session, col
 
-from mpo.core.models import Principal, Task
-from mpo.core.status_report import AgentStatus, Queue, StatusQuery, StatusReport
-from mpo.core.vocabulary import Status
+from mpo.core.domain.status_report import AgentStatus, Queue, StatusQuery, StatusReport
+from mpo.core.domain.vocabulary import Status
+from mpo.core.tables.models import Principal, Task
 
 OPEN = (Status.PENDING.value, Status.AWAITING_APPROVAL.value, Status.APPROVED.value,
         Status.IN_PROGRESS.value)

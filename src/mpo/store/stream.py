@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from mpo.core.clock import utcnow
-from mpo.core.models import Task, TaskEvent
-from mpo.core.selection import TaskQuery
-from mpo.core.stream_models import EventCursor
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.tables.models import Task, TaskEvent
+from mpo.core.tables.stream_models import EventCursor
 from mpo.store.unit_of_work import Seen
 
 #: The PostgreSQL channel a commit with events notifies (the trigger of 0010, 0011).
@@ -31,7 +31,7 @@ HORIZON = "SELECT settled, allocated FROM mpo_event_horizon()"
 
 
 class SqlEventStream:
-    """The store's implementation of `mpo.core.event_ports.EventStream`."""
+    """The store's implementation of `mpo.core.ports.events.EventStream`."""
 
     def __init__(self, session: Session, seen: Seen | None = None) -> None:
         self.session = session

@@ -2,7 +2,7 @@
 
 Row-level security (0006) says which steps a role may touch; `mpo_subtask_guard` says how
 they may change, for the `mpo_app` logins (the owner and superusers are exempt), as
-`mpo.core.subtasks` does: a step is added by a role allowed to plan, to a task that is
+`mpo.core.usecases.subtasks` does: a step is added by a role allowed to plan, to a task that is
 not finished, last, pending, with no result and in the adder's name; it moves only along
 `MOVES` by the roles allowed, changing only the columns that step stamps (`stamps()`);
 it starts only when its task is approved or in progress and every earlier step is
@@ -20,9 +20,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from mpo.core import permissions
-from mpo.core.permissions import PERMISSIONS, Verb
-from mpo.core.subtasks import FINISHED, MOVES, WORKING, Step, SubtaskStatus, stamps
+from mpo.core.domain import permissions
+from mpo.core.domain.permissions import PERMISSIONS, Verb
+from mpo.core.usecases.subtasks import FINISHED, MOVES, WORKING, Step, SubtaskStatus, stamps
 from mpo.store.guard_sql import (
     APP_ROLE,
     DECLARE_WHO,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CursorResult, func, select, update
 from sqlmodel import Session, col
 
-from mpo.core.models import Subtask
+from mpo.core.tables.models import Subtask
 
 
 class SqlSubtaskRepository:

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 from sqlmodel import col
 
-from mpo.core.models import Task
-from mpo.core.selection import TaskQuery
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.tables.models import Task
 
 S = TypeVar("S", bound=Select[Any])
 

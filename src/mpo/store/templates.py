@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from mpo.core.models import TaskTemplate
+from mpo.core.tables.models import TaskTemplate
 
 
 class SqlTemplateStore:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from mpo.core.errors import PermissionDenied
-from mpo.core.models import TaskEvent
+from mpo.core.domain.errors import PermissionDenied
+from mpo.core.tables.models import TaskEvent
 
 
 class SqlTransfer:

@@ -20,7 +20,7 @@ from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task, TaskEvent
+    from mpo.core.tables.models import Task, TaskEvent
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions

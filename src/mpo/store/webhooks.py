@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from mpo.core.stream_models import Webhook, WebhookDelivery
+from mpo.core.tables.stream_models import Webhook, WebhookDelivery
 
 
 class SqlWebhookRepository:
-    """The store's implementation of `mpo.core.event_ports.WebhookRepository`."""
+    """The store's implementation of `mpo.core.ports.events.WebhookRepository`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from mpo.core.lifecycle import Lifecycle
-from mpo.core.models import Task, WorkflowEdge, WorkflowState
-from mpo.core.workflow import CustomState
+from mpo.core.domain.lifecycle import Lifecycle
+from mpo.core.domain.workflow import CustomState
+from mpo.core.tables.models import Task, WorkflowEdge, WorkflowState
 
 
 class SqlWorkflowStore:

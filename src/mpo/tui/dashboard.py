@@ -15,14 +15,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.widgets import Footer, Header, Static
 
-from mpo.core.clock import utcnow
-from mpo.core.dashboard import DAYS, marker, snapshot
-from mpo.core.dashboard_snapshot import Snapshot
-from mpo.core.errors import MpoError
-from mpo.core.vocabulary import Status, values
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.dashboard_snapshot import Snapshot
+from mpo.core.domain.errors import MpoError
+from mpo.core.domain.vocabulary import Status, values
+from mpo.core.usecases.dashboard import DAYS, marker, snapshot
 
 if TYPE_CHECKING:
-    from mpo.core.permissions import Actor
+    from mpo.core.domain.permissions import Actor
     from mpo.core.ports import Database
 
 BAR = 18

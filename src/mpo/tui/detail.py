@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from mpo.core.review import Rate, waited
+from mpo.core.usecases.review import Rate, waited
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task
+    from mpo.core.tables.models import Task
 
 
 def describe(task: Task, rate: Rate | None, now: datetime) -> Text:

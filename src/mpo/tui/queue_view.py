@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets.option_list import Option
 
 if TYPE_CHECKING:
-    from mpo.core.models import Task
+    from mpo.core.tables.models import Task
 
 #: How the queue can be grouped, cycled with `g`.
 GROUPINGS: dict[str, Callable[[Task], str]] = {

@@ -1,6 +1,6 @@
 """`mpo review`: the approval queue as a keyboard-driven terminal app.
 
-Decisions go through `mpo.core.review.decide`, which is `mpo approve`/`mpo reject`'s use
+Decisions go through `mpo.core.usecases.review.decide`, which is `mpo approve`/`mpo reject`'s use
 case: the same audit events, permissions and all-or-nothing batches.
 """
 
@@ -16,11 +16,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
-from mpo.core.clock import utcnow
-from mpo.core.errors import MpoError
-from mpo.core.review import Queue, Rate, decide, load_queue
-from mpo.core.undo import undo
-from mpo.core.vocabulary import Action
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.errors import MpoError
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.review import Queue, Rate, decide, load_queue
+from mpo.core.usecases.undo import undo
 from mpo.tui import queue_view
 from mpo.tui.detail import describe
 from mpo.tui.queue_view import GROUPINGS
@@ -29,10 +29,10 @@ from mpo.tui.reject import Answer, RejectScreen
 if TYPE_CHECKING:
     from textual.events import Resize
 
-    from mpo.core.models import Task
-    from mpo.core.permissions import Actor
+    from mpo.core.domain.permissions import Actor
+    from mpo.core.domain.validation import Rules
     from mpo.core.ports import Database
-    from mpo.core.validation import Rules
+    from mpo.core.tables.models import Task
 
 #: From this many columns the details sit beside the queue instead of under it.
 SIDE_BY_SIDE = 120

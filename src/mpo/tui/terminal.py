@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from mpo.core.errors import UsageError
+from mpo.core.domain.errors import UsageError
 
 
 def require_terminal(command: str, instead: str) -> None:

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from mpo.core import validation
-from mpo.core.selection import TaskQuery
-from mpo.core.vocabulary import Action
+from mpo.core.domain import validation
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.vocabulary import Action
 from mpo.delivery.sse import frames, last_event_id
 from mpo.http.deps import Auth, RulesDep
 from mpo.http.problems import V1_RESPONSES

@@ -2,7 +2,7 @@
 approve, reject, assign, start, complete, cancel), `POST /api/v1/tasks/move` (custom
 workflows) and `POST /api/v1/tasks/undo`: the CLI's
 batch verbs (ids or filters, all or nothing unless skip_invalid, dry runs), each one call
-of the use case the CLI calls. A verb declared in `core/lifecycle.py` appears here."""
+of the use case the CLI calls. A verb declared in `core/domain/lifecycle.py` appears here."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from mpo.core.errors import ValidationError
-from mpo.core.lifecycle import MOVE, SPECS, ActionSpec
-from mpo.core.results import BatchResult
-from mpo.core.selection import Selection
-from mpo.core.transitions import transition
-from mpo.core.undo import undo
-from mpo.core.validation import transition_params
-from mpo.core.vocabulary import Action
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.lifecycle import MOVE, SPECS, ActionSpec
+from mpo.core.domain.results import BatchResult
+from mpo.core.domain.selection import Selection
+from mpo.core.domain.validation import transition_params
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.transitions import transition
+from mpo.core.usecases.undo import undo
 from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from mpo.core import task_fields
-from mpo.core.reads import list_events
+from mpo.core.domain import task_fields
+from mpo.core.usecases.reads import list_events
 from mpo.http.deps import Auth, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON

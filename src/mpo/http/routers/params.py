@@ -23,6 +23,6 @@ def instant(field: str, text: str | None, zone: str) -> datetime | None:
         return None
     from zoneinfo import ZoneInfo
 
-    from mpo.core.timeparse import parse_instant
+    from mpo.core.domain.timeparse import parse_instant
 
     return parse_instant(field, text, ZoneInfo(zone))

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from mpo.core.create import create_tasks
-from mpo.core.decisions import apply_one, decide, seed_params
-from mpo.core.listing import list_page
-from mpo.core.selection import TaskQuery
-from mpo.core.validation import transition_params
-from mpo.core.vocabulary import Action
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.validation import transition_params
+from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.create import create_tasks
+from mpo.core.usecases.decisions import apply_one, decide, seed_params
+from mpo.core.usecases.listing import list_page
 from mpo.http.deps import Auth, Limits, RulesDep, State
 from mpo.http.problems import SEED_RESPONSES
 from mpo.http.render import JSON, seed_task

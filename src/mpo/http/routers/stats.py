@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mpo.core.stats import stats as compute
+from mpo.core.usecases.stats import stats as compute
 from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
@@ -30,7 +30,7 @@ def stats(who: Auth, rules: RulesDep, state: State, since: str | None = None,
 def workflow(who: Auth) -> JSON:
     """`mpo workflow show --json`: the statuses in path order, custom ones with who may
     move a task in and out, and the actions that leave each."""
-    from mpo.core.workflow_apply import show_workflow
+    from mpo.core.usecases.workflow_apply import show_workflow
 
     lifecycle, states = show_workflow(who.db, who.actor)
     return JSON({"statuses": list(lifecycle.statuses),

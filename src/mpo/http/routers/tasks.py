@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from mpo.core import task_fields
-from mpo.core.create import Item, create_tasks
-from mpo.core.errors import UsageError, ValidationError
-from mpo.core.listing import list_page
-from mpo.core.paging import decode
-from mpo.core.reads import show_task
-from mpo.core.selection import TaskQuery
-from mpo.core.validation import ndjson
+from mpo.core.domain import task_fields
+from mpo.core.domain.errors import UsageError, ValidationError
+from mpo.core.domain.paging import decode
+from mpo.core.domain.selection import TaskQuery
+from mpo.core.domain.validation import ndjson
+from mpo.core.usecases.create import Item, create_tasks
+from mpo.core.usecases.listing import list_page
+from mpo.core.usecases.reads import show_task
 from mpo.http.deps import Auth, Limits, RulesDep, State
 from mpo.http.middleware import BULK_TYPE
 from mpo.http.problems import V1_RESPONSES, BadRequest

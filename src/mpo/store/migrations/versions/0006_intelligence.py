@@ -3,7 +3,7 @@
 - `task.campaign`: the campaign a task was fanned out for (`mpo campaign`), indexed;
 - `subtask`: ordered steps of a task, each waiting for a person at its checkpoint; their
   audit events are the parent task's `task_event` rows (docs/subtask.md);
-- partial indexes over completed and decided tasks (`mpo.core.history_indexes`), which
+- partial indexes over completed and decided tasks (`mpo.core.tables.history_indexes`), which
   `mpo create` does not pay for.
 
 PostgreSQL: `subtask` gets ENABLE + FORCE row-level security in the style of 0003: it is

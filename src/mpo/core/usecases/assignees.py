@@ -1,0 +1,33 @@
+"""Who tasks may be assigned to: active principals whose role may work on tasks.
+
+`mpo assign ID --to anaa` once succeeded silently, leaving a task nobody could complete
+(issue 11, defect 4). The roles come from the permission table: those that may complete.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
+
+if TYPE_CHECKING:
+    from mpo.core.ports import UnitOfWork
+
+#: The roles that may be given work: those the table lets complete it.
+WORKERS: tuple[Role, ...] = tuple(r for r in Role if Verb.COMPLETE in PERMISSIONS[r])
+
+
+def require(uow: UnitOfWork, name: str) -> None:
+    """Refuse an assignee who is not an active principal of a working role, naming close
+    names (difflib) so a typo is one glance away from its fix."""
+    workers = sorted(p.name for p in uow.principals.all()
+                     if p.revoked_at is None and p.role in WORKERS)
+    if name in workers:
+        return
+    roles = " or ".join(WORKERS)
+    close = difflib.get_close_matches(name, workers, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else (
+        f"; add one with `mpo principal add NAME --role {Role.MEMBER}`")
+    raise ValidationError("to", f"{name!r} is not an active {roles}{hint}")

@@ -1,0 +1,161 @@
+"""Identity use cases: who is acting (authentication), the principals admins manage, and
+the record of refused requests.
+
+A token is returned exactly once, by the use case that mints it; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from mpo.core.domain import permissions, tokens, validation
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.errors import (
+    AuthError,
+    BatchRejected,
+    Conflict,
+    ExitCode,
+    MpoError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from mpo.core.domain.permissions import Actor, Role, Verb
+from mpo.core.domain.validation import Rules
+from mpo.core.ports import Database
+from mpo.core.tables.models import Principal
+
+INVALID_TOKEN = "the token is not valid (unknown or revoked)"
+
+
+def _record(db: Database, who: str | None, verb: str, reason: str) -> None:
+    """Keep a refused request on record; never let recording hide the refusal itself."""
+    try:
+        with db.write() as uow:
+            uow.principals.record_denial(who, verb, reason)
+            uow.commit()
+    except MpoError:
+        pass
+
+
+@contextmanager
+def refusals_recorded(db: Database, actor: Actor, verb: str) -> Iterator[None]:
+    """Record a use case's permission refusals (whole or per item) before they propagate."""
+    try:
+        yield
+    except PermissionDenied as exc:
+        _record(db, actor.name, verb, exc.message)
+        raise
+    except BatchRejected as exc:
+        refused = [f"{p.item}: {p.reason}" for p in exc.problems if p.exit_code is ExitCode.AUTH]
+        if refused:
+            _record(db, actor.name, verb, "; ".join(refused))
+        raise
+
+
+def authenticate(db: Database, token: str, *, expect_role: str | None = None) -> Actor:
+    """The principal a token belongs to; a wrong or revoked token is refused and recorded,
+    and so is a token of another role than `expect_role` (when given)."""
+    with db.read() as uow:
+        principal = uow.principals.authenticate(token)
+    if principal is None:
+        _record(db, None, "authenticate", INVALID_TOKEN)
+        raise AuthError(INVALID_TOKEN)
+    actor = actor_of(principal)
+    if expect_role is not None and expect_role != actor.role:
+        raise ValidationError("role", f"the token belongs to {actor.name}, whose role is "
+                                      f"{actor.role}, not {expect_role}")
+    return actor
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The acting identity a principal row stands for."""
+    return Actor(principal.name, Role(principal.role), principal.marketplace)
+
+
+def bootstrap_admin(db: Database, name: str) -> str | None:
+    """Create the first admin and return its token; None if principals already exist."""
+    token = tokens.mint(None)
+    admin = Principal(name=validation.name("admin", name), role=Role.ADMIN.value,
+                      token_hash=tokens.digest(token), created_at=utcnow(), created_by=None)
+    with db.write() as uow:
+        created = uow.principals.bootstrap(admin)
+        uow.commit()
+    return token if created else None
+
+
+@dataclass(frozen=True)
+class Minted:
+    """A principal and its new token (shown to the user once, then forgotten)."""
+
+    principal: Principal
+    token: str
+
+
+def add_principal(
+    db: Database, actor: Actor, name: str, role: str, marketplace: str | None, rules: Rules
+) -> Minted:
+    """Register a principal; agents are bound to one marketplace, nobody else is."""
+    with refusals_recorded(db, actor, "principal add"):
+        permissions.require(actor, Verb.MANAGE)
+        checked_role = Role(validation.one_of("role", role, [r.value for r in Role]))
+        if checked_role is Role.AGENT:
+            if marketplace is None:
+                raise ValidationError(
+                    "marketplace", f"an agent needs one; one of {', '.join(rules.marketplaces)}"
+                )
+            marketplace = validation.one_of("marketplace", marketplace, rules.marketplaces)
+        elif marketplace is not None:
+            raise ValidationError("marketplace", "only agents are bound to a marketplace")
+        token = tokens.mint(marketplace)
+        principal = Principal(name=validation.name("name", name), role=checked_role.value,
+                              marketplace=marketplace, token_hash=tokens.digest(token),
+                              created_at=utcnow(), created_by=actor.name)
+        with db.write() as uow:
+            if uow.principals.by_name(principal.name) is not None:
+                raise Conflict(f"a principal named {principal.name} already exists")
+            uow.principals.add(principal)
+            uow.commit()
+        return Minted(principal, token)
+
+
+def list_principals(db: Database, actor: Actor) -> list[Principal]:
+    """Every principal (admins), without token digests leaving the core."""
+    with refusals_recorded(db, actor, "principal list"):
+        permissions.require(actor, Verb.MANAGE)
+        with db.read() as uow:
+            return uow.principals.all()
+
+
+def revoke_principal(db: Database, actor: Actor, name: str) -> Principal:
+    """Revoke a principal's token for good; the last active admin cannot be revoked."""
+    with refusals_recorded(db, actor, "principal revoke"):
+        permissions.require(actor, Verb.MANAGE)
+        with db.write() as uow:
+            target = uow.principals.by_name(name)
+            if target is None:
+                raise NotFound(f"no principal named {name}")
+            if target.revoked_at is not None:
+                raise Conflict(f"{name} is already revoked")
+            if target.role == Role.ADMIN.value and uow.principals.count_active_admins() <= 1:
+                raise Conflict(f"{name} is the last active admin; add another admin first")
+            target.revoked_at = utcnow()
+            uow.commit()
+        return target
+
+
+def rotate_token(db: Database, actor: Actor, name: str) -> Minted:
+    """Replace a principal's token (admins: anyone's; everyone: their own)."""
+    with refusals_recorded(db, actor, "principal rotate"):
+        if name != actor.name:
+            permissions.require(actor, Verb.MANAGE)
+        with db.write() as uow:
+            target = uow.principals.by_name(name)
+            if target is None or target.revoked_at is not None:
+                raise NotFound(f"no active principal named {name}")
+            token = tokens.mint(target.marketplace)
+            target.token_hash, target.token_rotated_at = tokens.digest(token), utcnow()
+            uow.commit()
+        return Minted(target, token)

@@ -1,0 +1,54 @@
+"""`mpo stats`: the report for a window, computed by the database in one read transaction.
+
+This module decides the window and the tasks (`mpo.core.domain.stats_query`), asks the store for
+the aggregates, and `mpo.core.domain.stats_report` turns them into the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mpo.core.domain import permissions, timeparse, validation
+from mpo.core.domain.clock import utcnow
+from mpo.core.domain.permissions import Actor, Verb
+from mpo.core.domain.stats_query import DEFAULT_BACKLOG_AGE, By, StatsQuery, resolve_window
+from mpo.core.domain.stats_report import Report
+
+if TYPE_CHECKING:
+    from mpo.core.domain.validation import Rules
+    from mpo.core.ports import Database
+
+
+def stats(
+    db: Database,
+    actor: Actor,
+    rules: Rules,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    day: str | None = None,
+    zone: str = "UTC",
+    marketplaces: Sequence[str] = (),
+    by: str | None = None,
+    backlog_age: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Report:
+    """The report for a window, computed by the database in one read transaction."""
+    from mpo.core.usecases.identity import refusals_recorded
+
+    with refusals_recorded(db, actor, Verb.STATS):
+        permissions.require(actor, Verb.STATS)
+    grouping = By(validation.one_of("by", by or By.MARKETPLACE.value, [b.value for b in By]))
+    for marketplace in marketplaces:
+        validation.one_of("marketplace", marketplace, list(rules.marketplaces))
+    age = timeparse.parse_duration("backlog-age", backlog_age or DEFAULT_BACKLOG_AGE)
+    now = (clock or utcnow)()
+    window = resolve_window(since=since, until=until, day=day, zone=zone, now=now)
+    query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
+    with db.read() as uow:
+        aggregates = uow.stats.aggregate(query)
+    execution = {t.key: (t.executed, t.execution_hours / t.executed)
+                 for t in aggregates.agents if t.key is not None and t.executed}
+    return Report(query, aggregates, now, age, execution)

@@ -1,0 +1,139 @@
+"""`mpo wait`: block until tasks reach a state, for agents that propose and then act.
+
+A task is settled when it reached the state waited for, or can never reach it (declined:
+rejected, or cancelled once that status exists). The wait reads the tasks, then sleeps on
+a `Waker` (LISTEN on PostgreSQL, bounded polling on SQLite) and reads again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from mpo.core.domain import permissions
+from mpo.core.domain.errors import NotFound, UsageError
+from mpo.core.domain.permissions import Actor, Verb
+from mpo.core.domain.vocabulary import Status
+from mpo.core.ports import Database
+from mpo.core.usecases.identity import refusals_recorded
+from mpo.core.usecases.reads import show_task
+
+if TYPE_CHECKING:
+    from mpo.core.ports.events import Waker
+    from mpo.core.tables.models import Task
+
+
+class Goal(StrEnum):
+    """What `mpo wait --for` waits for."""
+
+    DECIDED = "decided"
+    APPROVED = "approved"
+    COMPLETED = "completed"
+    ANY_CHANGE = "any-change"
+
+
+#: Statuses a task never leaves for the goals below: waiting on is pointless. A cancelled
+#: task is declined like a rejected one (`mpo wait` exits 9).
+DECLINED: frozenset[str] = frozenset({Status.REJECTED.value, Status.CANCELLED.value})
+_APPROVED_OR_LATER = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.COMPLETED})
+REACHED: dict[Goal, frozenset[str]] = {
+    Goal.DECIDED: _APPROVED_OR_LATER,
+    Goal.APPROVED: _APPROVED_OR_LATER,
+    Goal.COMPLETED: frozenset({Status.COMPLETED.value}),
+}
+
+
+class Outcome(StrEnum):
+    """How a wait ended, for each task and for the whole."""
+
+    REACHED = "reached"
+    DECLINED = "declined"
+    WAITING = "waiting"
+
+
+@dataclass(frozen=True)
+class Waited:
+    """The tasks as they ended up, and how the wait ended for each."""
+
+    tasks: list[Task]
+    outcomes: list[Outcome]
+
+    @property
+    def outcome(self) -> Outcome:
+        """Declined if any task was; else waiting if any still is; else reached."""
+        for which in (Outcome.DECLINED, Outcome.WAITING):
+            if which in self.outcomes:
+                return which
+        return Outcome.REACHED
+
+
+def _outcome(goal: Goal, task: Task, changed: bool) -> Outcome:
+    if goal is Goal.ANY_CHANGE:
+        return Outcome.REACHED if changed else Outcome.WAITING
+    if task.status in REACHED[goal]:
+        return Outcome.REACHED
+    return Outcome.DECLINED if task.status in DECLINED else Outcome.WAITING
+
+
+def wait_for(
+    db: Database,
+    actor: Actor,
+    waker: Waker,
+    refs: Sequence[str],
+    goal: Goal,
+    timeout: float | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> Waited:
+    """Wait until every task is settled for `goal`, or `timeout` seconds pass (None: ever).
+
+    Returns the tasks either way; the caller turns the outcome into an exit code.
+    """
+    with refusals_recorded(db, actor, Verb.SHOW):
+        permissions.require(actor, Verb.SHOW)
+        if not refs:
+            raise UsageError("wait: give at least one task id")
+        deadline = None if timeout is None else clock() + timeout
+        ids: list[uuid.UUID] = []
+        for ref in refs:  # resolves prefixes; an agent cannot see others' tasks
+            task, _ = show_task(db, actor, ref)
+            if task.id not in ids:
+                ids.append(task.id)
+        with db.read() as uow:
+            baseline = uow.stream.newest_id()
+        while True:
+            with db.read() as uow:
+                tasks = [uow.tasks.get(i) for i in ids]
+                changed = {e.task_id for e in uow.stream.after(baseline, task_ids=ids)}
+            found = [t for t in tasks if t is not None]
+            if len(found) != len(ids):
+                raise NotFound("wait: a task waited for is no longer visible")
+            result = Waited(found, [_outcome(goal, t, t.id in changed) for t in found])
+            if Outcome.WAITING not in result.outcomes:
+                return result
+            left = None if deadline is None else deadline - clock()
+            if left is not None and left <= 0:
+                return result
+            waker.wait(60.0 if left is None else min(left, 60.0))
+
+
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def timeout_seconds(text: str) -> float:
+    """`--timeout` as seconds: `90`, `30s`, `10m`, `1h`, `2d`."""
+    raw = text.strip().lower()
+    number, unit = (raw[:-1], raw[-1]) if raw[-1:] in _UNIT_S else (raw, "s")
+    try:
+        value = float(number)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        from mpo.core.domain.errors import ValidationError
+
+        raise ValidationError("timeout", f"{text!r} is not a duration such as 90, 30s, 10m, 1h")
+    return value * _UNIT_S[unit]
