@@ -98,8 +98,8 @@ def test_the_graph_sees_lazy_and_type_only_imports() -> None:
     seen = {(e.source, e.target, e.lazy, e.typing) for e in edges()}
     assert ("mpo.cli.app", "typer", False, False) in seen
     assert any(source.startswith("mpo.cli.") and lazy for source, _, lazy, _ in seen)
-    # `mpo.core.ports` names the stats types only for mypy.
-    assert ("mpo.core.ports", "mpo.core.domain.stats_query", False, True) in seen
+    # `mpo.core.ports.queries` names the stats types only for mypy.
+    assert ("mpo.core.ports.queries", "mpo.core.domain.stats_query", False, True) in seen
 
 
 def test_the_core_imports_no_front_end_store_or_delivery() -> None:
