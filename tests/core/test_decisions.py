@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.errors import BatchRejected, InvalidTransition, PermissionDenied
 from mpo.core.domain.permissions import Actor, Role
-from mpo.core.domain.validation import transition_params
 from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.usecases import decisions
 from mpo.core.usecases.reads import list_events, show_task

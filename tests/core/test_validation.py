@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mpo.core.domain import validation
+from mpo.core.domain import filter_values, validation
+from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.errors import ExitCode, ValidationError
+from mpo.core.domain.ndjson import ndjson
 from mpo.core.domain.selection import TaskQuery
-from mpo.core.domain.validation import Rules, draft, ndjson, transition_params
+from mpo.core.domain.validation import Rules, draft
 from mpo.core.domain.vocabulary import DEFAULT_MARKETPLACES, DEFAULT_REJECTION_CODES
 
 RULES = Rules()
@@ -216,7 +218,7 @@ def test_filters_that_can_never_match_are_refused(
     query: TaskQuery, statuses: tuple[str, ...], field: str
 ) -> None:
     with pytest.raises(ValidationError) as caught:
-        validation.filters(query, RULES, statuses)
+        filter_values.check(query, RULES, statuses)
     assert caught.value.field == field
 
 

@@ -38,7 +38,7 @@ def _can_prompt() -> bool:
 
 def _apply(action: Action, batch: BatchFlags, out: Output, **given: Any) -> None:
     """Validate, plan (and confirm on a terminal when large), apply, render."""
-    from mpo.core.domain.validation import transition_params
+    from mpo.core.domain.action_values import transition_params
 
     params = transition_params(current().rules, action, **given)
     render(out, [run(action, batch, params)])

@@ -79,7 +79,7 @@ def create(
 
     Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
     """
-    from mpo.core.domain.validation import ndjson
+    from mpo.core.domain.ndjson import ndjson
     from mpo.core.usecases.create import create_tasks
 
     app_ctx = current()

@@ -103,7 +103,7 @@ def import_(
 
     Example: mpo --db postgresql+psycopg://mpo_owner@db/mpo import tasks.jsonl
     """
-    from mpo.core.domain.validation import ndjson
+    from mpo.core.domain.ndjson import ndjson
     from mpo.core.usecases import taskwarrior
     from mpo.core.usecases.transfer import import_tasks
 

@@ -117,7 +117,7 @@ def move(
 
     Example: mpo move 3f2a --to in_review --note "ready for review"
     """
-    from mpo.core.domain.validation import transition_params
+    from mpo.core.domain.action_values import transition_params
 
     if to is None:
         raise ValidationError("to", "move needs a status (--to STATUS); see mpo workflow show")

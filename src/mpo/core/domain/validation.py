@@ -1,4 +1,6 @@
-"""Every input rule in one place: what a task draft and a transition may carry.
+"""The input rules of a task draft and the checks every value goes through (text, names,
+hours, tags, metadata, due dates); a lifecycle action's values are checked in
+`action_values`, filters in `filter_values`, NDJSON lines read in `ndjson`, all with these.
 
 SQLModel table models do not validate, so nothing reaches the store without passing here.
 Messages name the field and the allowed values.
@@ -9,15 +11,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mpo.core.domain import wellformed
 from mpo.core.domain.errors import ValidationError
-from mpo.core.domain.lifecycle import BUILTIN, MOVE, TransitionParams
 from mpo.core.domain.routing_rules import Rule
 from mpo.core.domain.vocabulary import (
     DEFAULT_CANCEL_CODES,
@@ -280,74 +281,3 @@ def draft(raw: Mapping[str, Any], rules: Rules) -> TaskDraft:
                            values(SourceType)),
         plan_id=optional_text("plan_id", data.get("plan_id"), NAME_MAX),
     )
-
-
-class Filters(Protocol):
-    """Anything that filters tasks by the enumerated fields (a query or a selection)."""
-
-    @property
-    def marketplaces(self) -> tuple[str, ...]: ...
-    @property
-    def priorities(self) -> tuple[str, ...]: ...
-    @property
-    def categories(self) -> tuple[str, ...]: ...
-
-
-def filters(given: Filters, rules: Rules, statuses: Sequence[str] = (),
-            known: Sequence[str] = BUILTIN.statuses) -> None:
-    """Refuse filter values that can never match (a typo would otherwise select nothing);
-    `known`: the statuses of the lifecycle in force (`workflow.known_statuses`)."""
-    for field_name, chosen, allowed in (
-        ("status", statuses, list(known)),
-        ("marketplace", given.marketplaces, list(rules.marketplaces)),
-        ("priority", given.priorities, values(Priority)),
-        ("category", given.categories, values(Category)),
-    ):
-        for value in chosen:
-            one_of(field_name, value, allowed)
-
-
-def transition_params(rules: Rules, action: str, **given: Any) -> TransitionParams:
-    """Validate the values a lifecycle action carries, each by its declaration
-    (`lifecycle.Param`): free text, a configured code, a name, hours."""
-    if str(action) == MOVE:  # a custom workflow's move: where to, and why
-        to = given.get("to")
-        return TransitionParams(
-            to=None if to is None else name("to", to),
-            note=text("note", given.get("note"), max_len=REASON_MAX) or None)
-    spec = BUILTIN.spec(str(action))
-    checked: dict[str, Any] = {}
-    for key, value in given.items():
-        if value is None:
-            continue
-        param = spec.param(key)
-        if param is None:
-            raise ValidationError(key.replace("_", "-"), f"{action} takes no {key}")
-        if param.kind == "text":
-            checked[key] = text(param.field, value, max_len=REASON_MAX) or None
-        elif param.kind == "code":
-            checked[key] = one_of(param.field, value, getattr(rules, param.codes or ""))
-        elif param.kind == "name":
-            checked[key] = name(param.field, value)
-        else:
-            checked[key] = hours(param.field, value)
-    return TransitionParams(**checked)
-
-
-def ndjson(lines: Iterable[str]) -> list[tuple[str, dict[str, Any] | ValidationError]]:
-    """Parse NDJSON input into labelled items; a bad line becomes its error, not an abort."""
-    items: list[tuple[str, dict[str, Any] | ValidationError]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        label = f"line {number}"
-        try:
-            obj = wellformed.loads("json", line)
-        except ValidationError as exc:
-            items.append((label, exc))
-            continue
-        if not isinstance(obj, dict):
-            items.append((label, ValidationError("json", "each line must be a JSON object")))
-            continue
-        items.append((label, obj))
-    return items

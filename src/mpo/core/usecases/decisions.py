@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.clock import Clock, utcnow
 from mpo.core.domain.errors import UsageError
 from mpo.core.domain.lifecycle import TransitionParams
 from mpo.core.domain.permissions import Actor
 from mpo.core.domain.results import BatchResult
 from mpo.core.domain.selection import Selection
-from mpo.core.domain.validation import Rules, transition_params
+from mpo.core.domain.validation import Rules
 from mpo.core.domain.vocabulary import Action
 from mpo.core.ports import Database
 from mpo.core.tables.models import Task

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mpo.core.domain import permissions, validation
+from mpo.core.domain import filter_values, permissions
 from mpo.core.domain.errors import UsageError
 from mpo.core.domain.paging import Cursor
 from mpo.core.domain.permissions import Actor, Verb
@@ -38,7 +38,7 @@ def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules, *,
     """
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses,
+        filter_values.check(query, rules, query.statuses,
                            known_statuses(db, query.statuses))
         if query.search and query.after is not None:
             raise UsageError("list: --after pages the list in creation order; search "

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from mpo.core.domain import permissions, timeparse, validation
+from mpo.core.domain import filter_values, permissions, timeparse
 from mpo.core.domain.estimate import predict
 from mpo.core.domain.permissions import Actor, Role, Verb
 from mpo.core.domain.score import Score, Weights, score
@@ -54,7 +54,7 @@ def rank_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules, weigh
 
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses,
+        filter_values.check(query, rules, query.statuses,
                            known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
         now = (clock or utcnow)()

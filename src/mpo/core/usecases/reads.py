@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from mpo.core.domain import permissions, validation
+from mpo.core.domain import filter_values, permissions, validation
 from mpo.core.domain.errors import UsageError
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
@@ -23,7 +23,7 @@ def list_tasks(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> li
     """The tasks a query matches, as far as the actor may see."""
     with refusals_recorded(db, actor, Verb.LIST):
         permissions.require(actor, Verb.LIST)
-        validation.filters(query, rules, query.statuses,
+        filter_values.check(query, rules, query.statuses,
                            known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
         with db.read() as uow:

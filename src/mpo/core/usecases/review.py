@@ -71,7 +71,7 @@ def decide(db: Database, actor: Actor, rules: Rules, action: Action,
            task_ids: Sequence[uuid.UUID], *, reason_code: str | None = None,
            reason: str | None = None) -> BatchResult:
     """Approve or reject these tasks as one batch, all or nothing (as `mpo approve` does)."""
-    from mpo.core.domain.validation import transition_params
+    from mpo.core.domain.action_values import transition_params
     from mpo.core.usecases.transitions import transition
 
     if action not in (Action.APPROVE, Action.REJECT):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from mpo.core.domain import permissions, validation
+from mpo.core.domain import filter_values, permissions, validation
 from mpo.core.domain.errors import ValidationError
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def checked_query(actor: Actor, query: TaskQuery, rules: Rules) -> TaskQuery:
     """The filters as the actor may apply them: agents see their own marketplace only."""
-    validation.filters(query, rules, query.statuses)
+    filter_values.check(query, rules, query.statuses)
     return permissions.scope(actor, query)
 
 

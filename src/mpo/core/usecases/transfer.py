@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mpo.core.domain import permissions, task_fields, validation
+from mpo.core.domain import filter_values, permissions, task_fields, validation
 from mpo.core.domain.errors import BatchRejected, Conflict, ItemProblem, MpoError, ValidationError
 from mpo.core.domain.lifecycle import BUILTIN
 from mpo.core.domain.permissions import Verb
@@ -58,7 +58,7 @@ def export_tasks(db: Database, actor: Actor, query: TaskQuery,
     with refusals_recorded(db, actor, "export"):
         permissions.require(actor, Verb.LIST)
         permissions.require(actor, Verb.LOG)
-        validation.filters(query, rules, query.statuses,
+        filter_values.check(query, rules, query.statuses,
                            known_statuses(db, query.statuses))
         scoped = permissions.scope(actor, query)
     with db.read() as uow:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import replace
 from datetime import datetime
 
-from mpo.core.domain import permissions, validation
+from mpo.core.domain import filter_values, permissions
 from mpo.core.domain.clock import Clock, utcnow
 from mpo.core.domain.errors import (
     Conflict,
@@ -147,7 +147,7 @@ def transition(
             permissions.require_spec(actor, spec)
             params.require(spec)
             selection.check()
-            validation.filters(selection, rules)
+            filter_values.check(selection, rules)
             if params.only(spec).assignee is not None:
                 assignees.require(uow, params.assignee or "")
             problems: list[ItemProblem] = []

@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.errors import ValidationError
 from mpo.core.domain.lifecycle import MOVE, SPECS, ActionSpec
 from mpo.core.domain.results import BatchResult
 from mpo.core.domain.selection import Selection
-from mpo.core.domain.validation import transition_params
 from mpo.core.domain.vocabulary import Action
 from mpo.core.usecases.transitions import transition
 from mpo.core.usecases.undo import undo

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
+from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.selection import TaskQuery
-from mpo.core.domain.validation import transition_params
 from mpo.core.domain.vocabulary import Action
 from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.decisions import apply_one, decide, seed_params

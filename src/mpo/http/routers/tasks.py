@@ -10,9 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from mpo.core.domain import task_fields
 from mpo.core.domain.errors import UsageError, ValidationError
+from mpo.core.domain.ndjson import ndjson
 from mpo.core.domain.paging import decode
 from mpo.core.domain.selection import TaskQuery
-from mpo.core.domain.validation import ndjson
 from mpo.core.usecases.create import Item, create_tasks
 from mpo.core.usecases.listing import list_page
 from mpo.core.usecases.reads import show_task
