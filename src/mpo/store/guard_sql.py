@@ -1,10 +1,6 @@
-"""SQL pieces shared by the generated PostgreSQL guards of `subtask_guards` and
-`audit_guards`: quoting, who is exempt, who is acting, how a refusal is raised, and the
-function that hands back the rules a database enforces.
-
-(`mpo.store.guards` has its own copies; it is being rewritten separately, and these
-modules must not depend on its private names.)
-"""
+"""SQL pieces shared by every generated PostgreSQL guard (`guard_triggers`,
+`subtask_guards`, `audit_guards`): quoting, who is exempt, who is acting, how a refusal is
+raised, and the function that hands back the rules a database enforces."""
 
 from __future__ import annotations
 

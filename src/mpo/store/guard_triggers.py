@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from mpo.store.guard_sql import DECLARE_WHO, EXEMPT, WHO, array, in_list, refuse
+
 #: How a column a transition stamps may be set.
 NOW = "now"  # the database's clock: the trigger overwrites it with now()
 ACTOR = "actor"  # the authenticated principal's name
@@ -17,41 +19,8 @@ GIVEN = "given"  # a value the request carries (a reason, hours, an assignee)
 #: The columns a principal other than an admin may change in its own row: its token.
 ROTATION = ("token_hash", "token_rotated_at")
 
-def in_list(values: list[str]) -> str:
-    return "(" + (", ".join(f"'{v}'" for v in values) or "NULL") + ")"
-
-
-def array(values: list[str]) -> str:
-    return "ARRAY[" + ", ".join(f"'{v}'" for v in values) + "]::text[]"
-
-
-#: True for the owner of the table a trigger fires on, its members and superusers.
-EXEMPT = """
-  IF pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE')
-  THEN
-    RETURN NEW;
-  END IF;"""
-
-WHO = """
-  who := mpo_principal_name();
-  who_role := mpo_principal_role();
-  who_market := mpo_principal_marketplace();
-  IF who IS NULL THEN
-    RAISE EXCEPTION 'mpo: no authenticated principal (call mpo_authenticate first)'
-      USING ERRCODE = 'insufficient_privilege';
-  END IF;"""
-
-DECLARE = """
-DECLARE
-  who text;
-  who_role text;
-  who_market text;"""
-
-
-def refuse(message: str, *args: str) -> str:
-    extra = "".join(f", {a}" for a in args)
-    return (f"RAISE EXCEPTION 'mpo: {message}'{extra} "
-            "USING ERRCODE = 'insufficient_privilege';")
+#: The declarations of a guard that reads the acting principal.
+DECLARE = "\nDECLARE" + DECLARE_WHO
 
 
 def moves(rules: dict[str, Any]) -> list[tuple[str, str]]:

@@ -26,7 +26,8 @@ from mpo.core.domain.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
 from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store import guard_triggers as triggers
-from mpo.store.guard_triggers import ACTOR, GIVEN, KEPT_OR_ACTOR, NOW, in_list
+from mpo.store.guard_sql import in_list
+from mpo.store.guard_triggers import ACTOR, GIVEN, KEPT_OR_ACTOR, NOW
 
 
 def _roles(verb: Verb) -> list[str]:
