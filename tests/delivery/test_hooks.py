@@ -118,3 +118,13 @@ def test_after_commit_consumers_get_bulk_logged_events_as_the_app_role() -> None
             db.engine.dispose()
     assert [[(e.task_id, e.action) for e in events] for events in seen] == [
         [(made.tasks[0].task.id, "create")]]
+
+
+def test_a_hook_runs_without_mpos_credentials(runner: MpoRunner, db: Path,
+                                               tmp_path: Path) -> None:
+    """A hook is another program: the token a command acted with is not handed to it."""
+    seen = tmp_path / "env.txt"
+    _config(f'[[hooks]]\non = ["create"]\ncommand = "env > {seen}"\n')
+    create(runner, "t")  # as the agent, with MPO_TOKEN in the environment
+    names = {line.split("=", 1)[0] for line in seen.read_text().splitlines()}
+    assert "MPO_EVENT_ID" in names and "MPO_TOKEN" not in names

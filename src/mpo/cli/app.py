@@ -128,6 +128,12 @@ class MpoGroup(TyperGroup):
         except click.Abort:
             _error("cancelled; nothing changed")
             return int(ExitCode.CANCELLED)
+        except SystemExit as exc:
+            from click.utils import PacifyFlushWrapper
+
+            if exc.code == 1 and isinstance(sys.stdout, PacifyFlushWrapper):
+                return 0  # the reader went away (`mpo list | head`): done, quietly, as gh
+            raise
         except Exception as exc:
             if os.environ.get(env.DEBUG):
                 raise

@@ -13,6 +13,7 @@ import signal
 import subprocess
 from typing import TYPE_CHECKING, Any
 
+from mpo.config import env
 from mpo.delivery import payload
 from mpo.delivery.plugins import report
 
@@ -20,12 +21,17 @@ if TYPE_CHECKING:
     from mpo.config.events import Hook
 
 
+#: mpo's credentials: a hook is another program, and acts with none of them (issue 21).
+CREDENTIALS = (env.TOKEN,)
+
+
 def run(hook: Hook, doc: dict[str, Any]) -> bool:
     """Run one hook on one event; True if it exited 0 in time."""
-    env = os.environ | {"MPO_EVENT_ID": str(doc["id"]), "MPO_EVENT_ACTION": doc["data"]["action"],
-                        "MPO_TASK_ID": doc["data"]["task_id"]}
+    env_ = {k: v for k, v in os.environ.items() if k not in CREDENTIALS} | {
+        "MPO_EVENT_ID": str(doc["id"]), "MPO_EVENT_ACTION": doc["data"]["action"],
+        "MPO_TASK_ID": doc["data"]["task_id"]}
     # Its own process group, so a timeout ends the command's children too.
-    process = subprocess.Popen(hook.command, shell=True, text=True, env=env,
+    process = subprocess.Popen(hook.command, shell=True, text=True, env=env_,
                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)
     try:
