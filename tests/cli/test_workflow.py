@@ -4,6 +4,7 @@ PostgreSQL as an `mpo_app` login, the guards refusing a raw-SQL skip of the new 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,10 @@ def test_a_review_state_end_to_end(runner: MpoRunner, world: dict[str, Any]) -> 
     assert [t["id"] for t in runner.json("list", "--status", "in_review")] == [task]
     assert runner.json("status")["queue"]["custom"] == {"in_review": 1}
     assert runner.json("stats")["pipeline"]["now"]["in_review"] == 1
+    watched = runner("watch", "--status", "in_review", "--since-event", "0", "-n", "1",
+                     "--jsonl")  # a custom state filters the event stream too
+    assert watched.exit_code == 0, watched.stderr
+    assert json.loads(watched.stdout)["action"] == "move"
     # out of review: an admin other than the assignee (distinct), not the member
     denied = runner("complete", task, "--actual-hours", "2", env=ana)
     assert denied.exit_code == 4 and "needs role admin" in denied.stderr

@@ -31,19 +31,19 @@ def test_an_agent_reads_only_its_own_marketplaces_events(sqlite_db: SqlDatabase)
     mine = task_in(sqlite_db, Status.AWAITING_APPROVAL)
     task_in(sqlite_db, Status.AWAITING_APPROVAL, marketplace="shopee",
             created_by="marketplace-shopee")
-    query = stream.checked_query(AMAZON, TaskQuery(), Rules())
+    query = stream.checked_query(sqlite_db, AMAZON, TaskQuery(), Rules())
     events = stream.read_after(sqlite_db, AMAZON, start, query)
     assert {e.task_id for e in events} == {mine.id}
     assert [e.action for e in events] == ["create", "submit"]
     with pytest.raises(PermissionDenied):
-        stream.checked_query(AMAZON, TaskQuery(marketplaces=("shopee",)), Rules())
+        stream.checked_query(sqlite_db, AMAZON, TaskQuery(marketplaces=("shopee",)), Rules())
 
 
 def test_filters_pick_events_by_task_and_action(sqlite_db: SqlDatabase) -> None:
     start = _now(sqlite_db)
     task_in(sqlite_db, Status.APPROVED, priority="high")
     task_in(sqlite_db, Status.APPROVED, priority="low")
-    query = stream.checked_query(ADMIN, TaskQuery(priorities=("high",)), Rules())
+    query = stream.checked_query(sqlite_db, ADMIN, TaskQuery(priorities=("high",)), Rules())
     events = stream.read_after(sqlite_db, ADMIN, start, query, actions=["approve"])
     assert [(e.action, e.to_status) for e in events] == [("approve", "approved")]
 

@@ -91,7 +91,7 @@ def watch(
 
     app_ctx = current()
     db, actor = app_ctx.database, app_ctx.actor
-    query = stream.checked_query(actor, TaskQuery(
+    query = stream.checked_query(db, actor, TaskQuery(
         statuses=split(status), marketplaces=split(marketplace), priorities=split(priority),
         categories=split(category), created_by=split(created_by),
         assigned_to=split(assigned_to)), app_ctx.rules)

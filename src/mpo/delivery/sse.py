@@ -44,7 +44,7 @@ def frames(
     idle: float = 15.0,
 ) -> Generator[str, None, None]:
     """SSE frames of the events after `after_id` (None: from now) the actor may see."""
-    checked = stream.checked_query(actor, query, rules)
+    checked = stream.checked_query(db, actor, query, rules)
     start = stream.start_of(db, actor, None, after_id)
     yield "retry: 2000\n\n"
     for page in stream.follow(db, actor, waker, after_id=start, query=checked,

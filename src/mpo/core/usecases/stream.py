@@ -19,15 +19,17 @@ from mpo.core.domain.validation import Rules
 from mpo.core.ports import Database
 from mpo.core.ports.events import PAGE
 from mpo.core.usecases.identity import refusals_recorded
+from mpo.core.usecases.workflow_apply import known_statuses
 
 if TYPE_CHECKING:
     from mpo.core.ports.events import Waker
     from mpo.core.tables.models import TaskEvent
 
 
-def checked_query(actor: Actor, query: TaskQuery, rules: Rules) -> TaskQuery:
-    """The filters as the actor may apply them: agents see their own marketplace only."""
-    filter_values.check(query, rules, query.statuses)
+def checked_query(db: Database, actor: Actor, query: TaskQuery, rules: Rules) -> TaskQuery:
+    """The filters as the actor may apply them: agents see their own marketplace only; a
+    status may be a custom workflow's state."""
+    filter_values.check(query, rules, query.statuses, known_statuses(db, query.statuses))
     return permissions.scope(actor, query)
 
 
