@@ -23,3 +23,36 @@ def test_tls_needs_both_the_key_and_the_certificate(runner: MpoRunner) -> None:
     result = runner("serve", "--ssl-keyfile", "key.pem")
     assert result.exit_code == 2
     assert "--ssl-keyfile and --ssl-certfile together" in result.stderr
+
+
+def test_the_server_says_where_it_listens_and_help_lists_the_surfaces(
+        runner: MpoRunner, initialised: str) -> None:
+    """An agent that started it learns the address and the API docs from stderr (issue 21);
+    `--help` names every surface."""
+    import socket
+    import subprocess
+    import threading
+
+    from tests.cli.conftest import BIN, environment
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(BIN / "mpo"), "serve", "--port", str(port)],
+                              stderr=subprocess.PIPE, text=True,
+                              env=environment(MPO_DATABASE_URL=initialised))
+    stop = threading.Timer(30, server.terminate)  # never wait for ever on a silent server
+    stop.start()
+    try:
+        assert server.stderr is not None
+        first = server.stderr.readline()
+    finally:
+        stop.cancel()
+        server.terminate()
+        server.wait(timeout=30)
+    where = f"http://127.0.0.1:{port}"
+    assert first == f"listening on {where} (API docs at {where}/api/v1/docs)\n"
+    shown = " ".join(runner("serve", "--help").stdout.split())
+    for surface in ("/api/orchestration/tasks", "/api/v1", "events", "/api/v1/docs",
+                    "/healthz", "/metrics", "workflow", "undo"):
+        assert surface in shown, surface

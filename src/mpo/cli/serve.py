@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from mpo.cli.context import current
+from mpo.cli.output import message
 from mpo.core.domain.errors import UsageError
 
 app = typer.Typer()
@@ -27,7 +28,12 @@ def serve(
     ssl_certfile: Annotated[str | None, typer.Option(
         "--ssl-certfile", metavar="PATH", help="TLS certificate chain.")] = None,
 ) -> None:
-    """Serve the HTTP API: the seed's /api/orchestration and mpo's /api/v1 (docs/api.md).
+    """Serve the HTTP API (docs/api.md), Bearer tokens as on the command line.
+
+    Surfaces: the seed's /api/orchestration/tasks (create, list, PATCH approve, assign,
+    complete); mpo's /api/v1: tasks (create, list, show), tasks/{verb} (submit, approve,
+    reject, assign, start, complete, cancel, move, undo), log, events (Server-Sent Events),
+    stats, workflow; the OpenAPI docs at /api/v1/docs; /healthz, /readyz, /metrics.
 
     Example: mpo serve --port 8765   (then: curl -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8765/api/v1/tasks)
@@ -47,6 +53,10 @@ def serve(
     from mpo.store.database import SqlDatabase
 
     SqlDatabase(settings.database_url).ready()  # fail before binding, with one line
+    scheme = "https" if ssl_certfile else "http"
+    where = f"{scheme}://{host}:{port}"
+    if port:  # port 0: the system picks one, which only the bound socket knows
+        message(f"listening on {where} (API docs at {where}/api/v1/docs)")
     options = {"host": host, "port": port, "workers": workers, "access_log": False,
                "ssl_keyfile": ssl_keyfile, "ssl_certfile": ssl_certfile,
                "timeout_graceful_shutdown": 30, "log_level": "warning"}
