@@ -112,6 +112,10 @@ def test_bad_workflows_name_the_field(runner: MpoRunner, world: dict[str, Any]) 
         assert result.exit_code == 2, result.stderr
         assert result.stderr.startswith(f"error: {field}: ")
     assert runner.json("workflow", "show")[4]["status"] == "in_progress"  # nothing applied
+    aimless = runner("move", world["task"])
+    assert aimless.exit_code == 2 and aimless.stderr.startswith("error: to: move needs")
+    nowhere = runner("move", world["task"], "--to", "in_review")  # none applied yet
+    assert nowhere.exit_code == 2 and "no move leads to 'in_review'" in nowhere.stderr
 
 
 def test_the_guards_refuse_a_raw_sql_skip_of_the_new_state(

@@ -119,7 +119,5 @@ def move(
     """
     from mpo.core.domain.action_values import transition_params
 
-    if to is None:
-        raise ValidationError("to", "move needs a status (--to STATUS); see mpo workflow show")
     render(out, [run("move", batch, transition_params(current().rules, "move", to=to,
                                                        note=note))])

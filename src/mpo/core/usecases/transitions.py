@@ -74,7 +74,10 @@ def _declaration(lifecycle: Lifecycle, name: str, params: TransitionParams
     """The declaration of `name` (for `move`: one of its edges into `params.to`, and all of
     them by the status they leave from)."""
     if name == MOVE:
-        edges = lifecycle.moves_to(params.to or "")
+        if params.to is None:
+            raise ValidationError("to", "move needs a status to move to (--to STATUS); "
+                                  "see mpo workflow show")
+        edges = lifecycle.moves_to(params.to)
         if not edges:
             targets = sorted({s.target for s in lifecycle.actions.values() if s.action == MOVE})
             raise ValidationError("to", f"no move leads to {params.to!r}; moves lead to: "

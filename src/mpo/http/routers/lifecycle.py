@@ -12,7 +12,6 @@ from typing import Any
 from fastapi import APIRouter
 
 from mpo.core.domain.action_values import transition_params
-from mpo.core.domain.errors import ValidationError
 from mpo.core.domain.lifecycle import MOVE, SPECS, ActionSpec
 from mpo.core.domain.results import BatchResult
 from mpo.core.domain.selection import Selection
@@ -75,8 +74,6 @@ def move(body: Move, who: Auth, rules: RulesDep) -> JSON:
                           priorities=split(body.priority), categories=split(body.category),
                           created_by=split(body.created_by), all=body.all)
     params = transition_params(rules, MOVE, to=body.to, note=body.note)
-    if params.to is None:
-        raise ValidationError("to", "move needs a status (to); see GET /api/v1/workflow")
     return JSON(answer(transition(who.db, who.actor, MOVE, selection, params, rules,
                                   dry_run=body.dry_run, skip_invalid=body.skip_invalid)))
 
