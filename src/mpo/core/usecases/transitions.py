@@ -90,8 +90,7 @@ def _declaration(lifecycle: Lifecycle, name: str, params: TransitionParams
     return lifecycle.spec(name), {}
 
 
-def _edge(edges: dict[str, ActionSpec], task: Task, lifecycle: Lifecycle
-          ) -> ActionSpec:
+def _edge(edges: dict[str, ActionSpec], task: Task) -> ActionSpec:
     """The move edge that leaves the task's status (or, when none does, one that
     `blocker` will refuse with the statuses it needs)."""
     found = edges.get(task.status)
@@ -160,7 +159,7 @@ def transition(
             plan: list[tuple[str, Task, tuple[ActionSpec, ...]]] = []
             for label, task in _candidates(uow, actor, frozenset(sources), selection,
                                            problems, errors):
-                chain = _chain(actor, lifecycle, _edge(edges, task, lifecycle) if edges else spec,
+                chain = _chain(actor, lifecycle, _edge(edges, task) if edges else spec,
                                task, submit_first)
                 if isinstance(chain, MpoError):
                     problems.append(problem(label, chain))
