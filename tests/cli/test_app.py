@@ -65,8 +65,8 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         ExitCode.USAGE: ["list", "--status", "done"],
         ExitCode.NOT_FOUND: ["show", "0000"],
         ExitCode.CONFLICT: ["approve", task_in(runner, "pending")],
-        ExitCode.TIMEOUT: ["wait", task_in(runner, "pending"), "--timeout", "0"],
-        ExitCode.DECLINED: ["wait", task_in(runner, "rejected")],
+        ExitCode.TIMEOUT: ["wait", task_in(runner, "awaiting_approval"), "--timeout", "0"],
+        ExitCode.DECLINED: ["wait", task_in(runner, "rejected"), "--for", "approved"],
     }[code]
 
 

@@ -26,15 +26,22 @@ def test_wait_exits_by_outcome_and_prints_the_tasks(runner: MpoRunner, db: Path)
     assert reached.exit_code == 0, reached.stderr
     assert [t["status"] for t in json.loads(reached.stdout)] == ["approved"]
 
-    declined = runner("wait", approved, rejected, "--json")
+    decided = runner("wait", approved, rejected, "--json")  # a rejection is a decision
+    assert decided.exit_code == 0, decided.stderr
+    assert [t["status"] for t in json.loads(decided.stdout)] == ["approved", "rejected"]
+
+    declined = runner("wait", approved, rejected, "--for", "approved", "--json")
     assert declined.exit_code == 9, declined.stderr
     assert [t["status"] for t in json.loads(declined.stdout)] == ["approved", "rejected"]
-    assert f"error: wait: {rejected[:8]} is rejected; it will never be decided" in (
+    assert f"error: wait: {rejected[:8]} is rejected; it will never be approved" in (
         declined.stderr)
 
     timed_out = runner("wait", pending, "--for", "approved", "--timeout", "0.2s")
     assert timed_out.exit_code == 8, timed_out.stderr
     assert timed_out.stdout.split("\t")[:3] == [pending, "amazon", "pending"]
+    assert (f"wait: {pending[:8]} is pending: nobody is asked to decide until submitted "
+            f"(mpo submit {pending[:8]})") in timed_out.stderr
+    assert "nobody is asked" not in reached.stderr
 
     from_stdin = runner("wait", "-", "--for", "completed", "--timeout", "0", input=approved)
     assert from_stdin.exit_code == 8

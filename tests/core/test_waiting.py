@@ -46,7 +46,8 @@ def test_a_wait_ends_within_a_second_of_the_decision(sqlite_db: SqlDatabase) -> 
 
 
 SETTLES = [
-    (Status.REJECTED, Goal.DECIDED, Outcome.DECLINED),
+    (Status.REJECTED, Goal.DECIDED, Outcome.REACHED),
+    (Status.REJECTED, Goal.APPROVED, Outcome.DECLINED),
     (Status.REJECTED, Goal.COMPLETED, Outcome.DECLINED),
     (Status.CANCELLED, Goal.DECIDED, Outcome.DECLINED),
     (Status.CANCELLED, Goal.APPROVED, Outcome.DECLINED),
@@ -79,7 +80,7 @@ def test_one_declined_task_declines_the_wait_once_all_are_settled(sqlite_db: Sql
     approved, rejected = task_in(sqlite_db, Status.APPROVED), task_in(sqlite_db, Status.REJECTED)
     with sqlite_db.waker() as waker:
         result = wait_for(sqlite_db, ADMIN, waker, [str(approved.id), str(rejected.id)],
-                          Goal.DECIDED, 5)
+                          Goal.APPROVED, 5)
     assert result.outcomes == [Outcome.REACHED, Outcome.DECLINED]
     assert result.outcome is Outcome.DECLINED
 

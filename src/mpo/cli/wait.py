@@ -15,7 +15,8 @@ from mpo.core.domain import task_fields
 from mpo.report import fields
 
 app = typer.Typer()
-GOALS = "decided, approved, completed or any-change"
+GOALS = ("decided (approved or rejected: the status says which), approved (a rejection "
+         "exits 9), completed or any-change")
 
 
 @app.command(rich_help_panel="Events")
@@ -32,12 +33,15 @@ def wait(
     *,
     out: Output,
 ) -> None:
-    """Wait until every task reaches a state, print the tasks; exit 0 reached, 9 rejected,
-    8 timed out, 7 interrupted.
+    """Wait until every task reaches a state, print the tasks; exit 0 reached, 9 never will
+    (rejected when waiting for approved or completed; cancelled), 8 timed out, 7 interrupted.
+
+    Nobody is asked to decide a pending task until it is submitted: wait on submitted ones.
 
     Example: mpo wait 3f2a --for decided --timeout 1h
 
-    An agent, in one line: mpo create ... --json | jq -r .id | xargs mpo wait --for decided
+    An agent, in one line:
+    mpo create ... --submit --json | jq -r .id | xargs mpo wait --for approved --timeout 8h
     """
     from mpo.cli.options import _refs
     from mpo.core.domain import validation
@@ -55,7 +59,7 @@ def wait(
                 noun = "task" if len(refs) == 1 else "tasks"
                 message(f"waiting for {len(refs)} {noun}: {goal} "
                         f"(timeout {timeout or 'none'}; Ctrl-C to stop)")
-            result = wait_for(db, actor, waker, refs, goal, seconds)
+            result = wait_for(db, actor, waker, refs, goal, seconds, notice=message)
     except KeyboardInterrupt:
         raise Cancelled("wait: interrupted") from None
     out.rows(task_fields.task_row(t) for t in result.tasks)

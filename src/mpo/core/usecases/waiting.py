@@ -1,8 +1,10 @@
 """`mpo wait`: block until tasks reach a state, for agents that propose and then act.
 
 A task is settled when it reached the state waited for, or can never reach it (declined:
-rejected, or cancelled once that status exists). The wait reads the tasks, then sleeps on
-a `Waker` (LISTEN on PostgreSQL, bounded polling on SQLite) and reads again.
+rejected when approval is waited for, cancelled for every goal). A rejection is a decision:
+`decided` ends on either outcome, and the task's status says which. The wait reads the
+tasks, then sleeps on a `Waker` (LISTEN on PostgreSQL, bounded polling on SQLite) and reads
+again.
 """
 
 from __future__ import annotations
@@ -30,18 +32,18 @@ if TYPE_CHECKING:
 class Goal(StrEnum):
     """What `mpo wait --for` waits for."""
 
-    DECIDED = "decided"
-    APPROVED = "approved"
+    DECIDED = "decided"  # approved or rejected: the status says which
+    APPROVED = "approved"  # rejected declines it
     COMPLETED = "completed"
     ANY_CHANGE = "any-change"
 
 
-#: Statuses a task never leaves for the goals below: waiting on is pointless. A cancelled
-#: task is declined like a rejected one (`mpo wait` exits 9).
+#: Statuses a task never leaves: waiting on is pointless unless the goal counts them as
+#: reached (`decided` counts a rejection). The rest are declined (`mpo wait` exits 9).
 DECLINED: frozenset[str] = frozenset({Status.REJECTED.value, Status.CANCELLED.value})
 _APPROVED_OR_LATER = frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.COMPLETED})
 REACHED: dict[Goal, frozenset[str]] = {
-    Goal.DECIDED: _APPROVED_OR_LATER,
+    Goal.DECIDED: _APPROVED_OR_LATER | {Status.REJECTED.value},
     Goal.APPROVED: _APPROVED_OR_LATER,
     Goal.COMPLETED: frozenset({Status.COMPLETED.value}),
 }
@@ -88,10 +90,13 @@ def wait_for(
     timeout: float | None,
     *,
     clock: Callable[[], float] = time.monotonic,
+    notice: Callable[[str], None] | None = None,
 ) -> Waited:
     """Wait until every task is settled for `goal`, or `timeout` seconds pass (None: ever).
 
-    Returns the tasks either way; the caller turns the outcome into an exit code.
+    Returns the tasks either way; the caller turns the outcome into an exit code. `notice`
+    hears, once, of tasks nobody is asked to decide yet (still pending: a wait on them
+    lasts until someone submits them).
     """
     with refusals_recorded(db, actor, Verb.SHOW):
         permissions.require(actor, Verb.SHOW)
@@ -105,6 +110,10 @@ def wait_for(
                 ids.append(task.id)
         with db.read() as uow:
             baseline = uow.stream.newest_id()
+            unasked = [t for t in (uow.tasks.get(i) for i in ids)
+                       if t is not None and t.status == Status.PENDING.value]
+        if notice is not None and unasked and goal is not Goal.ANY_CHANGE:
+            notice(_unasked(unasked))
         while True:
             with db.read() as uow:
                 tasks = [uow.tasks.get(i) for i in ids]
@@ -119,6 +128,14 @@ def wait_for(
             if left is not None and left <= 0:
                 return result
             waker.wait(60.0 if left is None else min(left, 60.0))
+
+
+def _unasked(tasks: Sequence[Task]) -> str:
+    """Why a wait on pending tasks may last for ever, and the command that asks."""
+    short = " ".join(str(t.id)[:8] for t in tasks)
+    verb = "is" if len(tasks) == 1 else "are"
+    return (f"wait: {short} {verb} pending: nobody is asked to decide until submitted "
+            f"(mpo submit {short})")
 
 
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
