@@ -74,7 +74,8 @@ def task_in(runner: MpoRunner, status: str, title: str = "t", *extra: str,
 
 
 def commands() -> list[tuple[str, click.Command]]:
-    """Every runnable command, by its path (`mpo db upgrade`)."""
+    """Every runnable command `--help` lists, by its path (`mpo db upgrade`); hidden aliases
+    (`mpo config show`) answer guesses and are documented with what they alias."""
     found: list[tuple[str, click.Command]] = []
 
     def walk(path: str, command: click.Command) -> None:
@@ -83,7 +84,8 @@ def commands() -> list[tuple[str, click.Command]]:
             for name in command.list_commands(ctx):
                 sub = command.get_command(ctx, name)
                 assert sub is not None, f"{path} {name}"
-                walk(f"{path} {name}", sub)
+                if not sub.hidden:
+                    walk(f"{path} {name}", sub)
         else:
             found.append((path, command))
 

@@ -98,3 +98,17 @@ def test_status_says_which_credential_is_in_use(runner: MpoRunner, db: Path) -> 
 def test_status_lists_the_stored_credential_in_use_once(runner: MpoRunner, db: Path) -> None:
     rows = runner.json("auth", "status")
     assert [(r["role"], r["in_use"]) for r in rows] == [("admin", True)]
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_mpo_token_is_refused_not_replaced_by_the_stored_admin(
+    runner: MpoRunner, db: Path, value: str
+) -> None:
+    """An agent whose token variable expanded to nothing must not act as the keyring's admin
+    (issue 21): exit 4, naming the variable and both ways out."""
+    result = runner("list", env={"MPO_TOKEN": value})
+    assert result.exit_code == 4, result.stderr
+    assert result.stderr == ("error: MPO_TOKEN is set but empty: give it the token, or unset "
+                             "it (`unset MPO_TOKEN`) to use the stored credential\n")
+    assert result.stdout == ""
+    assert runner("list").exit_code == 0  # unset, the stored credential applies

@@ -129,3 +129,13 @@ def test_the_documented_input_rules_are_the_codes() -> None:
     assert f"nested at most {JSON_DEPTH_MAX} levels" in page
     assert f"between {EARLIEST.date().isoformat()} and {LATEST.date().isoformat()}" in page
     assert f"names the first {PROBLEMS_SHOWN} and counts the rest" in page
+
+
+def test_list_all_names_what_to_do_instead(runner: MpoRunner) -> None:
+    """`mpo list --all` is a natural guess no spelling is close to (issue 21): the error says
+    plain `mpo list` already lists every task."""
+    result = runner("list", "--all")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: No such option '--all'. Plain `mpo list` lists every task you may see; narrow "
+        "it with --status or --marketplace, cap it with --limit.\n")

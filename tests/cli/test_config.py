@@ -165,3 +165,11 @@ def test_a_configured_name_longer_than_its_column_never_reaches_the_database(
     result = runner("list", env={"MPO_MARKETPLACES": f"amazon,{long}"})
     assert result.exit_code == 2, result.stderr
     assert "MPO_MARKETPLACES: names must be at most 50 characters" in result.stderr
+
+
+def test_config_show_is_config_list(runner: MpoRunner) -> None:
+    """The top-level help says "Show and change settings": `config show` is the guess an
+    agent made (issue 21); it answers as `config list` does."""
+    shown = runner("config", "show", "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout == runner("config", "list", "--json").stdout

@@ -172,8 +172,14 @@ def find(database_url: str, role: str, *, token_file: str | None = None,
     environ = os.environ if environ is None else environ
     if token_file is not None:
         return Credential(read_token_file(token_file), f"--token-file {token_file}")
-    if environ.get(env.TOKEN):
-        return Credential(wellformed.text(env.TOKEN, environ[env.TOKEN]).strip(), env.TOKEN)
+    if env.TOKEN in environ:
+        # Set but empty is a script's mistake (an unset variable expanded), never a request
+        # for the keyring's credential: that one is often the admin's.
+        given = wellformed.text(env.TOKEN, environ[env.TOKEN]).strip()
+        if not given:
+            raise AuthError(f"{env.TOKEN} is set but empty: give it the token, or unset it "
+                            f"(`unset {env.TOKEN}`) to use the stored credential")
+        return Credential(given, env.TOKEN)
     note = ""
     try:
         token = _keyring_token(database_url, role)

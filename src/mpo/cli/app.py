@@ -120,6 +120,11 @@ class MpoGroup(TyperGroup):
             return int(ExitCode.USAGE)
         except click.UsageError as exc:
             hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+            if isinstance(exc, click.NoSuchOption) and exc.ctx:
+                from mpo.cli import guesses
+
+                answer = guesses.for_option(exc.ctx.command_path, exc.option_name)
+                hint = f" {answer}" if answer else hint
             _error(f"{exc.format_message()}{hint}")
             return int(ExitCode.USAGE)
         except click.ClickException as exc:

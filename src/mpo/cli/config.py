@@ -68,7 +68,7 @@ def path() -> None:
 @output_options(CONFIG)
 def list_(*, out: Output) -> None:
     """List every setting in effect and where it came from: flag, MPO_* variable, profile or
-    default.
+    default (also `mpo config show`).
 
     Example: mpo --profile team config list
     """
@@ -77,6 +77,9 @@ def list_(*, out: Output) -> None:
     rows += [{"key": key, "value": _value(key, getattr(settings, key)),
               "source": settings.sources[key]} for key in _keys()]
     out.rows(rows)
+
+
+config_app.command("show", hidden=True)(list_)  # the natural guess, "Show ... settings"
 
 
 def _keys() -> list[str]:
