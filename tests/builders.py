@@ -23,7 +23,7 @@ from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.reads import show_task
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.team import add_members
 
 ADMIN = Actor("ana", Role.ADMIN)

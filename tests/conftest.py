@@ -23,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mpo.cli.app import app
+from tests import migrated
 from tests.team import add_members
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -119,6 +120,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """`mpo init` has run against `database_url`, which later commands use too."""
     monkeypatch.setenv("MPO_DATABASE_URL", database_url)
+    migrated.prepare(database_url)  # `mpo init` then finds the schema at head: fast
     result = runner("init")
     assert result.exit_code == 0, result.stderr
     add_members(database_url)

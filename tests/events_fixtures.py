@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database
+from tests.migrated import upgrade
 from tests.team import add_members
 
 

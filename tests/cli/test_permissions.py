@@ -26,8 +26,8 @@ from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import make_engine
-from mpo.store.migrate import upgrade
 from tests.conftest import MpoRunner
+from tests.migrated import upgrade
 from tests.pg_app import app_login, conninfo, module_database
 from tests.team import add_members
 

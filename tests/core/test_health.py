@@ -8,7 +8,7 @@ from mpo.core.domain import health
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.stats import stats
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.stats_fixture import ADMIN, at, build
 
 

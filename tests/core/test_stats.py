@@ -16,7 +16,7 @@ from mpo.core.domain.timeparse import day_span, local_days, parse_duration
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.stats import stats
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.stats_fixture import ADMIN, at, build
 
 NOW = at(30)  # D+1 06:00 UTC, after the whole history

@@ -25,9 +25,9 @@ from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.reads import list_events, show_task
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from tests import readback
 from tests.builders import ADMIN, PARAMS, RULES, draft, make_task, proposer, task_in
+from tests.migrated import upgrade
 
 
 def create(db: SqlDatabase, *raws: dict[str, object], skip_invalid: bool = False

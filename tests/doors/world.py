@@ -32,8 +32,8 @@ from mpo.core.usecases.reads import show_task
 from mpo.core.usecases.transitions import transition
 from mpo.delivery import plugins
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from tests.http.conftest import Served, start, stop
+from tests.migrated import upgrade
 from tests.readback import events, tasks
 
 ROOT = Actor("root", Role.ADMIN)

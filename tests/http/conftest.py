@@ -22,8 +22,8 @@ import pytest
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.identity import add_principal, authenticate, bootstrap_admin
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database
+from tests.migrated import upgrade
 
 #: Principals every server has: name -> (role, marketplace).
 PRINCIPALS = {

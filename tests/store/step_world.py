@@ -22,7 +22,7 @@ from mpo.core.usecases.subtasks import Step, add_subtask, take_step
 from mpo.core.usecases.transitions import transition
 from mpo.core.usecases.undo import undo
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.pg_app import app_login, conninfo, module_database
 from tests.store.test_attacks import AMAZON, PARAMS, PATHS, PRINCIPALS, ROOT, _task
 

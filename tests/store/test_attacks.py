@@ -24,7 +24,7 @@ from mpo.core.usecases import identity
 from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.pg_app import app_login, conninfo, module_database
 
 ROOT = Actor("root", Role.ADMIN)

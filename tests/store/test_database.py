@@ -11,9 +11,9 @@ from mpo.core.domain.errors import DatabaseError, ExitCode
 from mpo.core.ports import DuplicateKey
 from mpo.core.tables.models import Task
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from mpo.store.migrations import HEAD
 from tests import readback
+from tests.migrated import upgrade
 
 
 def task(**overrides: object) -> Task:

@@ -26,9 +26,9 @@ from mpo.core.tables.models import Task, TaskEvent
 from mpo.core.usecases.reads import list_tasks
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import BUSY_TIMEOUT_MS, make_engine
-from mpo.store.migrate import upgrade
 from tests import readback
 from tests.builders import ADMIN, RULES, make_task
+from tests.migrated import upgrade
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from mpo.core.domain.errors import ValidationError
 from mpo.core.tables.models import Task
 from mpo.core.usecases.create import create_tasks
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from tests import readback
 from tests.builders import ADMIN, RULES, draft, proposer
+from tests.migrated import upgrade
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -10,7 +10,7 @@ import pytest
 from mpo.core.domain.lifecycle import TRANSITIONS
 from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
 from mpo.store import guards
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.pg_app import conninfo
 
 ADD_A_MIGRATION = (

@@ -17,8 +17,8 @@ from sqlalchemy import event, text
 from mpo.core.domain.stats_query import Aggregates, By, StatsQuery, resolve_window
 from mpo.core.tables.models import Task
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from mpo.store.stats_queries import SqlStatsQueries
+from tests.migrated import upgrade
 from tests.stats_fixture import D, at, build
 
 LONG = {"short_window": 0.0, "sort_at_most": 0}  # the cube's index, walks in index order

@@ -21,10 +21,10 @@ from sqlalchemy import text
 from mpo.core.domain.clock import utcnow
 from mpo.core.tables.models import TaskEvent
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
 from mpo.store.stream import CHANNEL
 from tests.builders import make_task
 from tests.events_fixtures import migrated_url, module_pg
+from tests.migrated import upgrade
 
 __all__ = ["migrated_url", "module_pg"]  # fixtures
 FLOOR_LOCK = import_module("mpo.store.migrations.versions.0011_event_horizon").FLOOR_LOCK

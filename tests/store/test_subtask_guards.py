@@ -12,7 +12,7 @@ import pytest
 from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
 from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store import audit_guards, subtask_guards
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.pg_app import conninfo
 
 ADD_A_MIGRATION = (
