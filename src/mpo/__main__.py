@@ -1,6 +1,6 @@
 """`python -m mpo` runs the same CLI as the `mpo` console script."""
 
-from mpo.cli.app import run
+from mpo.cli.entry import run
 
 if __name__ == "__main__":
     run()

@@ -17,7 +17,7 @@ OUTCOME = FieldSet("notification", all=("channel", "outcome", "detail"),
 @app.command(rich_help_panel="Events")
 @output_options(OUTCOME)
 def notify(*, out: Output) -> None:
-    """Send the daily "approval needed" digest to each [[channels]] entry where it is due.
+    """Send the daily "approval needed" digest to each configured channel where it is due.
 
     Example: mpo notify --json
     """
