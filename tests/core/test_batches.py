@@ -3,6 +3,7 @@ ids, still all or nothing with every offending item named, on both databases."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -31,14 +32,18 @@ def bulk(db: SqlDatabase, count: int, **overrides: object) -> list[uuid.UUID]:
     return [c.task.id for c in create_tasks(db, AGENT, items, RULES).tasks]
 
 
+@pytest.mark.parametrize("count", [30, bulk_sql.STAGE_AT_LEAST + 6])  # rows, then staged/COPY
 def test_a_bulk_create_inserts_every_task_with_its_event_in_one_batch(
-    db: SqlDatabase, database_url: str
+    db: SqlDatabase, database_url: str, count: int
 ) -> None:
-    ids = bulk(db, 30, tags=["geo"], metadata={"skus": 3}, idempotency_key=None)
+    ids = bulk(db, count, tags=["geo"], metadata={"skus": 3}, idempotency_key=None)
     stored = readback.tasks(database_url)
     assert set(stored) == {str(i) for i in ids}
     assert {t["status"] for t in stored.values()} == {"pending"}
     assert {tuple(t["tags"]) for t in stored.values()} == {("geo",)}
+    assert {json.dumps(t["metadata"]) for t in stored.values()} == {'{"skus": 3}'}
+    assert sorted(t["title"] for t in stored.values()) == sorted(
+        f"task {n}" for n in range(1, count + 1))
     events = readback.events(database_url)
     assert sorted(e["task_id"] for e in events) == sorted(str(i) for i in ids)
     assert len({e["batch_id"] for e in events}) == 1

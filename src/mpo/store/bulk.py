@@ -1,5 +1,5 @@
-"""Writing and reading many rows at once: ids in chunks, and one INSERT for many rows
-past the ORM's unit of work (with SQLite's search index in mind)."""
+"""Writing and reading many rows at once: ids in chunks, and one INSERT (COPY on
+PostgreSQL) for many rows past the ORM's unit of work (with SQLite's search index in mind)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def executemany(connection: Connection, table: Table, names: list[str],
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     marks = ", ".join(mark for _ in names)
+    if dialect.name == "postgresql" and len(rows) >= STAGE_AT_LEAST:
+        # COPY: one stream of rows, no statement per row to parse, plan and answer.
+        driver = connection.connection.dbapi_connection
+        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     if dialect.name != "sqlite" or len(rows) < STAGE_AT_LEAST:
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
                                    [tuple(row) for row in rows])
