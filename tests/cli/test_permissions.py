@@ -7,6 +7,7 @@ login in `mpo_app`, where row-level security and the write guards apply (issue 1
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from mpo.core.domain.vocabulary import Action
 from mpo.core.usecases import identity
 from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.transitions import transition
+from mpo.store import bulk as bulk_sql
 from mpo.store.database import SqlDatabase
 from mpo.store.engine import make_engine
 from tests.conftest import MpoRunner
@@ -331,3 +333,22 @@ def test_a_key_used_in_another_marketplace_is_a_conflict_that_names_no_task(
     assert result.exit_code == 5, result.stderr
     assert "already used by another task" in result.stderr
     assert str(theirs["id"]) not in result.stderr and "concurrently" not in result.stderr
+
+
+def test_a_bulk_create_goes_through_the_app_role(
+    runner: MpoRunner, world: dict[str, Any], tmp_path: Path
+) -> None:
+    """A batch large enough to be staged (a temporary table, COPY on PostgreSQL, where COPY
+    into a table under row-level security is refused) is stored as the app's login, with
+    its policies and guards; the rows read back."""
+    count = bulk_sql.STAGE_AT_LEAST + 6
+    lines = tmp_path / "many.ndjson"
+    lines.write_text("".join(json.dumps({
+        "marketplace": "amazon", "title": f"bulk {n}", "category": "analysis",
+        "estimated_hours": 1}) + "\n" for n in range(count)))
+    before = rows(world, "SELECT count(*) FROM task")[0][0]
+    result = runner("create", "--from", str(lines), "--json", env=as_role(world, "agent"))
+    assert result.exit_code == 0, result.stderr
+    assert rows(world, "SELECT count(*) FROM task")[0][0] == before + count
+    assert rows(world, "SELECT count(*) FROM task_event WHERE action = 'create' AND "
+                "actor = 'marketplace-amazon'")[0][0] >= count

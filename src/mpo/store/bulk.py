@@ -46,12 +46,22 @@ def executemany(connection: Connection, table: Table, names: list[str],
     quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
     marks = ", ".join(mark for _ in names)
     if dialect.name == "postgresql" and len(rows) >= STAGE_AT_LEAST:
-        # COPY: one stream of rows, no statement per row to parse, plan and answer.
+        # COPY: one stream of rows, no statement per row to parse, plan and answer. Not into
+        # the table itself: PostgreSQL refuses COPY FROM where row-level security applies
+        # (the app's logins); into a temporary table, then one INSERT ... SELECT, which the
+        # policies and guards check row by row as any INSERT.
+        stage = f"pg_temp.mpo_stage_{table.name}"
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {stage.split('.')[1]} ON COMMIT DROP AS "
+            f"SELECT {quoted} FROM {table.name} WITH NO DATA")
         driver = connection.connection.dbapi_connection
         with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY {table.name} ({quoted}) FROM STDIN") as copy:
+                f"COPY {stage} ({quoted}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {stage}")
+        connection.exec_driver_sql(f"DROP TABLE {stage}")
         return
     if dialect.name != "sqlite" or len(rows) < STAGE_AT_LEAST:
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
