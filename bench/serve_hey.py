@@ -1,0 +1,149 @@
+"""`mpo serve` creating tasks under an independent load generator (`hey`), next to the
+floor PostgreSQL itself reaches on this machine (`pgbench`: one transaction inserting a task
+row and its event row). Issue 26's targets, on a 2-core machine:
+
+- PostgreSQL (an `mpo_app` login, `--workers 2`): >= 600 creates/s, p95 <= 50 ms, and
+  >= 10 % of the pgbench floor measured in the same run;
+- SQLite (one worker): >= 800 creates/s, p95 <= 30 ms.
+
+Installs hey and pgbench (Debian packages hey and postgresql-client) when missing. Prints
+figures, ratios and the load average before and after; asserts nothing.
+
+    python bench/serve_hey.py [--seconds 20] [--sqlite-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).parent))
+from serve import BODY, CLIENTS, _server, _tokens
+
+PGBENCH_SCRIPT = "\n".join([
+    "\\set n random(1, 1000000000)",
+    "WITH t AS (INSERT INTO task (id, marketplace, created_by, title, description, category, "
+    "status, priority, estimated_hours, created_at, tags, metadata) VALUES (gen_random_uuid(), "
+    "'amazon', 'marketplace-amazon', 'Rewrite GEO titles ' || :n, 'pgbench', 'optimization', "
+    "'pending', 'high', 4, now(), '[]', '{}') RETURNING id) "
+    "INSERT INTO task_event (task_id, batch_id, actor, action, from_status, to_status, at, "
+    "payload) SELECT id, gen_random_uuid(), 'marketplace-amazon', 'create', NULL, 'pending', "
+    "now(), '{}' FROM t;", ""])
+
+
+def _install(command: str, package: str) -> str:
+    found = shutil.which(command)
+    if found is None:
+        sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", package], check=True,
+                       stdout=subprocess.DEVNULL)
+        found = shutil.which(command)
+    if found is None:
+        sys.exit(f"{command} is missing and could not be installed (apt-get install {package})")
+    return found
+
+
+def _hey(base: str, token: str, seconds: float) -> tuple[float, float, str]:
+    """Requests per second, p95 in ms, and the status-code line of one hey run."""
+    import json
+
+    done = subprocess.run(
+        [_install("hey", "hey"), "-z", f"{seconds}s", "-c", str(CLIENTS), "-m", "POST",
+         "-T", "application/json", "-H", f"Authorization: Bearer {token}",
+         "-d", json.dumps(BODY), f"{base}/api/orchestration/tasks"],
+        capture_output=True, text=True, check=True)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+    p95 = float(re.search(r"95% in ([\d.]+) secs", done.stdout).group(1)) * 1000  # type: ignore[union-attr]
+    codes = re.search(r"Status code distribution:\s*\n((?:\s+\[\d+\].*\n)+)", done.stdout)
+    return rate, p95, " ".join((codes.group(1) if codes else "?").split())
+
+
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def _serve(name: str, url: str, token: str, home: Path, workers: int, seconds: float) -> float:
+    with _server(url, home, workers) as base:
+        _hey(base, token, 2)  # warm up: pools, imports, caches
+        before = _load()
+        rate, p95, codes = _hey(base, token, seconds)
+    print(f"{name}, --workers {workers}, hey -c {CLIENTS}: {rate:.0f} creates/s, p95 "
+          f"{p95:.1f} ms ({codes}) [{before} before, {_load()} after]")
+    return rate
+
+
+def _pgbench(conninfo: str, seconds: float, plain: bool) -> float:
+    """Transactions per second into mpo's tables (triggers and all) or, `plain`, into
+    copies with the same columns and indexes and no triggers."""
+    sql = PGBENCH_SCRIPT
+    if plain:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for table in ("task", "task_event"):
+                conn.execute(f"CREATE TABLE IF NOT EXISTS plain_{table} "
+                             f"(LIKE {table} INCLUDING ALL)")
+        sql = sql.replace("INTO task ", "INTO plain_task ").replace(
+            "INTO task_event ", "INTO plain_task_event ")
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(sql)
+    done = subprocess.run(
+        [_install("pgbench", "postgresql-client"), "-n", "-c", str(CLIENTS), "-j", "2",
+         "-T", str(int(seconds)), "-f", script.name, conninfo],
+        capture_output=True, text=True, check=False)
+    os.unlink(script.name)
+    if done.returncode != 0:
+        sys.exit(f"pgbench failed: {done.stderr.strip()[-800:]}")
+    return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
+
+
+def _postgres(home: Path, seconds: float) -> None:
+    server = os.environ["MPO_TEST_DATABASE_URL"]
+    base = server.rpartition("/")[0]
+    name, role = f"mpo_bench_{uuid.uuid4().hex[:8]}", f"mpo_bench_{uuid.uuid4().hex[:8]}"
+    admin = server.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        owner = f"{base}/{name}"
+        token = _tokens(owner)
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
+        rate = _serve("postgresql (mpo_app login)", owner.replace("postgres@", f"{role}@", 1),
+                      token, home, 2, seconds)
+        for plain, what in ((True, "plain tables, same indexes, no triggers"),
+                            (False, "mpo's tables with their guards, as the owner")):
+            before = _load()
+            floor = _pgbench(admin.rpartition("/")[0] + f"/{name}", seconds, plain)
+            print(f"pgbench floor ({what}; {CLIENTS} clients, task + event per transaction): "
+                  f"{floor:.0f} tps [{before} before, {_load()} after]; mpo serve = "
+                  f"{rate / floor:.1%} of it (target >= 10 % of the plain floor)")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs; {_load()} at the start")
+    with tempfile.TemporaryDirectory(prefix="mpo-bench-hey-") as tmp:
+        home = Path(tmp)
+        url = f"sqlite:///{home / 'mpo.db'}"
+        _serve("sqlite", url, _tokens(url), home, 1, args.seconds)
+        if not args.sqlite_only and os.environ.get("MPO_TEST_DATABASE_URL"):
+            _postgres(home, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
