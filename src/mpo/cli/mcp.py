@@ -27,6 +27,8 @@ def mcp() -> None:
     /mcp.
 
     Client configuration: {"command": "mpo", "args": ["mcp"], "env": {"MPO_TOKEN": "..."}}
+
+    Example: mpo --token-file ~/.config/mpo/agent.token mcp
     """
     if importlib.util.find_spec("mcp") is None:
         raise UsageError(MISSING_EXTRA)
