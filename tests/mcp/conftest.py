@@ -17,7 +17,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import CallToolResult
 
-from tests.http.conftest import Served, _postgres, sqlite
+from tests.http.conftest import RATE_LIMITS, Served, _postgres, sqlite
 from tests.installed import MPO
 
 
@@ -47,12 +47,13 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 def environ(served: Served, who: str) -> dict[str, str]:
-    """The environment of an `mpo` process acting as `who` on the served database."""
+    """The environment of an `mpo` process acting as `who` on the served database, with
+    the server's rate limits."""
     home = served.log.parent
     return {k: v for k, v in os.environ.items() if not k.startswith("MPO_")} | {
         "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".data"), "MPO_DATABASE_URL": served.database_url,
-        "MPO_TOKEN": served.tokens[who]}
+        "MPO_TOKEN": served.tokens[who], "MPO_RATE_LIMITS": RATE_LIMITS}
 
 
 @asynccontextmanager

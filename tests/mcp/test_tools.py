@@ -9,6 +9,7 @@ import uuid
 
 import anyio
 from mcp.shared.exceptions import MCPError
+from mcp.types import CallToolResult
 
 from mpo.core.domain import validation
 from mpo.core.domain.lifecycle import SPECS
@@ -73,6 +74,20 @@ def test_a_refused_verb_is_a_tool_error_with_the_clis_line(served: Served,
     cli = mpo(served, "marketplace-amazon", "approve", task)
     assert cli.returncode == 4
     assert cli.stderr.strip() == lines[0]
+
+
+def test_rate_limits_hold_as_on_every_door(served: Served, transport: str) -> None:
+    """marketplace-kaway may create 2 tasks an hour (the server's MPO_RATE_LIMITS), counted
+    in the database: whichever door made them, a third is refused."""
+    async def three() -> list[CallToolResult]:
+        async with connect(served, "marketplace-kaway", transport) as client:
+            return [await client.call_tool("create", task_body(f"l-{uuid.uuid4()}"))
+                    for _ in range(3)]
+
+    last = anyio.run(three)[-1]
+    assert last.is_error
+    assert (document(last)["error"], document(last)["exit_code"]) == ("CONFLICT", 5)
+    assert "rate limit 2/hour reached for marketplace-kaway" in str(document(last)["message"])
 
 
 def test_resources_read_a_task_and_the_status(served: Served, transport: str) -> None:

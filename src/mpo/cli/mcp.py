@@ -3,6 +3,7 @@ imported only here, when the command runs, so the rest of mpo neither needs nor 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import typer
@@ -42,4 +43,6 @@ def mcp() -> None:
     # that refuses every call.
     caller = Caller(app_ctx.actor, app_ctx.database, app_ctx.rules, app_ctx.settings,
                     app_ctx.settings.limits)
-    anyio.run(serve_stdio, caller)
+    # Ctrl-C at a terminal stops it quietly: each call was one transaction, done or not.
+    with contextlib.suppress(KeyboardInterrupt):
+        anyio.run(serve_stdio, caller)

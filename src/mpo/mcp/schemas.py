@@ -14,16 +14,20 @@ from mpo.core.domain.vocabulary import NAME_RE, Category, Priority, SourceType, 
 Schema = dict[str, Any]
 
 
+def _help(schema: Schema, help: str) -> Schema:
+    return schema | {"description": help} if help else schema
+
+
 def text(max_len: int, help: str, *, required: bool = False) -> Schema:
     """Free text of at most `max_len` characters."""
-    return {"type": "string", "maxLength": max_len, "description": help} | (
+    return _help({"type": "string", "maxLength": max_len}, help) | (
         {"minLength": 1} if required else {})
 
 
 def name(help: str) -> Schema:
     """A principal's name (an agent, an assignee)."""
-    return {"type": "string", "minLength": 1, "maxLength": v.NAME_MAX,
-            "pattern": NAME_RE.pattern, "description": help}
+    return _help({"type": "string", "minLength": 1, "maxLength": v.NAME_MAX,
+                  "pattern": NAME_RE.pattern}, help)
 
 
 def hours(help: str) -> Schema:
@@ -34,7 +38,7 @@ def hours(help: str) -> Schema:
 
 def one_of(allowed: list[str] | tuple[str, ...], help: str) -> Schema:
     """One of the allowed values."""
-    return {"type": "string", "enum": list(allowed), "description": help}
+    return _help({"type": "string", "enum": list(allowed)}, help)
 
 
 def many(item: Schema, help: str) -> Schema:
