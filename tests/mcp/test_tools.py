@@ -10,6 +10,7 @@ import uuid
 import anyio
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult
+from sqlalchemy import text
 
 from mpo.core.domain import validation
 from mpo.core.domain.lifecycle import SPECS
@@ -67,7 +68,9 @@ def test_a_refused_verb_is_a_tool_error_with_the_clis_line(served: Served,
             return (str(made["id"]), [document(r) for r in results],
                     [r.content[0].text for r in results])  # type: ignore[union-attr]
 
+    before = denials(served, "marketplace-amazon", "approve")
     task, errors, lines = anyio.run(refused)
+    assert denials(served, "marketplace-amazon", "approve") == before + 1  # audited
     assert [(e["error"], e["exit_code"]) for e in errors] == [
         ("AUTH", 4), ("CONFLICT", 5), ("USAGE", 2)]
     assert "category" in str(errors[2]["message"])
@@ -88,6 +91,16 @@ def test_rate_limits_hold_as_on_every_door(served: Served, transport: str) -> No
     assert last.is_error
     assert (document(last)["error"], document(last)["exit_code"]) == ("CONFLICT", 5)
     assert "rate limit 2/hour reached for marketplace-kaway" in str(document(last)["message"])
+
+
+def denials(served: Served, who: str, verb: str) -> int:
+    """How many refusals of `verb` to `who` the audit's access_denial holds."""
+    engine = served.db().engine
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT count(*) FROM access_denial WHERE principal = :p "
+                                  "AND verb = :v"), {"p": who, "v": verb}).scalar()
+    engine.dispose()
+    return int(found or 0)
 
 
 def test_resources_read_a_task_and_the_status(served: Served, transport: str) -> None:
