@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mpo.core.domain import task_fields
+from mpo.core.domain.paging import PAGE, PAGE_MAX
 from mpo.core.domain.permissions import Verb
 from mpo.core.domain.validation import DRAFT_KEYS, Rules
 from mpo.core.domain.vocabulary import values
@@ -13,9 +14,6 @@ from mpo.mcp import schemas
 from mpo.mcp.caller import Caller
 from mpo.mcp.schemas import Schema
 from mpo.mcp.tooling import Args, Document, tool
-
-#: A page of `list` (as `GET /api/v1/tasks`): 50 unless asked, at most 1000.
-LIMIT, MAX_LIMIT = 50, 1000
 
 
 def create_and_submit(caller: Caller, draft: dict[str, Any], submit: bool) -> Document:
@@ -82,7 +80,7 @@ def _list(caller: Caller, args: Args) -> Document:
         priorities=args.strings("priority"), categories=args.strings("category"),
         created_by=args.strings("created_by"), assigned_to=args.strings("assigned_to"),
         listing_ids=args.strings("listing"), since=_instant(caller, args, "since"),
-        until=_instant(caller, args, "until"), limit=LIMIT if limit is None else limit,
+        until=_instant(caller, args, "until"), limit=PAGE if limit is None else limit,
         newest_first=not args.flag("oldest_first"),
         search=terms(search) if search is not None else (),
         after=decode(cursor) if cursor else None)
@@ -107,7 +105,7 @@ def _list_properties(rules: Rules) -> Schema:
         "since": {"type": "string", "description": "Created at or after: ISO date/time, "
                   "today, yesterday, -7d ..."},
         "until": {"type": "string", "description": "Created before."},
-        "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": LIMIT,
+        "limit": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": PAGE,
                   "description": "At most this many tasks per page."},
         "cursor": {"type": "string", "description": "next_cursor of the page before."},
         "oldest_first": schemas.flag("Oldest first instead of newest first."),
