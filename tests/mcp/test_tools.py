@@ -63,7 +63,8 @@ def test_a_refused_verb_is_a_tool_error_with_the_clis_line(served: Served,
                 "create", task_body(f"mcp-{uuid.uuid4()}", submit=True)))
             results = [await client.call_tool("approve", {"ids": [made["id"]]}),
                        await client.call_tool("submit", {"ids": [made["id"]]}),
-                       await client.call_tool("create", task_body("k", category="nope"))]
+                       await client.call_tool("create", task_body("k", category="nope")),
+                       await client.call_tool("approve", {"ids": [made["id"]], "mine": True})]
             assert all(r.is_error for r in results)
             return (str(made["id"]), [document(r) for r in results],
                     [r.content[0].text for r in results])  # type: ignore[union-attr]
@@ -72,8 +73,9 @@ def test_a_refused_verb_is_a_tool_error_with_the_clis_line(served: Served,
     task, errors, lines = anyio.run(refused)
     assert denials(served, "marketplace-amazon", "approve") == before + 1  # audited
     assert [(e["error"], e["exit_code"]) for e in errors] == [
-        ("AUTH", 4), ("CONFLICT", 5), ("USAGE", 2)]
-    assert "category" in str(errors[2]["message"])
+        ("AUTH", 4), ("CONFLICT", 5), ("USAGE", 2), ("USAGE", 2)]
+    assert str(errors[2]["message"]).startswith("category: 'nope' is not one of")
+    assert str(errors[3]["message"]).startswith("mine: approve takes no such argument")
     cli = mpo(served, "marketplace-amazon", "approve", task)
     assert cli.returncode == 4
     assert cli.stderr.strip() == lines[0]

@@ -26,8 +26,8 @@ ERRORS = ("Errors come back as tool errors (isError) whose structuredContent is 
           '{"error": CLASS, "exit_code": N, "message": LINE}, LINE being what the CLI '
           "prints: USAGE 2 bad input (names the field and the allowed values), NOT_FOUND 3, "
           "AUTH 4 (not allowed), CONFLICT 5 (the task is not in a state the verb leaves "
-          "from, or an idempotency key reused with other content), DATABASE 6. Nothing is "
-          "half-applied.")
+          "from, an idempotency key reused with other content, or a rate limit reached), "
+          "DATABASE 6. Nothing is half-applied.")
 
 
 _JSON = {str: "text", bool: "true or false", list: "a list", dict: "an object",
@@ -46,7 +46,8 @@ def dumps(document: Any) -> str:
 
 
 class Args:
-    """A call's arguments: each read once, checked for its JSON type; unknown ones refused."""
+    """A call's arguments, each checked for its JSON type as it is read; unknown ones are
+    refused at once (a misspelt filter must not widen a batch)."""
 
     def __init__(self, tool: str, given: Mapping[str, Any] | None, known: Schema) -> None:
         unknown = sorted(set(given or {}) - set(known))
