@@ -4,6 +4,7 @@ does: one line and exit 4, or the API's 401 problem; `mpo mcp --help` says how t
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import httpx
 
@@ -30,3 +31,25 @@ def test_mpo_mcp_help_shows_the_client_configuration() -> None:
     done = subprocess.run([MPO, "mcp", "--help"], capture_output=True, text=True, timeout=60,
                           check=True)
     assert '"args": ["mcp"]' in done.stdout and "MPO_TOKEN" in done.stdout
+
+
+def test_without_the_sdk_mpo_mcp_names_the_extra_and_serve_has_no_mcp(
+        sqlite_served: Served) -> None:
+    """As on an install without `mpo[mcp]` (the SDK made unimportable in the process)."""
+    probe = ("import sys\n"
+             "sys.modules['mcp'] = None\n"
+             "from mpo.cli.app import main\n"
+             "main(['mcp'])\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "error: mpo mcp needs the mcp extra: pip install 'mpo[mcp]'\n"
+    routes = ("import sys\n"
+              "sys.modules['mcp'] = None\n"
+              "from mpo.config.settings import resolve\n"
+              "from mpo.http.app import create_app\n"
+              "app = create_app(resolve(database_url=sys.argv[1]))\n"
+              "print(sorted(getattr(r, 'path', '') for r in app.routes))\n")
+    done = subprocess.run([sys.executable, "-c", routes, sqlite_served.database_url],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert "/api/v1/docs" in done.stdout and "/mcp" not in done.stdout
