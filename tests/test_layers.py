@@ -25,11 +25,12 @@ import pytest
 SRC = Path(__file__).parents[1] / "src"
 
 #: Libraries of the front ends: the core never needs them.
-FRONT_END_LIBRARIES = ("typer", "rich", "click", "fastapi", "starlette", "textual")
+FRONT_END_LIBRARIES = ("typer", "rich", "click", "fastapi", "starlette", "textual", "mcp",
+                       "mcp_types")
 #: The outer layers: they import the core, never the other way round. Credentials
 #: (`mpo.auth`) and settings (`mpo.config`) are read by the doors and the store; the core
 #: gets what it needs from them as plain values (`Rules`, an `Actor`, a token string).
-OUTER = ("mpo.cli", "mpo.http", "mpo.tui", "mpo.store", "mpo.delivery", "mpo.report",
+OUTER = ("mpo.cli", "mpo.http", "mpo.tui", "mpo.mcp", "mpo.store", "mpo.delivery", "mpo.report",
          "mpo.auth", "mpo.config")
 
 

@@ -22,7 +22,7 @@ from tests.conftest import MpoRunner
 from tests.schema import downgrade, previous_revision
 
 HEAVY = ("sqlmodel", "sqlalchemy", "psycopg", "keyring", "alembic", "fastapi", "uvicorn",
-         "starlette", "prometheus_client", "textual")
+         "starlette", "prometheus_client", "textual", "mcp", "mcp_types")
 
 
 def mpo_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -149,7 +149,7 @@ def test_bare_mpo_prints_the_help_without_an_error_line(runner: MpoRunner) -> No
 
 
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["create", "--help"],
-                                  ["approve", "--help"], ["serve", "--help"],
+                                  ["approve", "--help"], ["serve", "--help"], ["mcp", "--help"],
                                   ["review", "--help"], ["dashboard", "--help"]])
 def test_help_and_version_import_no_database_or_keyring_code(args: list[str]) -> None:
     probe = (

@@ -14,6 +14,7 @@ NO_ROLE = {"mpo init", "mpo db upgrade", "mpo db current", "mpo auth login", "mp
            "mpo auth status", "mpo config path", "mpo config list", "mpo config get",
            "mpo config set", "mpo config unset", "mpo profile list", "mpo profile add",
            "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles", "mpo serve",
+           "mpo mcp",
            # its roles are those of the applied workflow (mpo workflow show), not the table
            "mpo move"}
 

@@ -281,7 +281,13 @@ class Tui:
         return None
 
 
-DOORS: dict[str, Door] = {door.name: door for door in (Cli(), V1(), Seed(), Tui())}
+def _doors() -> dict[str, Door]:
+    from tests.doors.mcp_door import Mcp  # builds on this module's Answer and PARAMS
+
+    return {door.name: door for door in (Cli(), V1(), Seed(), Tui(), Mcp())}
+
+
+DOORS: dict[str, Door] = _doors()
 
 
 def cases(*verbs: str) -> list[tuple[str, str]]:

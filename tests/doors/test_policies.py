@@ -93,7 +93,7 @@ def test_the_plugin_lets_other_titles_through_every_way(doors_world: World) -> N
 
 
 #: How each door says "not permitted": an exit code or an HTTP status (the TUI: no change).
-DENIED = {"cli": 4, "http_v1": 403, "http_seed": 403, "tui": None}
+DENIED = {"cli": 4, "http_v1": 403, "http_seed": 403, "tui": None, "mcp": 4}
 ADA = Actor("ada", Role.ADMIN)
 
 

@@ -46,7 +46,7 @@ COMMANDS: dict[str, str] = {
                     "lifecycle"),
     "log": "log", "init": "db", "db": "db", "auth": "auth", "principal": "principal",
     "config": "config", "profile": "profile", "completion": "completion", "stats": "stats",
-    "serve": "serve", "review": "review", "dashboard": "review", "export": "transfer",
+    "serve": "serve", "mcp": "mcp", "review": "review", "dashboard": "review", "export": "transfer",
     "import": "transfer", "estimate": "estimate", "campaign": "campaign",
     "subtask": "subtask", "checkpoint": "checkpoint", "undo": "undo", "expire": "expire",
     "route": "route", "status": "status", "tick": "template", "template": "template",

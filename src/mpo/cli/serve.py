@@ -33,7 +33,8 @@ def serve(
     Surfaces: the seed's /api/orchestration/tasks (create, list, PATCH approve, assign,
     complete); mpo's /api/v1: tasks (create, list, show), tasks/{verb} (submit, approve,
     reject, assign, start, complete, cancel, move, undo), log, events (Server-Sent Events),
-    stats, workflow; the OpenAPI docs at /api/v1/docs; /healthz, /readyz, /metrics.
+    stats, workflow; the OpenAPI docs at /api/v1/docs; /healthz, /readyz, /metrics; /mcp
+    (MCP tools over streamable HTTP, with the mcp extra: docs/mcp.md).
 
     Example: mpo serve --port 8765   (then: curl -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8765/api/v1/tasks)

@@ -3,8 +3,9 @@ translation, the request middleware and (only when origins are configured) CORS.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -19,15 +20,20 @@ from mpo.http.render import JSON
 from mpo.http.routers import events, health, lifecycle, log, seed, stats, tasks
 from mpo.store.database import SqlDatabase
 
+if TYPE_CHECKING:
+    from mpo.mcp.http import Endpoint
+
 OPENAPI_URL = "/api/v1/openapi.json"
 
 
 def create_app(settings: Settings, database: SqlDatabase | None = None,
                access_log: IO[str] | None = None) -> FastAPI:
     """The `mpo serve` application for these settings (and this database, if given)."""
+    mcp = _mcp()
     app = FastAPI(
         title="mpo", version=__version__, openapi_url=OPENAPI_URL, docs_url="/api/v1/docs",
         redoc_url=None, default_response_class=JSON,
+        lifespan=None if mcp is None else mcp.lifespan,
         description="Marketplace orchestration over HTTP: the seed's /api/orchestration "
         "contract and mpo's own /api/v1. See docs/api.md.",
     )
@@ -42,6 +48,12 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
     problems.install(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)
+    if mcp is not None:
+        from starlette.routing import Route
+
+        from mpo.mcp.http import PATH
+
+        app.router.routes.append(Route(PATH, mcp))
     if settings.http_cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -53,6 +65,15 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
                        body_limit=settings.http_body_limit,
                        bulk_body_limit=settings.http_bulk_body_limit)
     return app
+
+
+def _mcp() -> Endpoint | None:
+    """`/mcp` (docs/mcp.md), when the MCP SDK is installed (`mpo[mcp]`)."""
+    if importlib.util.find_spec("mcp") is None:
+        return None
+    from mpo.mcp.http import Endpoint
+
+    return Endpoint()
 
 
 def _log(settings: Settings) -> IO[str]:

@@ -195,3 +195,16 @@ def delivery_row(found: WebhookDelivery) -> dict[str, Any]:
             "task_id": str(found.task_id), "status": found.status, "attempts": found.attempts,
             "next_attempt_at": found.next_attempt_at, "last_error": found.last_error,
             "delivered_at": found.delivered_at}
+
+
+def batch_document(result: BatchResult) -> dict[str, Any]:
+    """A batch verb's answer over HTTP and MCP: its rows and those of what followed in the
+    same transaction (as `mpo approve --json` prints them), and each follow-up's own
+    summary."""
+    return {"action": str(result.action),
+            "batch_id": None if result.dry_run else str(result.batch_id),
+            "dry_run": result.dry_run, "changed": len(result.task_ids),
+            "results": [row for r in (result, *result.then) for row in result_rows(r)],
+            "skipped": [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
+                        for p in result.skipped],
+            "then": [batch_document(r) for r in result.then]}

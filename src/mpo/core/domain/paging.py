@@ -18,6 +18,9 @@ from mpo.core.domain.errors import ValidationError
 #: Words, as both search indexes split text: runs of letters and digits.
 _WORD = re.compile(r"\w+")
 TERMS_MAX = 20
+#: A page of a list over the network (`GET /api/v1/tasks`, the MCP `list` tool): this many
+#: tasks unless asked, at most PAGE_MAX.
+PAGE, PAGE_MAX = 50, 1000
 TERM_MAX = 100
 _PREFIX = "c1."
 

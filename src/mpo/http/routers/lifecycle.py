@@ -7,13 +7,11 @@ of the use case the CLI calls. A verb declared in `core/domain/lifecycle.py` app
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter
 
 from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.lifecycle import MOVE, SPECS, ActionSpec
-from mpo.core.domain.results import BatchResult
 from mpo.core.domain.selection import Selection
 from mpo.core.domain.vocabulary import Action
 from mpo.core.usecases.transitions import transition
@@ -23,21 +21,9 @@ from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import split
 from mpo.http.schemas import Batch, Move, Undo, verb_body
-from mpo.report import fields
+from mpo.report.fields import batch_document as answer
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
-
-
-def answer(result: BatchResult) -> dict[str, Any]:
-    """A batch verb's answer: its rows and those of what followed in the same transaction
-    (as `mpo approve --json` prints them), and each follow-up's own summary."""
-    return {"action": str(result.action),
-            "batch_id": None if result.dry_run else str(result.batch_id),
-            "dry_run": result.dry_run, "changed": len(result.task_ids),
-            "results": [row for r in (result, *result.then) for row in fields.result_rows(r)],
-            "skipped": [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
-                        for p in result.skipped],
-            "then": [answer(r) for r in result.then]}
 
 
 def _route(spec: ActionSpec, model: type[Batch]) -> Callable[..., JSON]:

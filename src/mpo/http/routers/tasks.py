@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from mpo.core.domain import task_fields
 from mpo.core.domain.errors import UsageError, ValidationError
 from mpo.core.domain.ndjson import ndjson
-from mpo.core.domain.paging import decode
+from mpo.core.domain.paging import PAGE, PAGE_MAX, decode
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.usecases.create import Item, create_tasks
 from mpo.core.usecases.listing import list_page
@@ -24,7 +24,7 @@ from mpo.http.routers.params import Many, instant, split
 from mpo.http.schemas import TaskIn
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
-LIMIT, MAX_LIMIT = 50, 1000
+LIMIT, MAX_LIMIT = PAGE, PAGE_MAX
 _CREATE_BODY = {
     "requestBody": {"required": True, "content": {
         "application/json": {"schema": TaskIn.model_json_schema()},
