@@ -160,7 +160,10 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
     ),
     (
         "Server",
-        [("serve", "Serve the HTTP API (docs/api.md), Bearer tokens as on the command line.")],
+        [
+            ("serve", "Serve the HTTP API (docs/api.md), Bearer tokens as on the command line."),
+            ("mcp", "Serve mpo's tools to an MCP client over stdin/stdout (docs/mcp.md)."),
+        ],
     ),
     (
         "Views",
