@@ -14,6 +14,7 @@ from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Mode, Output, message
 from mpo.cli.tasks import instant
+from mpo.core.domain import wellformed
 from mpo.core.domain.errors import ValidationError
 
 app = typer.Typer()
@@ -78,9 +79,9 @@ def _open(path: str) -> IO[str]:
 
 def _read(source: str) -> str:
     if source == "-":
-        return sys.stdin.read()
+        return wellformed.decode("stdin", sys.stdin.buffer.read())
     try:
-        return Path(source).read_text(encoding="utf-8")
+        return wellformed.decode("file", Path(source).read_bytes())
     except OSError as exc:
         raise ValidationError("file", f"cannot read {source}: {exc.strerror}") from None
 
