@@ -105,6 +105,11 @@ class TaskRepository(Protocol):
         """How many `action` events `actor` recorded at or after `since` (rate limits)."""
         ...
 
+    def hold_rate(self, actor: str) -> None:
+        """Until commit, be the only transaction counting `actor`'s rate, so concurrent
+        creates (other servers too) cannot all count the same window."""
+        ...
+
     def event_at(self, *, actor: str, action: str, since: datetime, offset: int
                  ) -> datetime | None:
         """The time of the `offset`-th oldest such event (0 is the oldest), if any."""
