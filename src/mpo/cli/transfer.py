@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -71,8 +72,11 @@ def export(
 
 
 def _open(path: str) -> IO[str]:
+    """The export file, created 0600 (it holds every task; a team reads it by choice)."""
     try:
-        return Path(path).open("w", encoding="utf-8", newline="")
+        fd = os.open(Path(path).expanduser(), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise ValidationError("output", f"cannot write {path}: {exc.strerror}") from None
 

@@ -21,6 +21,8 @@ JSON_INT_MAX = 2**53 - 1
 JSON_DEPTH_MAX = 32
 #: `--limit` and other counts: what a 64-bit SQL integer holds, on both databases.
 COUNT_MAX = 2**63 - 1
+#: Ids of integer-keyed rows (webhooks, deliveries): a 32-bit SQL integer on PostgreSQL.
+ROW_ID_MAX = 2**31 - 1
 #: Lone surrogates are how Python spells bytes that were not UTF-8 (os.fsdecode).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

@@ -8,6 +8,8 @@
 - PostgreSQL: `task_event.id` and its sequence are bigint (finding 19): ids past 2^31 work.
 - PostgreSQL: the table owner may append events under any actor (an import restores
   history; finding 14). `mpo_app` logins are not the owner, so their rule is unchanged.
+- PostgreSQL: `mpo_app` may DELETE from `task_template` (`mpo template remove` as an app
+  login; its admin-only policy already decides who; finding 19).
 
 Revision ID: 0018
 Revises: 0014
@@ -22,6 +24,7 @@ down_revision = "0014"
 branch_labels = None
 depends_on = None
 
+APP_ROLE = "mpo_app"
 HOURS = "{column} > 0 AND {column} <= 1000"
 #: Whether the session's user is (a member of) the role owning task_event.
 OWNER = ("pg_has_role(current_user, (SELECT relowner FROM pg_class "
@@ -45,10 +48,12 @@ def upgrade() -> None:
     op.execute("ALTER TABLE task_event ALTER COLUMN id TYPE bigint")
     op.execute(f"CREATE POLICY task_event_owner_restore ON task_event FOR INSERT "
                f"WITH CHECK ({OWNER})")
+    op.execute(f"GRANT DELETE ON task_template TO {APP_ROLE}")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"REVOKE DELETE ON task_template FROM {APP_ROLE}")
         op.execute("DROP POLICY task_event_owner_restore ON task_event")
         op.execute("ALTER TABLE task_event ALTER COLUMN id TYPE integer")
         op.execute("ALTER SEQUENCE task_event_id_seq AS integer")
