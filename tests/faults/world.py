@@ -71,8 +71,8 @@ def mpo(url: str, token: str, home: Path, *args: str, stdin: bytes | None = None
         "XDG_DATA_HOME": str(home / ".data"), "MPO_DATABASE_URL": url, "MPO_TOKEN": token,
         "NO_COLOR": "1"}
     return subprocess.run([*prefix, sys.executable, "-m", "mpo", *args],
-                          input=stdin and stdin.decode(), capture_output=True, text=True, env=environ, timeout=timeout,
-                          preexec_fn=preexec, check=False)
+                          input=stdin and stdin.decode(), capture_output=True, text=True,
+                          env=environ, timeout=timeout, preexec_fn=preexec, check=False)
 
 
 def one_line(stderr: str) -> str:
