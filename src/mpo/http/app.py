@@ -4,12 +4,15 @@ translation, the request middleware and (only when origins are configured) CORS.
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import IO
 
 from fastapi import FastAPI
 
 from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
+from mpo.core.usecases.identity import record_refusals
 from mpo.delivery.dispatch import attach
 from mpo.http import problems
 from mpo.http.deps import Server
@@ -26,8 +29,8 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
                access_log: IO[str] | None = None) -> FastAPI:
     """The `mpo serve` application for these settings (and this database, if given)."""
     app = FastAPI(
-        title="mpo", version=__version__, openapi_url=OPENAPI_URL, docs_url="/api/v1/docs",
-        redoc_url=None, default_response_class=JSON,
+        lifespan=_lifespan, title="mpo", version=__version__, openapi_url=OPENAPI_URL,
+        docs_url="/api/v1/docs", redoc_url=None, default_response_class=JSON,
         description="Marketplace orchestration over HTTP: the seed's /api/orchestration "
         "contract and mpo's own /api/v1. See docs/api.md.",
     )
@@ -53,6 +56,14 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
                        body_limit=settings.http_body_limit,
                        bulk_body_limit=settings.http_bulk_body_limit)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """On a clean stop, record the refusals counted but not recorded yet (finding 11)."""
+    yield
+    state: Server = app.state.mpo
+    record_refusals(state.database, state.refusals.drain())
 
 
 def _log(settings: Settings) -> IO[str]:

@@ -170,7 +170,8 @@ class PrincipalRepository(Protocol):
         """Names of the active principals a task may be created for (agents, the master)."""
         ...
 
-    def record_denial(self, principal: str | None, verb: str, reason: str) -> None: ...
+    def record_denial(self, principal: str | None, verb: str, reason: str, *,
+                      client: str | None = None, count: int = 1) -> None: ...
 
 
 class RoutingStore(Protocol):
