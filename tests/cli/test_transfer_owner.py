@@ -1,9 +1,11 @@
 """`mpo import` on PostgreSQL as the non-superuser owner docs/postgresql.md sets up (issue 22,
 finding 14): history whose actors are not the importing admin is restored as it was, and
-the round trip SQLite -> JSONL -> PostgreSQL -> JSONL is lossless."""
+the round trip SQLite -> JSONL -> PostgreSQL -> JSONL is lossless, subtasks and their
+checkpoints included (finding 15)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.cli.steps import task_in
 from tests.cli.test_transfer import export, world
 from tests.conftest import MpoRunner, _server_url, _with_database
 from tests.pg_app import conninfo
@@ -44,6 +47,7 @@ def test_the_owner_imports_history_of_other_actors(
     assert runner("init", "--admin", "root").exit_code == 0
     add_members(sqlite_url)
     world(runner)
+    steps(runner)
     first = export(runner)
     dump = tmp_path / "tasks.jsonl"
     dump.write_text(first, encoding="utf-8")
@@ -58,3 +62,20 @@ def test_the_owner_imports_history_of_other_actors(
     result = runner("import", str(dump))
     assert result.exit_code == 0, result.stderr
     assert export(runner) == first
+    subtasks = [s for line in first.splitlines() for s in json.loads(line)["subtasks"]]
+    assert sorted(s["status"] for s in subtasks) == ["completed", "pending"]
+    assert {json.dumps(s["result"]) for s in subtasks} == {'{"skus": 5}', "null"}
+    superuser = owned.replace(owned.split("://", 1)[1].split("@", 1)[0], "postgres", 1)
+    assert fetch(superuser, "SELECT count(*) AS n FROM subtask")[0]["n"] == 2
+    again = runner("import", str(dump))  # idempotent, steps too
+    assert again.exit_code == 0 and "0 tasks (0 events), 5 already there" in again.stderr
+
+
+def steps(runner: MpoRunner) -> None:
+    """Two steps of the approved task: one checkpointed and approved, one pending."""
+    approved = task_in(runner, "approved", "with steps")
+    first = runner.json("subtask", "add", approved, "--type", "analysis", "--title", "Audit")
+    runner.json("subtask", "start", first["id"])
+    runner.json("checkpoint", "submit", first["id"], "--data", '{"skus": 5}')
+    assert runner.json("checkpoint", "approve", first["id"])["status"] == "completed"
+    runner.json("subtask", "add", approved, "--type", "content_generation", "--title", "Write")

@@ -137,6 +137,10 @@ class SubtaskRepository(Protocol):
 
     def of_task(self, task_id: uuid.UUID) -> list[Subtask]: ...
 
+    def every(self) -> list[Subtask]:
+        """Every step, by task and position (an export reads them in one pass)."""
+        ...
+
     def last_position(self, task_id: uuid.UUID) -> int: ...
 
     def open_counts(self, task_ids: Sequence[uuid.UUID],
