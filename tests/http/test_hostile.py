@@ -89,3 +89,28 @@ def test_a_wrong_method_is_405_with_allow_and_a_documented_type(server: Served) 
     seed = server.client("ana").put(f"{SEED}/approve")
     assert seed.status_code == 405 and "PATCH" in seed.headers["allow"]
     assert set(seed.json()) == {"error"}
+
+
+def test_the_openapi_document_describes_real_response_schemas() -> None:
+    from mpo.config.settings import resolve
+    from mpo.http.app import create_app
+
+    document = create_app(resolve(database_url="sqlite:///unused.db"),
+                          database=_Unused()).openapi()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                for kind, body in response.get("content", {}).items():
+                    schema = body.get("schema")
+                    assert (schema and schema != {"type": "string"}) or (kind != \
+                        "application/json" and kind != "application/problem+json"), (
+                            method, path, code, kind)
+    listed = document["paths"]["/api/v1/tasks"]["get"]["responses"]
+    assert "next_cursor" in listed["200"]["content"]["application/json"]["schema"][
+        "properties"]
+    assert listed["422"]["content"]["application/problem+json"]["schema"]["required"] == [
+        "type", "title", "status", "detail"]
+
+
+class _Unused:
+    """The OpenAPI document needs no database."""

@@ -14,7 +14,7 @@ from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
 from mpo.core.usecases.identity import record_refusals
 from mpo.delivery.dispatch import attach
-from mpo.http import problems
+from mpo.http import openapi, problems
 from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
@@ -43,6 +43,7 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
         attach(db)
     app.state.mpo = Server(settings, db, metrics, settings.limits, bootstrap.rules(settings))
     problems.install(app)
+    openapi.describe(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)
     if settings.http_cors_origins:
