@@ -9,6 +9,7 @@ refusals in a window, the address is answered 429 with Retry-After instead of 40
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 #: More addresses than this in one window are counted under one key: memory stays bounded.
@@ -34,15 +35,20 @@ class Decision:
 
 
 class RefusalGate:
-    """Per-address windows of refusals (one per server process; not thread-hostile: each
-    call is a few dict operations, done under the GIL)."""
+    """Per-address windows of refusals, one per server process; requests count from many
+    threads, so each count is taken under a lock (none is lost)."""
 
     def __init__(self, limit: int = 30, window: float = 60.0) -> None:
         self.limit, self.window = limit, window
         self._windows: dict[str, _Window] = {}
+        self._lock = threading.Lock()
 
     def refused(self, client: str | None, now: float) -> Decision:
         """Count one refusal for `client` at `now` (monotonic seconds)."""
+        with self._lock:
+            return self._count(client, now)
+
+    def _count(self, client: str | None, now: float) -> Decision:
         record = self._expired(now)
         key = client or "unknown"
         if key not in self._windows and len(self._windows) >= MAX_CLIENTS:
@@ -58,8 +64,9 @@ class RefusalGate:
 
     def drain(self) -> list[tuple[str, int]]:
         """Every count not recorded yet (the server is stopping)."""
-        pending = [(k, w.unrecorded) for k, w in self._windows.items() if w.unrecorded]
-        self._windows.clear()
+        with self._lock:
+            pending = [(k, w.unrecorded) for k, w in self._windows.items() if w.unrecorded]
+            self._windows.clear()
         return pending
 
     def _expired(self, now: float) -> list[tuple[str, int]]:
