@@ -100,7 +100,7 @@ def create(
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
-    if from_ is None:
+    if from_ is None and rows:  # (with --skip-invalid, the one task may have been skipped)
         out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:
         out.rows(rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -19,7 +18,7 @@ from mpo.cli.task_options import (
     PriorityOption,
     Title,
 )
-from mpo.core.domain import task_fields
+from mpo.core.domain import task_fields, wellformed
 from mpo.core.domain.errors import ValidationError
 from mpo.report import fields
 from mpo.report.fields import FieldSet
@@ -85,10 +84,7 @@ def add(
     app_ctx = current()
     given: dict[str, Any] = {}
     if json_fields is not None:
-        try:
-            given = json.loads(json_fields)
-        except json.JSONDecodeError as exc:
-            raise ValidationError("fields-json", f"is not valid JSON ({exc.msg})") from None
+        given = wellformed.loads("fields-json", json_fields)  # I-JSON, bounded depth
         if not isinstance(given, dict):
             raise ValidationError("fields-json", "must be a JSON object")
     options = {"marketplace": marketplace, "title": title, "description": description,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -14,6 +15,7 @@ from mpo.cli.context import current
 from mpo.cli.options import split
 from mpo.cli.output import Mode, Output, message
 from mpo.cli.tasks import instant
+from mpo.core.domain import wellformed
 from mpo.core.domain.errors import ValidationError
 
 app = typer.Typer()
@@ -70,17 +72,20 @@ def export(
 
 
 def _open(path: str) -> IO[str]:
+    """The export file, created 0600 (it holds every task; a team reads it by choice)."""
     try:
-        return Path(path).open("w", encoding="utf-8", newline="")
+        fd = os.open(Path(path).expanduser(), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "w", encoding="utf-8", newline="")
     except OSError as exc:
         raise ValidationError("output", f"cannot write {path}: {exc.strerror}") from None
 
 
 def _read(source: str) -> str:
     if source == "-":
-        return sys.stdin.read()
+        return wellformed.decode("stdin", sys.stdin.buffer.read())
     try:
-        return Path(source).read_text(encoding="utf-8")
+        return wellformed.decode("file", Path(source).read_bytes())
     except OSError as exc:
         raise ValidationError("file", f"cannot read {source}: {exc.strerror}") from None
 

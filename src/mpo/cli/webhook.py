@@ -9,6 +9,7 @@ import typer
 from mpo.cli.context import current
 from mpo.cli.options import output_options, split
 from mpo.cli.output import Output, message
+from mpo.core.domain.wellformed import ROW_ID_MAX
 from mpo.report import fields
 
 app = typer.Typer()
@@ -68,8 +69,8 @@ def list_(*, out: Output) -> None:
 
 
 @webhook.command("remove")
-def remove(webhook_id: Annotated[int, typer.Argument(metavar="ID", help="The webhook's id.")]
-           ) -> None:
+def remove(webhook_id: Annotated[int, typer.Argument(
+        metavar="ID", min=1, max=ROW_ID_MAX, help="The webhook's id.")]) -> None:
     """Stop sending to a webhook and drop its queue.
 
     Example: mpo webhook remove 2
@@ -85,7 +86,7 @@ def remove(webhook_id: Annotated[int, typer.Argument(metavar="ID", help="The web
 @output_options(fields.DELIVERY)
 def failures_(
     webhook_id: Annotated[int | None, typer.Option(
-        "--webhook", metavar="ID", help="Only this webhook's.")] = None,
+        "--webhook", metavar="ID", min=1, max=ROW_ID_MAX, help="Only this webhook's.")] = None,
     *,
     out: Output,
 ) -> None:
@@ -103,7 +104,8 @@ def failures_(
 @webhook.command("retry")
 def retry_(
     ids: Annotated[list[int] | None, typer.Argument(
-        metavar="[DELIVERY_ID]...", help="Dead deliveries to queue again; default: all.")
+        metavar="[DELIVERY_ID]...", min=1, max=ROW_ID_MAX,
+        help="Dead deliveries to queue again; default: all.")
     ] = None,
 ) -> None:
     """Queue dead-lettered deliveries again; the next `mpo deliver` sends them, in order.

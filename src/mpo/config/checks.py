@@ -4,13 +4,12 @@ each `(key, value) -> value` raising `ConfigError` that names the key (the key t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from mpo.config import urls
-from mpo.core.domain import columns, routing_rules
+from mpo.core.domain import columns, routing_rules, wellformed
 from mpo.core.domain.errors import ConfigError, MpoError, ValidationError
 from mpo.core.domain.permissions import Role
 from mpo.core.domain.score import parse_weights
@@ -149,7 +148,10 @@ def teams(key: str, value: Any) -> dict[str, list[str]]:
 
 
 def routing(key: str, value: Any) -> list[dict[str, Any]]:
-    loaded = json.loads(value) if isinstance(value, str) else value
+    try:  # I-JSON with bounded nesting: a deep value is a usage error, not a crash
+        loaded = wellformed.loads(key, value) if isinstance(value, str) else value
+    except MpoError as exc:
+        raise ConfigError(exc.message) from None
     routing_rules.parse_rules(key, loaded)
     return [loaded] if isinstance(loaded, dict) else list(loaded)
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import IO, TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
+from mpo.core.usecases.identity import record_refusals
 from mpo.delivery.dispatch import attach
-from mpo.http import problems
+from mpo.http import openapi, problems
 from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
@@ -31,9 +34,8 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
     """The `mpo serve` application for these settings (and this database, if given)."""
     mcp = _mcp()
     app = FastAPI(
-        title="mpo", version=__version__, openapi_url=OPENAPI_URL, docs_url="/api/v1/docs",
-        redoc_url=None, default_response_class=JSON,
-        lifespan=None if mcp is None else mcp.lifespan,
+        lifespan=_lifespan(mcp), title="mpo", version=__version__, openapi_url=OPENAPI_URL,
+        docs_url="/api/v1/docs", redoc_url=None, default_response_class=JSON,
         description="Marketplace orchestration over HTTP: the seed's /api/orchestration "
         "contract and mpo's own /api/v1. See docs/api.md.",
     )
@@ -46,6 +48,7 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
         attach(db)
     app.state.mpo = Server(settings, db, metrics, settings.limits, bootstrap.rules(settings))
     problems.install(app)
+    openapi.describe(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)
     if mcp is not None:
@@ -74,6 +77,23 @@ def _mcp() -> Endpoint | None:
     from mpo.mcp.http import Endpoint
 
     return Endpoint()
+
+
+def _lifespan(mcp: Endpoint | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The server's lifetime: MCP's transport runs through it (when served); on a clean
+    stop, the refusals counted but not recorded yet are recorded (issue 22, finding 11)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if mcp is None:
+            yield
+        else:
+            async with mcp.lifespan(app):
+                yield
+        state: Server = app.state.mpo
+        record_refusals(state.database, state.refusals.drain())
+
+    return lifespan
 
 
 def _log(settings: Settings) -> IO[str]:

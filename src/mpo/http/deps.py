@@ -3,16 +3,18 @@ the server's state, who is calling (and the database acting for them), rate limi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from mpo.config.settings import Settings
-from mpo.core.domain.errors import AuthError
+from mpo.core.domain.errors import AuthError, RateLimited
 from mpo.core.domain.permissions import Actor
+from mpo.core.domain.refusal_gate import RefusalGate
 from mpo.core.domain.validation import Rules
-from mpo.core.usecases.identity import authenticate
+from mpo.core.usecases.identity import authenticate, refuse_anonymous
 from mpo.core.usecases.ratelimit import RateLimits
 from mpo.http.metrics import Metrics
 from mpo.store.database import SqlDatabase
@@ -33,6 +35,8 @@ class Server:
     limits: RateLimits | None
     #: The rules `mpo.bootstrap` made of the settings (routing, plugin validators).
     rules: Rules
+    #: Refusals without a valid credential, per client address (coalesced, rate-limited).
+    refusals: RefusalGate = field(default_factory=RefusalGate)
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,14 @@ async def token(request: Request) -> str:
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         return cookie
-    request.app.state.mpo.metrics.auth_failures.inc()
-    raise AuthError(MISSING)
+    state: Server = request.app.state.mpo
+    state.metrics.auth_failures.inc()
+    await run_in_threadpool(refuse_anonymous, state.database, state.refusals,
+                            _client(request), MISSING)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
@@ -68,8 +78,8 @@ def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
     state: Server = request.app.state.mpo
     db = state.database.acting(given)
     try:
-        actor = authenticate(db, given)
-    except AuthError:
+        actor = authenticate(db, given, gate=state.refusals, client=_client(request))
+    except (AuthError, RateLimited):
         state.metrics.auth_failures.inc()
         raise
     request.scope.setdefault("state", {})["principal"] = actor.name

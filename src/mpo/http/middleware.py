@@ -1,5 +1,7 @@
-"""One ASGI middleware around every request: the body size limit, the JSON-lines access log
-(never a header: no Authorization, no cookie) and the Prometheus observations.
+"""One ASGI middleware around every request: the body size limit, JSON-only writes (a form
+or text/plain body is what a cross-site page can send with the session cookie: 415), the
+JSON-lines access log (never a header: no Authorization, no cookie) and the Prometheus
+observations.
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware, which costs a task per request.
 """
@@ -23,6 +25,9 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 BULK_TYPE = "application/x-ndjson"
+#: The methods that carry a body to act on, and the body types they accept.
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+JSON_TYPES = frozenset({"application/json", BULK_TYPE})
 
 
 class Observed:
@@ -52,6 +57,10 @@ class Observed:
             declared = _header(scope, b"content-length")
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await _too_large(scope, sending, limit)
+            elif not _json_or_empty(scope, declared):
+                await _refuse(scope, sending, 415, "unsupported-media-type",
+                              "Unsupported media type", "Content-Type: a write takes "
+                              f"application/json (or {BULK_TYPE} to create many tasks)")
             else:
                 await self.app(scope, _capped(receive, limit), sending)
         except BodyTooLarge:
@@ -105,13 +114,29 @@ def _capped(receive: Receive, limit: int) -> Receive:
     return wrapped
 
 
+def _json_or_empty(scope: Scope, declared: str | None) -> bool:
+    """Whether a request is not a write, or its body is JSON (or NDJSON), or it has none."""
+    if scope["method"] not in WRITES:
+        return True
+    kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    if kind:
+        return kind in JSON_TYPES
+    return declared == "0" or (declared is None and _header(scope, b"transfer-encoding") is None)
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    await _refuse(scope, send, 413, "body-too-large", "Request body too large",
+                  f"request body larger than {limit} bytes (http_body_limit)")
+
+
+async def _refuse(scope: Scope, send: Send, status: int, kind: str, title: str,
+                  detail: str) -> None:
+    """A refusal before the app reads the request: the seed's `{error}` or a problem."""
     seed = scope["path"].startswith("/api/orchestration")
-    detail = f"request body larger than {limit} bytes (http_body_limit)"
     body = (dumps({"error": detail}) if seed else
-            dumps({"type": "urn:mpo:problem:body-too-large", "title": "Request body too large",
-                   "status": 413, "detail": detail, "instance": scope["path"]}))
-    await send({"type": "http.response.start", "status": 413,
+            dumps({"type": f"urn:mpo:problem:{kind}", "title": title,
+                   "status": status, "detail": detail, "instance": scope["path"]}))
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json" if seed else PROBLEM.encode()),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from mpo.core.domain.errors import (
     AmbiguousId,
@@ -58,14 +59,31 @@ def status_of(error: MpoError) -> int:
 
 _STATUSES = (
     (400, "Malformed JSON, or (seed) bad input"), (401, "No, unknown or revoked token"),
-    (403, "Not allowed"), (404, "No such task"), (409, "Conflict: state or idempotency key"),
-    (413, "Body too large"), (422, "Invalid input"), (429, "Rate limit; see Retry-After"),
-    (503, "Database busy or unavailable; see Retry-After"))
+    (403, "Not allowed"), (404, "No such task"), (405, "Method not allowed; see Allow"),
+    (409, "Conflict: state or idempotency key"), (413, "Body too large"),
+    (415, "Not JSON: writes take application/json"), (422, "Invalid input"),
+    (429, "Rate limit; see Retry-After"), (503, "Database busy or unavailable; see Retry-After"))
+#: RFC 9457 problem details as /api/v1 sends them, and the seed's error body.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:mpo:problem:..., one per error class"},
+        "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "exit_code": {"type": "integer", "description": "The CLI's exit code for it"},
+        "retry_after": {"type": "integer"},
+        "problems": {"type": "array", "items": {"type": "object", "properties": {
+            "item": {"type": "string"}, "reason": {"type": "string"},
+            "exit_code": {"type": "integer"}}}}}}
+SEED_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
 #: The error responses routes declare in the OpenAPI document, per surface.
 V1_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"description": text, "content": {PROBLEM: {}}} for code, text in _STATUSES}
+    code: {"description": text, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
+    for code, text in _STATUSES}
 SEED_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"description": text} for code, text in _STATUSES if code != 422}
+    code: {"description": text, "content": {"application/json": {"schema": SEED_ERROR_SCHEMA}}}
+    for code, text in _STATUSES if code != 422}
 
 
 def problem_type(error: type[MpoError]) -> str:
@@ -125,12 +143,24 @@ class UnknownRoute(NotFound):
     http_status = 404
 
 
+class MethodNotAllowed(UsageError):
+    """The endpoint exists, but not with this method: `Allow` lists those it takes."""
+
+    http_status = 405
+
+
 class HttpRefusal(MpoError):
-    """A refusal of the HTTP framework itself (a method not allowed, ...), with its status."""
+    """A refusal of the HTTP framework itself, with its status."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.http_status = status
+
+
+class Unexpected(MpoError):
+    """An error mpo did not expect: a bug (the server's log has the traceback)."""
+
+    http_status = 500
 
 
 def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -140,6 +170,20 @@ def _validation(request: Request, exc: RequestValidationError) -> Response:
         return respond(request, BadRequest(f"malformed JSON: {detail}"))
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
     return respond(request, ValidationError(where, str(first.get("msg", "invalid"))))
+
+
+def _allowed(request: Request) -> str:
+    """Every method some route takes at this path (Starlette names only the first's)."""
+    methods: set[str] = set()
+    routes = list(request.app.routes)
+    while routes:
+        route = routes.pop()
+        inner = getattr(route, "original_router", None)  # an included router
+        if inner is not None:
+            routes.extend(inner.routes)
+        elif route.matches(request.scope)[0] is Match.PARTIAL:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 def install(app: FastAPI) -> None:
@@ -159,8 +203,19 @@ def install(app: FastAPI) -> None:
             return respond(request, exc.__cause__)
         if exc.status_code == 404:
             return respond(request, UnknownRoute(f"no endpoint {request.url.path}"))
+        if exc.status_code == 405:
+            allow = _allowed(request)
+            response = respond(request, MethodNotAllowed(
+                f"{request.method} {request.url.path}: allowed {allow or 'none'}"))
+            response.headers["Allow"] = allow
+            return response
         return respond(request, HttpRefusal(str(exc.detail), exc.status_code))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette still re-raises it afterwards, so the server logs the traceback.
+        return respond(request, Unexpected(f"unexpected {type(exc).__name__}"))
 
     app.add_exception_handler(MpoError, on_mpo)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -3,6 +3,7 @@ online-backup API while writers go on (in WAL mode they are never blocked)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> int:
     if target.resolve() == source_path.resolve():
         raise ValidationError("path", "is the database itself")
     partial = target.with_name(target.name + ".partial")
+    _private(partial)
     source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
     try:
         copy = sqlite3.connect(partial)
@@ -37,3 +39,13 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> int:
         source.close()
     partial.replace(target)  # never a half-written file under the name asked for
     return pages
+
+
+def _private(path: Path) -> None:
+    """Create `path` empty and 0600 before SQLite writes to it: a backup holds every task
+    and token digest, as the database does (SQLite gives its journal the same mode)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+        os.chmod(path, 0o600)
+    except OSError as exc:
+        raise ValidationError("path", f"cannot write {path}: {exc.strerror}") from None

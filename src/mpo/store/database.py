@@ -17,6 +17,7 @@ from mpo.config import urls
 from mpo.core.domain.errors import DatabaseError
 from mpo.store.driver_errors import translated
 from mpo.store.engine import WRITE, make_engine
+from mpo.store.file_watch import FileWatch
 from mpo.store.group_commit import GroupCommit
 from mpo.store.migrations import HEAD
 from mpo.store.unit_of_work import AfterCommit, Seen, SqlUnitOfWork
@@ -45,6 +46,8 @@ class SqlDatabase:
         self.seen = Seen()
         self._schema_checked = False
         self._group: GroupCommit | None = None
+        #: A long-lived server's SQLite file, checked before writes (see file_watch.py).
+        self._file: FileWatch | None = None
 
     @classmethod
     def shared(cls, url: str) -> SqlDatabase:
@@ -57,6 +60,9 @@ class SqlDatabase:
             database._group = GroupCommit(database.engine)
         with database.read():
             pass
+        path = urls.sqlite_path(url) if urls.is_sqlite(url) else None
+        if path is not None:
+            database._file = FileWatch(path)
         return database
 
     def attach(self, consumer: Callable[[SqlDatabase], AfterCommit]) -> None:
@@ -70,6 +76,7 @@ class SqlDatabase:
         database = SqlDatabase(self.url, self.engine, token)
         database._schema_checked = self._schema_checked
         database._group = self._group
+        database._file = self._file
         for consumer in self._consumers:
             database.attach(consumer)
         return database
@@ -82,6 +89,8 @@ class SqlDatabase:
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[SqlUnitOfWork]:
+        if write and self._file is not None:
+            self._file.check()
         with translated(self.url), self._session(write) as session:
             if not self._schema_checked:
                 self._check_schema(session)
@@ -96,7 +105,10 @@ class SqlDatabase:
                 session.close()
 
     def ready(self) -> None:
-        """Raise `DatabaseError` unless the database answers and its schema is current."""
+        """Raise `DatabaseError` unless the database answers, its schema is current and (a
+        server's SQLite) its file is still the one opened."""
+        if self._file is not None:
+            self._file.check()
         with translated(self.url), Session(self.engine) as session:
             self._check_schema(session)
 

@@ -17,7 +17,8 @@ from mpo.core.tables.timestamps import UTCDateTime
 # No RETURNING: only admins may read access_denial, so PostgreSQL refuses to return the
 # new row to anyone else, and the refusal would go unrecorded (issue 10).
 _DENIAL = text(
-    "INSERT INTO access_denial (at, principal, verb, reason) VALUES (:at, :who, :verb, :why)"
+    "INSERT INTO access_denial (at, principal, verb, reason, client, count)"
+    " VALUES (:at, :who, :verb, :why, :client, :count)"
 ).bindparams(bindparam("at", type_=UTCDateTime()))
 
 
@@ -90,7 +91,8 @@ class SqlPrincipalRepository:
         ).order_by(col(Principal.name))
         return list(self.session.scalars(stmt))
 
-    def record_denial(self, principal: str | None, verb: str, reason: str) -> None:
+    def record_denial(self, principal: str | None, verb: str, reason: str, *,
+                      client: str | None = None, count: int = 1) -> None:
         self.session.execute(_DENIAL, {"at": utcnow(), "who": principal, "verb": verb,
-                                       "why": reason})
+                                       "why": reason, "client": client, "count": count})
 

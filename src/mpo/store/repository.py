@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     update,
 )
 from sqlmodel import Session, col
@@ -27,6 +28,10 @@ from mpo.core.tables.models import Task, TaskEvent
 from mpo.store.bulk import chunks, executemany
 from mpo.store.search import matching
 from mpo.store.task_filters import filtered
+
+#: The first key of the rate limits' advisory locks ("mpor"); the second is the principal's.
+RATE_LOCK_SPACE = 0x6D706F72
+RATE_LOCK_WAIT = "10s"
 
 #: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
 _TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
@@ -203,6 +208,20 @@ class SqlTaskRepository:
             col(TaskEvent.actor) == actor, col(TaskEvent.action) == action,
             col(TaskEvent.at) >= since)
         return int(self.session.execute(stmt).scalar_one())
+
+    def hold_rate(self, actor: str) -> None:
+        # SQLite's writer lock (BEGIN IMMEDIATE) already orders creates; PostgreSQL takes a
+        # transaction advisory lock per principal (two-key form: no other mpo lock's space),
+        # waiting at most RATE_LOCK_WAIT: a session holding it for ever (any login can take
+        # an advisory lock) makes that principal's creates fail "unavailable", never hang.
+        if self.session.get_bind().dialect.name == "postgresql":
+            previous = self.session.execute(text("SHOW lock_timeout")).scalar_one()
+            self.session.execute(text("SELECT set_config('lock_timeout', :wait, true)"),
+                                 {"wait": RATE_LOCK_WAIT})
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:who))"),
+                                 {"space": RATE_LOCK_SPACE, "who": actor})
+            self.session.execute(text("SELECT set_config('lock_timeout', :wait, true)"),
+                                 {"wait": previous})
 
     def event_at(self, *, actor: str, action: str, since: datetime, offset: int
                  ) -> datetime | None:

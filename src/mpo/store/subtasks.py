@@ -30,6 +30,10 @@ class SqlSubtaskRepository:
             col(Subtask.position))
         return list(self.session.scalars(stmt))
 
+    def every(self) -> list[Subtask]:
+        stmt = select(Subtask).order_by(col(Subtask.task_id), col(Subtask.position))
+        return list(self.session.scalars(stmt))
+
     def last_position(self, task_id: uuid.UUID) -> int:
         stmt = select(func.max(col(Subtask.position))).where(col(Subtask.task_id) == task_id)
         return int(self.session.scalar(stmt) or 0)

@@ -156,14 +156,15 @@ class BatchRejected(MpoError):
     Its exit code is the one its problems share, or CONFLICT when they differ.
     """
 
-    def __init__(self, action: str, problems: list[ItemProblem]) -> None:
+    def __init__(self, action: str, problems: list[ItemProblem], *,
+                 skippable: bool = True) -> None:
         noun = "item" if len(problems) == 1 else "items"
         details = "; ".join(f"{p.item}: {p.reason}" for p in problems[:PROBLEMS_SHOWN])
         if len(problems) > PROBLEMS_SHOWN:
             details += f"; and {len(problems) - PROBLEMS_SHOWN} more"
         super().__init__(
-            f"{action}: {len(problems)} invalid {noun}, nothing changed "
-            f"(use --skip-invalid to apply the rest): {details}"
+            f"{action}: {len(problems)} invalid {noun}, nothing changed"
+            + (" (use --skip-invalid to apply the rest)" if skippable else "") + f": {details}"
         )
         self.problems = problems
         codes = {p.exit_code for p in problems}

@@ -226,7 +226,10 @@ def due_date(value: object, zone: str = "UTC", today: date | None = None) -> dat
         if today is None:
             today = datetime.now(UTC).astimezone(ZoneInfo(zone)).date()
         unit = "days" if match.group(2) == "d" else "weeks"
-        return today + timedelta(**{unit: int(match.group(1))})
+        try:
+            return today + timedelta(**{unit: int(match.group(1))})
+        except OverflowError:
+            raise ValidationError("due_date", f"{value!r} is past {date.max}") from None
     try:
         return date.fromisoformat(raw)
     except ValueError:

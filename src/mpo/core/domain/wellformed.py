@@ -21,6 +21,8 @@ JSON_INT_MAX = 2**53 - 1
 JSON_DEPTH_MAX = 32
 #: `--limit` and other counts: what a 64-bit SQL integer holds, on both databases.
 COUNT_MAX = 2**63 - 1
+#: Ids of integer-keyed rows (webhooks, deliveries): a 32-bit SQL integer on PostgreSQL.
+ROW_ID_MAX = 2**31 - 1
 #: Lone surrogates are how Python spells bytes that were not UTF-8 (os.fsdecode).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -36,8 +38,14 @@ def text(field: str, value: str) -> str:
 
 def ascii_preview(value: str, width: int = 40) -> str:
     """`value` shown safely on any terminal: bytes that were not UTF-8 as \\xNN."""
-    shown = value.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    shown = _SURROGATE.sub(_escaped, value).encode().decode("ascii", "backslashreplace")
     return repr(shown if len(shown) <= width else shown[:width] + "...")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """A lone surrogate as text: \\xNN for a byte os.fsdecode kept, else \\uNNNN."""
+    code = ord(match.group())
+    return f"\\x{code - 0xdc00:02x}" if 0xdc80 <= code <= 0xdcff else f"\\u{code:04x}"
 
 
 def decode(field: str, raw: bytes) -> str:

@@ -105,6 +105,11 @@ class TaskRepository(Protocol):
         """How many `action` events `actor` recorded at or after `since` (rate limits)."""
         ...
 
+    def hold_rate(self, actor: str) -> None:
+        """Until commit, be the only transaction counting `actor`'s rate, so concurrent
+        creates (other servers too) cannot all count the same window."""
+        ...
+
     def event_at(self, *, actor: str, action: str, since: datetime, offset: int
                  ) -> datetime | None:
         """The time of the `offset`-th oldest such event (0 is the oldest), if any."""
@@ -131,6 +136,10 @@ class SubtaskRepository(Protocol):
     def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int) -> list[Subtask]: ...
 
     def of_task(self, task_id: uuid.UUID) -> list[Subtask]: ...
+
+    def every(self) -> list[Subtask]:
+        """Every step, by task and position (an export reads them in one pass)."""
+        ...
 
     def last_position(self, task_id: uuid.UUID) -> int: ...
 
@@ -165,7 +174,8 @@ class PrincipalRepository(Protocol):
         """Names of the active principals a task may be created for (agents, the master)."""
         ...
 
-    def record_denial(self, principal: str | None, verb: str, reason: str) -> None: ...
+    def record_denial(self, principal: str | None, verb: str, reason: str, *,
+                      client: str | None = None, count: int = 1) -> None: ...
 
 
 class RoutingStore(Protocol):

@@ -10,7 +10,17 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Date, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlmodel import Field, SQLModel
 
 # The stream's consumer tables live in their own module; importing it registers them too.
@@ -27,6 +37,17 @@ def _in(column: str, allowed: list[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in allowed)})"
 
 
+def _hours(column: str) -> str:
+    """Hours as the core allows them: > 0 and <= 1000 (so never NaN or Infinity)."""
+    return f"{column} > 0 AND {column} <= 1000"
+
+
+def _postgresql(constraint: CheckConstraint) -> CheckConstraint:
+    """A constraint only PostgreSQL has (`info["dialects"]`, as `stats_indexes.applies`)."""
+    constraint.info["dialects"] = ("postgresql",)
+    return constraint.ddl_if(dialect="postgresql")
+
+
 class Task(SQLModel, table=True):
     """One proposed piece of work and where it stands."""
 
@@ -37,6 +58,10 @@ class Task(SQLModel, table=True):
         CheckConstraint("status <> ''", name="ck_task_status"),
         CheckConstraint(_in("category", values(Category)), name="ck_task_category"),
         CheckConstraint(_in("priority", values(Priority)), name="ck_task_priority"),
+        # PostgreSQL's alone (migration 0015): raw writes reach it, SQLite's go through mpo.
+        _postgresql(CheckConstraint(_hours("estimated_hours"), name="ck_task_estimated_hours")),
+        _postgresql(CheckConstraint(f"actual_hours IS NULL OR ({_hours('actual_hours')})",
+                                    name="ck_task_actual_hours")),
         Index("ix_task_status_created_at", "status", "created_at"),
         Index("ix_task_marketplace_created_at", "marketplace", "created_at"),
         # Led by the filter, then the list order: `mpo list --created-by X -n 50` reads 50
@@ -113,7 +138,9 @@ class TaskEvent(SQLModel, table=True):
         Index("ix_task_event_at", "at"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    #: bigint on PostgreSQL (ids past 2^31); SQLite's rowid is 64-bit already.
+    id: int | None = Field(default=None, sa_column=Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True))
     task_id: uuid.UUID = Field(foreign_key="task.id")
     batch_id: uuid.UUID | None = None
     actor: str = Field(sa_type=String(100))
@@ -153,13 +180,17 @@ class AccessDenial(SQLModel, table=True):
     """A refused request: who tried (if known), what, and why, so admins can see misuse."""
 
     __tablename__ = "access_denial"
-    __table_args__ = (Index("ix_access_denial_at", "at"),)
+    __table_args__ = (Index("ix_access_denial_at", "at"),
+                      _postgresql(CheckConstraint("count >= 1", name="ck_access_denial_count")))
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     principal: str | None = Field(default=None, sa_type=String(100))
     verb: str = Field(sa_type=String(30))
     reason: str = Field(sa_type=Text)
+    #: The client address refused (HTTP), and how many refusals this row stands for.
+    client: str | None = Field(default=None, sa_type=String(64))
+    count: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Subtask(SQLModel, table=True):

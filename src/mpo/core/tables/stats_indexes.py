@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Index, text
+from sqlalchemy import Constraint, Index, text
 
 from mpo.core.domain.vocabulary import Status
 
@@ -55,8 +55,8 @@ def sqlite_only(index: Index) -> Index:
     return index.ddl_if(dialect="sqlite")
 
 
-def applies(index: Index, dialect: str) -> bool:
-    """Whether the models create `index` on `dialect`."""
+def applies(index: Index | Constraint, dialect: str) -> bool:
+    """Whether the models create `index` (or a constraint) on `dialect`."""
     return dialect in index.info.get("dialects", (dialect,))
 
 

@@ -6,9 +6,11 @@ A token is returned exactly once, by the use case that mints it; only its SHA-25
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NoReturn
 
 from mpo.core.domain import permissions, tokens, validation
 from mpo.core.domain.clock import utcnow
@@ -20,14 +22,18 @@ from mpo.core.domain.errors import (
     MpoError,
     NotFound,
     PermissionDenied,
+    RateLimited,
     ValidationError,
 )
 from mpo.core.domain.permissions import Actor, Role, Verb
+from mpo.core.domain.refusal_gate import RefusalGate
 from mpo.core.domain.validation import Rules
 from mpo.core.ports import Database
 from mpo.core.tables.models import Principal
 
 INVALID_TOKEN = "the token is not valid (unknown or revoked)"
+#: The reason of coalesced refusals: missing, unknown or revoked tokens from one address.
+ANONYMOUS = "no valid credentials (missing, unknown or revoked token)"
 
 
 def _record(db: Database, who: str | None, verb: str, reason: str) -> None:
@@ -55,12 +61,16 @@ def refusals_recorded(db: Database, actor: Actor, verb: str) -> Iterator[None]:
         raise
 
 
-def authenticate(db: Database, token: str, *, expect_role: str | None = None) -> Actor:
+def authenticate(db: Database, token: str, *, expect_role: str | None = None,
+                 gate: RefusalGate | None = None, client: str | None = None) -> Actor:
     """The principal a token belongs to; a wrong or revoked token is refused and recorded,
-    and so is a token of another role than `expect_role` (when given)."""
+    and so is a token of another role than `expect_role` (when given). With a server's
+    `gate`, refusals are counted per `client` address (see `refuse_anonymous`)."""
     with db.read() as uow:
         principal = uow.principals.authenticate(token)
     if principal is None:
+        if gate is not None:
+            refuse_anonymous(db, gate, client, INVALID_TOKEN)
         _record(db, None, "authenticate", INVALID_TOKEN)
         raise AuthError(INVALID_TOKEN)
     actor = actor_of(principal)
@@ -68,6 +78,33 @@ def authenticate(db: Database, token: str, *, expect_role: str | None = None) ->
         raise ValidationError("role", f"the token belongs to {actor.name}, whose role is "
                                       f"{actor.role}, not {expect_role}")
     return actor
+
+
+def refuse_anonymous(db: Database, gate: RefusalGate, client: str | None,
+                     reason: str) -> NoReturn:
+    """Refuse a request without a valid credential: counted per client address, recorded
+    coalesced (one row per address and window, with its count), and past the gate's limit
+    answered "rate limited" (429) rather than "unauthenticated" (401)."""
+    decision = gate.refused(client, time.monotonic())
+    record_refusals(db, decision.record)
+    if decision.limited:
+        raise RateLimited(f"too many refused requests from {client}; retry after "
+                          f"{decision.retry_after} s", retry_after=decision.retry_after)
+    raise AuthError(reason)
+
+
+def record_refusals(db: Database, counts: list[tuple[str, int]]) -> None:
+    """Record refusals without a valid credential, `count` per client address."""
+    if not counts:
+        return
+    try:
+        with db.write() as uow:
+            for client, count in counts:
+                uow.principals.record_denial(None, "authenticate", ANONYMOUS, client=client,
+                                             count=count)
+            uow.commit()
+    except MpoError:
+        pass
 
 
 def actor_of(principal: Principal) -> Actor:

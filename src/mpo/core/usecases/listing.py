@@ -13,6 +13,7 @@ from mpo.core.domain.paging import Cursor
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.core.ports import Database
 from mpo.core.tables.models import Task
 from mpo.core.usecases.identity import refusals_recorded
@@ -46,7 +47,7 @@ def list_page(db: Database, actor: Actor, query: TaskQuery, rules: Rules, *,
         scoped = permissions.scope(actor, query)
         wanted = scoped.limit
         if wanted is not None:
-            scoped = replace(scoped, limit=wanted + 1)
+            scoped = replace(scoped, limit=min(wanted + 1, COUNT_MAX))
         with db.read() as uow:
             tasks = uow.tasks.find(scoped)
             total = (uow.tasks.count(replace(scoped, after=None, offset=0, limit=None))

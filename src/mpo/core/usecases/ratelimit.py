@@ -98,6 +98,7 @@ def check(uow: UnitOfWork, actor: Actor, limits: RateLimits, wanted: int, now: d
     limit = limits.for_actor(actor)
     if limit is None:
         return
+    uow.tasks.hold_rate(actor.name)
     since = now - timedelta(seconds=limit.seconds)
     used = uow.tasks.count_events(actor=actor.name, action=Action.CREATE.value, since=since)
     if used + wanted <= limit.count:

@@ -16,6 +16,7 @@ from mpo.core.domain.errors import ValidationError
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.core.ports import Database
 from mpo.core.ports.events import PAGE
 from mpo.core.usecases.identity import refusals_recorded
@@ -78,8 +79,8 @@ def start_of(db: Database, actor: Actor, consumer: str | None, since: int | None
     A consumer seen for the first time gets its cursor at that start at once, so a crash
     before its first acknowledgement resumes from there, not from a later "now".
     """
-    if since is not None and since < 0:
-        raise ValidationError("since-event", f"must be an event id >= 0, got {since}")
+    if since is not None and not 0 <= since <= COUNT_MAX:
+        raise ValidationError("since-event", f"must be an event id 0-{COUNT_MAX}, got {since}")
     with db.read() as uow:
         found = None if consumer is None else uow.stream.cursor(consumer)
         newest = uow.stream.newest_id()

@@ -20,8 +20,9 @@ from mpo.core.domain.lifecycle import BUILTIN
 from mpo.core.domain.permissions import Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.vocabulary import Action, values
-from mpo.core.tables.models import Task, TaskEvent
+from mpo.core.tables.models import Subtask, Task, TaskEvent
 from mpo.core.usecases.identity import refusals_recorded
+from mpo.core.usecases.transfer_steps import STEP_ACTIONS, parse_subtasks, subtask_row
 from mpo.core.usecases.workflow_apply import known_statuses, lifecycle_of
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from mpo.core.ports import Database
 
 #: The task's fields as exported (everything `show` prints), then its history.
-RECORD_FIELDS: tuple[str, ...] = (*task_fields.TASK, "history")
+RECORD_FIELDS: tuple[str, ...] = (*task_fields.TASK, "history", "subtasks")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,13 @@ def export_tasks(db: Database, actor: Actor, query: TaskQuery,
         for event in uow.tasks.events():
             if event.task_id in history:
                 history[event.task_id].append(sorted_json(task_fields.event_row(event)))
+        steps: dict[uuid.UUID, list[dict[str, Any]]] = {t.id: [] for t in tasks}
+        for step in uow.subtasks.every():
+            if step.task_id in steps:
+                steps[step.task_id].append(sorted_json(subtask_row(step)))
     for task in tasks:
-        yield sorted_json(task_fields.task_row(task)) | {"history": history[task.id]}
+        yield sorted_json(task_fields.task_row(task)) | {"history": history[task.id],
+                                                         "subtasks": steps[task.id]}
 
 
 def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
@@ -77,7 +83,7 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
     """Add the records' tasks and events in one transaction, all or nothing."""
     with refusals_recorded(db, actor, Verb.IMPORT):
         permissions.require(actor, Verb.IMPORT)
-        parsed: list[tuple[str, Task, list[TaskEvent]]] = []
+        parsed: list[tuple[str, Task, list[TaskEvent], list[Subtask]]] = []
         problems: list[ItemProblem] = []
         with db.read() as uow:  # the statuses of the workflow in force here
             known = lifecycle_of(uow).statuses
@@ -86,16 +92,17 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
                 if isinstance(raw, MpoError):
                     raise raw
                 task, events = parse_record(raw, rules, known)
-                parsed.append((label, task, events))
+                parsed.append((label, task, events, parse_subtasks(raw.get("subtasks"),
+                                                                   task.id)))
             except MpoError as exc:
                 problems.append(ItemProblem(label, exc.message, exc.exit_code))
         if problems:
-            raise BatchRejected("import", problems)
+            raise BatchRejected("import", problems, skippable=False)  # all or nothing
         with db.write() as uow:
             uow.transfer.require_owner()
             added = unchanged = written = 0
             seen: set[uuid.UUID] = set()
-            for label, task, events in parsed:
+            for label, task, events, subtasks in parsed:
                 existing = uow.tasks.get(task.id)
                 if existing is not None or task.id in seen:
                     if existing is None or _comparable(existing) != _comparable(task):
@@ -111,6 +118,8 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
                 uow.tasks.add(task)
                 uow.transfer.flush()
                 uow.tasks.add_events(events)
+                for subtask in subtasks:
+                    uow.subtasks.add(subtask)
                 added += 1
                 written += len(events)
             uow.transfer.flush()
@@ -198,7 +207,8 @@ def parse_event(raw: Any, task_id: uuid.UUID,
         batch_id=None if raw.get("batch_id") is None else _uuid("history.batch_id",
                                                                   raw["batch_id"]),
         actor=_text("history.actor", raw.get("actor")) or "import",
-        action=validation.one_of("history.action", raw.get("action"), values(Action)),
+        action=validation.one_of("history.action", raw.get("action"),
+                                 [*values(Action), *STEP_ACTIONS]),
         from_status=None if raw.get("from_status") is None else validation.one_of(
             "history.from_status", raw["from_status"], list(known)),
         to_status=validation.one_of("history.to_status", raw.get("to_status"), list(known)),

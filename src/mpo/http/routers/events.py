@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from mpo.core.domain import validation
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.vocabulary import Action
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.delivery.sse import frames, last_event_id
 from mpo.http.deps import Auth, RulesDep
 from mpo.http.problems import V1_RESPONSES
@@ -34,7 +35,7 @@ STREAM: dict[int | str, dict[str, Any]] = {200: {
 def events(
     who: Auth, rules: RulesDep,
     last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    since: Annotated[int | None, Query(ge=0)] = None,
+    since: Annotated[int | None, Query(ge=0, le=COUNT_MAX)] = None,
     status: Many = None, marketplace: Many = None, priority: Many = None,
     category: Many = None, created_by: Many = None, assigned_to: Many = None,
     action: Many = None,

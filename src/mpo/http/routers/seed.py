@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query
 from mpo.core.domain.action_values import transition_params
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.vocabulary import Action
+from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.decisions import apply_one, decide, seed_params
 from mpo.core.usecases.listing import list_page
@@ -42,7 +43,7 @@ def list_(who: Auth, rules: RulesDep,
           status: str | None = None, marketplace: str | None = None,
           listing_id: str | None = None,
           limit: Annotated[int, Query(ge=1)] = SEED_LIMIT,
-          offset: Annotated[int, Query(ge=0)] = 0) -> JSON:
+          offset: Annotated[int, Query(ge=0, le=COUNT_MAX)] = 0) -> JSON:
     """List tasks, newest first: `count` is the total matching, not the page size."""
     limit = min(limit, SEED_MAX_LIMIT)
     query = TaskQuery(statuses=_one(status), marketplaces=_one(marketplace),

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from mpo.core.domain import task_fields
+from mpo.core.domain import task_fields, wellformed
 from mpo.core.domain.errors import UsageError, ValidationError
 from mpo.core.domain.ndjson import ndjson
 from mpo.core.domain.paging import PAGE, PAGE_MAX, decode
@@ -47,7 +46,7 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
     if bulk:
         if idempotency_key is not None:
             raise UsageError("Idempotency-Key: give idempotency_key on each NDJSON line")
-        items = list(ndjson(body.decode("utf-8", "replace").splitlines()))
+        items = list(ndjson(wellformed.decode("body", body).splitlines()))
     else:
         raw = _object(body)
         if idempotency_key is not None:
@@ -66,10 +65,11 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
 
 
 def _object(body: bytes) -> dict[str, Any]:
+    """The body as a JSON object: I-JSON (no lone surrogates, bounded depth and numbers)."""
     try:
-        value = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"malformed JSON: {exc}") from None
+        value = wellformed.loads("body", wellformed.decode("body", body))
+    except ValidationError as exc:
+        raise BadRequest(f"malformed JSON: {exc.message}") from None
     if not isinstance(value, dict):
         raise ValidationError("body", "must be a JSON object (or NDJSON with "
                                       f"Content-Type: {BULK_TYPE})")
