@@ -73,6 +73,8 @@ def test_a_key_is_its_principals_alone(server: Served) -> None:
     assert agent.status_code == 200, agent.text
     assert "Idempotent-Replayed" not in agent.headers
     assert _actions(server, theirs) == ["create", "submit"]
+    again = server.client("ana").post(f"{V1}/approve", json={"ids": [mine]}, headers=key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_undo_takes_a_key(server: Served) -> None:
