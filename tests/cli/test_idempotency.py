@@ -212,3 +212,17 @@ def test_create_dry_run_prints_what_would_be_stored_and_writes_nothing(world: Wo
     refused = world("bea", "create", *TASK, "--dry-run")
     assert refused.exit_code == 4, refused.stderr
     assert readback.tasks(world.url) == {} and world.events() == []
+
+
+def test_move_takes_a_key_too(world: World) -> None:
+    review = ('[[states]]\nname = "in_review"\nafter = "in_progress"\n'
+              'enter = ["member", "admin"]\nleave = ["admin"]\ndistinct = true\n')
+    applied = world.runner("workflow", "apply", "-", input=review,
+                           env={"MPO_TOKEN": world.tokens["root"]})
+    assert applied.exit_code == 0, applied.stderr
+    task = world.task("approved")
+    assert world("root", "assign", task, "--to", "bea").exit_code == 0
+    first = world.json("bea", "move", task, "--to", "in_review", "--idempotency-key", "m-1")
+    again = world.json("bea", "move", task, "--to", "in_review", "--idempotency-key", "m-1")
+    assert again == first and first[0]["to_status"] == "in_review"
+    assert [e["action"] for e in world.events(task)].count("move") == 1
