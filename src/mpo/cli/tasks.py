@@ -81,8 +81,7 @@ def create(
     *,
     out: Output,
 ) -> None:
-    """Create a task (pending; with --submit, awaiting approval), or many from NDJSON
-    with --from.
+    """Create a task (pending; --submit: awaiting approval), or many from NDJSON with --from.
 
     Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --submit --json
     """
