@@ -50,7 +50,8 @@ class World:
         path = {"pending": [], "awaiting_approval": [["submit"]],
                 "approved": [["submit"], ["approve"]]}[status]
         for verb in path:
-            assert self("root", *verb, task_id).exit_code == 0
+            done = self("root", *verb, task_id)
+            assert done.exit_code == 0, done.stderr
         return task_id
 
     def events(self, task_id: str | None = None) -> list[dict[str, Any]]:
@@ -217,11 +218,11 @@ def test_create_dry_run_prints_what_would_be_stored_and_writes_nothing(world: Wo
 def test_move_takes_a_key_too(world: World) -> None:
     review = ('[[states]]\nname = "in_review"\nafter = "in_progress"\n'
               'enter = ["member", "admin"]\nleave = ["admin"]\ndistinct = true\n')
+    task = world.task("approved")
+    assert world("root", "assign", task, "--to", "bea").exit_code == 0
     applied = world.runner("workflow", "apply", "-", input=review,
                            env={"MPO_TOKEN": world.tokens["root"]})
     assert applied.exit_code == 0, applied.stderr
-    task = world.task("approved")
-    assert world("root", "assign", task, "--to", "bea").exit_code == 0
     first = world.json("bea", "move", task, "--to", "in_review", "--idempotency-key", "m-1")
     again = world.json("bea", "move", task, "--to", "in_review", "--idempotency-key", "m-1")
     assert again == first and first[0]["to_status"] == "in_review"
