@@ -39,7 +39,10 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
     (
         "Tasks",
         [
-            ("create", "Create a task (pending), or many from NDJSON with --from."),
+            (
+                "create",
+                "Create a task (pending; --submit: awaiting approval), or many from NDJSON with --from.",
+            ),
             (
                 "list",
                 "List tasks, newest first; filters combine with AND, repeated values with OR.",

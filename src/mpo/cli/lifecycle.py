@@ -62,12 +62,14 @@ def run(action: Action | str, batch: BatchFlags, params: TransitionParams) -> Ba
     with progress(str(action)) as report:
         return transition(db, actor, action, batch.selection, params, rules,
                           dry_run=batch.dry_run, skip_invalid=batch.skip_invalid,
-                          expect=expect, progress=report)
+                          expect=expect, progress=report,
+                          idempotency_key=batch.idempotency_key)
 
 
 def render(out: Output, results: list[BatchResult]) -> None:
     """One table (or JSON array) of every batch's rows, then a summary line per batch
-    (what followed in the same transaction, such as routing, included)."""
+    (what followed in the same transaction, such as routing, included); a first result
+    replayed for an idempotency key says that nothing changed now."""
     results = [r for result in results for r in (result, *result.then)]
     out.rows([row for result in results for row in fields.result_rows(result)])
     for result in results:
@@ -76,7 +78,9 @@ def render(out: Output, results: list[BatchResult]) -> None:
             result.action, f"{result.action}:")
         tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
         message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
-                + (f", skipped {len(result.skipped)}" if result.skipped else ""))
+                + (f", skipped {len(result.skipped)}" if result.skipped else "")
+                + (" earlier; this retry of its idempotency key changed nothing"
+                   if result.replayed else ""))
 
 
 #: What each verb's summary line says it did (from the declarations, and undo's).

@@ -123,6 +123,14 @@ class BatchFlags:
     dry_run: bool
     skip_invalid: bool
     yes: bool
+    idempotency_key: str | None = None
+
+
+#: `--idempotency-key` of every write verb: a retry returns the first result.
+IdempotencyKey = Annotated[str | None, typer.Option(
+    "--idempotency-key", metavar="KEY",
+    help="Retry-safe: the same key and request returns the first result (exit 0); the "
+    "same key with another request exits 5. Keys are yours alone; ignored by --dry-run.")]
 
 
 def _refs(raw: list[str]) -> tuple[str, ...]:
@@ -137,7 +145,8 @@ def _refs(raw: list[str]) -> tuple[str, ...]:
 
 
 def selection_options(fn: F) -> F:
-    """Give a batch verb its ids, filters and --dry-run/--skip-invalid/--yes."""
+    """Give a batch verb its ids, filters, --dry-run/--skip-invalid/--yes and
+    --idempotency-key."""
     many = "Repeatable; or comma-separated."
     params = [
         _option("ids", Annotated[list[str] | None, typer.Argument(
@@ -168,6 +177,7 @@ def selection_options(fn: F) -> F:
             "nothing).")], False),
         _option("yes", Annotated[bool, typer.Option(
             "--yes", "-y", help="Do not ask for confirmation on large batches.")], False),
+        _option("idempotency_key", IdempotencyKey, None),
     ]
 
     def build(v: dict[str, Any]) -> BatchFlags:
@@ -181,7 +191,8 @@ def selection_options(fn: F) -> F:
             campaigns=split(v["campaign"]),
             mine=v["mine"],
         )
-        return BatchFlags(selection, v["dry_run"], v["skip_invalid"], v["yes"])
+        return BatchFlags(selection, v["dry_run"], v["skip_invalid"], v["yes"],
+                          v["idempotency_key"])
 
     return _inject("batch", params, build)(fn)
 

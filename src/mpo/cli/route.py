@@ -8,7 +8,7 @@ import typer
 
 from mpo.cli.context import current
 from mpo.cli.lifecycle import render
-from mpo.cli.options import output_options
+from mpo.cli.options import IdempotencyKey, output_options
 from mpo.cli.output import Output
 from mpo.report import fields
 
@@ -20,6 +20,7 @@ app = typer.Typer()
 def route(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show who each task would go to; change nothing.")] = False,
+    idempotency_key: IdempotencyKey = None,
     *,
     out: Output,
 ) -> None:
@@ -31,4 +32,4 @@ def route(
 
     app_ctx = current()
     render(out, [run(app_ctx.database, app_ctx.actor, app_ctx.settings.routing_rules,
-                     dry_run=dry_run)])
+                     dry_run=dry_run, idempotency_key=idempotency_key)])

@@ -72,12 +72,18 @@ def create(
         help="Create many tasks from NDJSON (one object per line) in one transaction.")] = None,
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="With --from: create the valid lines, report the rest.")] = False,
+    submit: Annotated[bool, typer.Option(
+        "--submit", help="Submit for approval too, in the same transaction and batch "
+        "(status awaiting_approval).")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Validate and print what would be stored (id null); write "
+        "nothing.")] = False,
     *,
     out: Output,
 ) -> None:
-    """Create a task (pending), or many from NDJSON with --from.
+    """Create a task (pending; --submit: awaiting approval), or many from NDJSON with --from.
 
-    Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --json
+    Example: mpo create -m amazon -t "Rewrite GEO titles" -c optimization -e 4 --submit --json
     """
     from mpo.core.domain.ndjson import ndjson
     from mpo.core.usecases.create import create_tasks
@@ -96,7 +102,8 @@ def create(
         raise UsageError("create: give task fields as options or --from FILE, not both")
     items = ndjson(_read_ndjson(from_)) if from_ is not None else [("task", single)]
     result = create_tasks(app_ctx.database, app_ctx.actor, items, app_ctx.rules,
-                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits)
+                          skip_invalid=skip_invalid, limits=app_ctx.settings.limits,
+                          submit=submit, dry_run=dry_run)
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
@@ -105,7 +112,10 @@ def create(
     else:
         out.rows(rows)
         made = sum(1 for c in result.tasks if c.created)
-        message(f"created {made}, existing {len(rows) - made}, skipped {len(result.skipped)}")
+        message(f"{'would create' if dry_run else 'created'} {made}, existing "
+                f"{len(rows) - made}, skipped {len(result.skipped)}")
+    if dry_run:
+        message("dry run: nothing was stored")
 
 
 @app.command("list", rich_help_panel=PANEL)

@@ -8,7 +8,7 @@ import typer
 
 from mpo.cli.context import current
 from mpo.cli.lifecycle import render
-from mpo.cli.options import output_options
+from mpo.cli.options import IdempotencyKey, output_options
 from mpo.cli.output import Output
 from mpo.report import fields
 
@@ -23,6 +23,7 @@ def undo(
         "or an event id.", show_default=False)],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would change; change nothing.")] = False,
+    idempotency_key: IdempotencyKey = None,
     *,
     out: Output,
 ) -> None:
@@ -33,4 +34,5 @@ def undo(
     from mpo.core.usecases.undo import undo as run
 
     app_ctx = current()
-    render(out, [run(app_ctx.database, app_ctx.actor, ref, dry_run=dry_run)])
+    render(out, [run(app_ctx.database, app_ctx.actor, ref, dry_run=dry_run,
+                     idempotency_key=idempotency_key)])

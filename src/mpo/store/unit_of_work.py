@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
     from mpo.store.history import SqlHistoryQueries
+    from mpo.store.idempotency import SqlIdempotencyKeys
     from mpo.store.notifications import SqlNotificationLog
     from mpo.store.routing_state import SqlRoutingStore
     from mpo.store.stats_queries import SqlStatsQueries
@@ -161,6 +162,13 @@ class SqlUnitOfWork:
         from mpo.store.notifications import SqlNotificationLog
 
         return SqlNotificationLog(self.session)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyKeys:
+        """Idempotency keys, imported only by the verbs given one."""
+        from mpo.store.idempotency import SqlIdempotencyKeys
+
+        return SqlIdempotencyKeys(self.session)
 
     def commit(self) -> None:
         # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when

@@ -52,6 +52,8 @@ class BatchResult:
     skipped: list[ItemProblem] = field(default_factory=list)
     #: What followed in the same transaction (routing after an approval).
     then: list[BatchResult] = field(default_factory=list)
+    #: The first answer of a request retried with its idempotency key: nothing changed now.
+    replayed: bool = False
 
     @property
     def task_ids(self) -> frozenset[uuid.UUID]:

@@ -49,7 +49,7 @@ def task_row(task: Task) -> dict[str, Any]:
     except KeyError:
         values = _FROM_ORM(task)
     row = dict(zip(TASK, values, strict=True))
-    row["id"] = str(row["id"])
+    row["id"] = None if row["id"] is None else str(row["id"])  # None: a dry run's
     row["accuracy"] = accuracy(row["estimated_hours"], row["actual_hours"])
     row["tags"] = list(row["tags"] or [])
     row["metadata"] = dict(row["metadata"] or {})

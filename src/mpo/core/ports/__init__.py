@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mpo.core.domain.selection import TaskQuery
     from mpo.core.domain.workflow import CustomState
     from mpo.core.ports.events import EventStream, NotificationLog, WebhookRepository
+    from mpo.core.ports.idempotency import IdempotencyKeys
     from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
 
 
@@ -273,6 +274,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationLog: ...
+
+    @property
+    def idempotency(self) -> IdempotencyKeys: ...
 
     def commit(self) -> None: ...
 

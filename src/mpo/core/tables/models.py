@@ -23,7 +23,9 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-# The stream's consumer tables live in their own module; importing it registers them too.
+# The stream's consumer tables and the idempotency keys live in their own modules;
+# importing them registers them too.
+import mpo.core.tables.idempotency
 import mpo.core.tables.stream_models  # noqa: F401
 from mpo.core.domain import columns
 from mpo.core.domain.clock import utcnow

@@ -29,6 +29,7 @@ from mpo.core.ports import Database, DuplicateKey, UnitOfWork
 from mpo.core.tables.models import Task
 from mpo.core.tables.records import detached, new_ids
 from mpo.core.usecases import ratelimit
+from mpo.core.usecases.create_submit import submit_created
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.lookup import may_see
 from mpo.core.usecases.ratelimit import RateLimits
@@ -49,13 +50,18 @@ def create_tasks(
     limits: RateLimits | None = None,
     campaign: str | None = None,
     authored_by: str | None = None,
+    submit: bool = False,
+    dry_run: bool = False,
 ) -> CreateResult:
     """Create tasks in one transaction; a retried idempotency key returns the existing task.
 
     The one create path of every door, campaigns, templates and ticks. With `limits`, a
     principal over its configured rate is refused (`RateLimited`); `rules.validator` (the
     plugins') refuses a task with its message. `campaign` tags every task with a new
-    campaign's name; `authored_by` names the template author (a proposer too).
+    campaign's name; `authored_by` names the template author (a proposer too). `submit`
+    submits the new tasks in the same transaction and batch (a retry finds them submitted;
+    a key first used without `submit` is then a conflict). `dry_run` validates and returns
+    the tasks it would store, writing nothing.
     """
     check = rules.validator
     with refusals_recorded(db, actor, Verb.CREATE):
@@ -89,6 +95,12 @@ def create_tasks(
             order = {label: n for n, (label, _) in enumerate(items)}
             problems.sort(key=lambda p: order.get(p.item, 0))
             fail("create", problems, errors, len(items))
+        common = {"campaign": campaign, "authored_by": authored_by}
+        if dry_run:
+            with db.read() as uow:
+                result = _insert(uow, actor, drafts, skip_invalid, clock, common,
+                                 submit=submit, dry_run=True)
+            return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
         # A concurrent create with the same idempotency key can win between our lookup and our
         # insert (PostgreSQL, READ COMMITTED); the second attempt then finds its task.
         for attempt in (1, 2):
@@ -98,8 +110,8 @@ def create_tasks(
                         ratelimit.check(uow, actor, limits, len(drafts), clock())
                     if campaign is not None and uow.history.campaigns(campaign):
                         raise Conflict(f"campaign {campaign} exists; choose another name")
-                    result = _insert(uow, actor, drafts, skip_invalid, clock,
-                                     {"campaign": campaign, "authored_by": authored_by})
+                    result = _insert(uow, actor, drafts, skip_invalid, clock, common,
+                                     submit=submit)
                     uow.commit()
                 return CreateResult(result.batch_id, result.tasks, problems + result.skipped)
             except DuplicateKey:
@@ -143,7 +155,7 @@ def _content(task: Task) -> dict[str, Any]:
     return {key: row[key] for key in validation.CONTENT_KEYS}
 
 
-def _conflict(actor: Actor, existing: Task) -> IdempotencyConflict:
+def _conflict(actor: Actor, existing: Task, submit: bool = False) -> IdempotencyConflict:
     if not may_see(actor, existing):
         # Never name a task the actor cannot see (issue 10).
         return IdempotencyConflict(
@@ -152,8 +164,7 @@ def _conflict(actor: Actor, existing: Task) -> IdempotencyConflict:
         )
     return IdempotencyConflict(
         f"idempotency_key {existing.idempotency_key!r} was used for task {existing.id} "
-        "with different content"
-    )
+        + ("without --submit" if submit else "with different content"))
 
 
 def _reused(
@@ -177,9 +188,13 @@ def _insert(
     skip_invalid: bool,
     clock: Clock,
     common: Mapping[str, Any],
+    *,
+    submit: bool = False,
+    dry_run: bool = False,
 ) -> CreateResult:
     """Validated drafts to rows: per-item checks, then one INSERT per table (issue 11);
-    `common` holds columns every task of the batch shares (a campaign, a template author)."""
+    `common` holds columns every task of the batch shares (a campaign, a template author).
+    `submit` submits the new tasks too; `dry_run` writes nothing."""
     shared = {k: v for k, v in common.items() if v is not None}
     mark = {"campaign": shared["campaign"]} if "campaign" in shared else {}
     batch_id = uuid.uuid4()
@@ -189,6 +204,7 @@ def _insert(
     created: list[Created] = []
     tasks: list[Task] = []
     events: list[dict[str, Any]] = []
+    made: list[tuple[str, Task]] = []
     problems: list[ItemProblem] = []
     errors: list[MpoError] = []
     pending, create = Status.PENDING.value, Action.CREATE.value
@@ -197,8 +213,10 @@ def _insert(
         key = draft.idempotency_key
         existing = by_key.get(key) if key is not None else None
         if existing is not None:
-            if not may_see(actor, existing) or _content(existing) != draft.content():
-                exc = _conflict(actor, existing)
+            unsubmitted = submit and existing.submitted_at is None
+            if (not may_see(actor, existing) or _content(existing) != draft.content()
+                    or unsubmitted):
+                exc = _conflict(actor, existing, unsubmitted)
                 problems.append(problem(label, exc))
                 errors.append(exc)
             else:
@@ -226,6 +244,7 @@ def _insert(
             **shared,
         })
         tasks.append(task)
+        made.append((label, task))
         if key is not None:
             by_key[key] = task
         events.append({
@@ -236,9 +255,18 @@ def _insert(
         created.append(Created(task, created=True))
     if problems and not skip_invalid:
         fail("create", problems, errors, len(drafts))
+    if dry_run:  # what would be stored, without the id nothing was given
+        if submit:
+            submit_created(uow, actor, made, batch_id, now, dry_run=True)
+        for task in tasks:
+            task.id = None  # type: ignore[assignment]
+        return CreateResult(batch_id, created, problems)
     uow.tasks.add_many(tasks)
     uow.tasks.log(events)
-    if tasks and uow.tasks.clock_in_database:  # answer what was stored, not what was sent
+    if submit and made:
+        submit_created(uow, actor, made, batch_id, now)
+    # Answer what was stored, not what was sent.
+    if tasks and (submit or uow.tasks.clock_in_database):
         fresh = {t.id: t for t in uow.tasks.by_ids([t.id for t in tasks])}
         created = [Created(fresh.get(c.task.id, c.task), c.created) for c in created]
     return CreateResult(batch_id, created, problems)

@@ -25,14 +25,18 @@ from mpo.core.usecases.transitions import transition
 
 
 def apply_one(db: Database, actor: Actor, action: Action, ref: str,
-              params: TransitionParams, rules: Rules, *, clock: Clock = utcnow) -> Task:
-    """Apply a lifecycle action to one task and return the task as it is now stored."""
-    result = transition(db, actor, action, Selection(refs=(ref,)), params, rules, clock=clock)
+              params: TransitionParams, rules: Rules, *, idempotency_key: str | None = None,
+              clock: Clock = utcnow) -> Task:
+    """Apply a lifecycle action to one task and return the task as it is now stored (a
+    retry with the same `idempotency_key`: as the first try left it)."""
+    result = transition(db, actor, action, Selection(refs=(ref,)), params, rules,
+                        idempotency_key=idempotency_key, clock=clock)
     return result.items[0].task
 
 
 def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
-           params: TransitionParams, rules: Rules, *, clock: Clock = utcnow) -> BatchResult:
+           params: TransitionParams, rules: Rules, *, idempotency_key: str | None = None,
+           clock: Clock = utcnow) -> BatchResult:
     """Approve or reject tasks awaiting approval, submitting pending ones first: all or
     nothing, one batch id on every event. The items carry the tasks as they now stand."""
     if action not in (Action.APPROVE, Action.REJECT):
@@ -40,7 +44,7 @@ def decide(db: Database, actor: Actor, action: Action, refs: Sequence[str],
     if not refs:
         raise UsageError("no tasks selected: give at least one task id")
     return transition(db, actor, action, Selection(refs=tuple(refs)), params, rules,
-                      submit_first=True, clock=clock)
+                      submit_first=True, idempotency_key=idempotency_key, clock=clock)
 
 
 #: The rejection code recorded for the seed's rejections, which carry free text only.

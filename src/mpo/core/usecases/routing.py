@@ -25,7 +25,7 @@ from mpo.core.domain.routing_rules import Rule, Strategy
 from mpo.core.domain.vocabulary import Action
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Task
-from mpo.core.usecases import engine
+from mpo.core.usecases import engine, idempotency
 from mpo.core.usecases.engine import Move, blocker
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.workflow_apply import lifecycle_of
@@ -114,16 +114,25 @@ def route(
     *,
     task_ids: frozenset[uuid.UUID] | None = None,
     dry_run: bool = False,
+    idempotency_key: str | None = None,
     clock: Clock = utcnow,
 ) -> BatchResult:
-    """Assign approved, unassigned tasks (those of `task_ids`, or all) by the rules."""
+    """Assign approved, unassigned tasks (those of `task_ids`, or all) by the rules; a
+    retry with the same `idempotency_key` returns the first result."""
+    key = None if dry_run else idempotency.checked(idempotency_key)
     with refusals_recorded(db, actor, Verb.ROUTE):
         permissions.require(actor, Verb.ROUTE)
         # A dry run advances nothing: its unit of work is rolled back.
         with db.write() as uow:
+            # The request is what was asked, not the rules in force when it ran.
+            request = {"task_ids": None if task_ids is None else sorted(map(str, task_ids))}
+            first = idempotency.first_result(uow, actor, key, Verb.ROUTE.value, request, clock)
+            if first is not None:
+                return first
             result = assign_by_rules(uow, actor, rules, lifecycle_of(uow),
                                      None if task_ids is None else sorted(task_ids),
                                      batch_id=uuid.uuid4(), now=clock(), dry_run=dry_run)
             if not dry_run:
+                idempotency.keep(uow, actor, key, result)
                 uow.commit()
         return result

@@ -8,7 +8,7 @@ in one unit of work; the tasks returned are read back from the database, not reb
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime
 
 from mpo.core.domain import filter_values, permissions
@@ -36,7 +36,7 @@ from mpo.core.domain.validation import Rules
 from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Task
-from mpo.core.usecases import assignees, engine
+from mpo.core.usecases import assignees, engine, idempotency
 from mpo.core.usecases.engine import Move, Progress, blocker
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.lookup import resolve_all
@@ -132,6 +132,7 @@ def transition(
     submit_first: bool = False,
     expect: frozenset[uuid.UUID] | None = None,
     progress: Progress | None = None,
+    idempotency_key: str | None = None,
     clock: Clock = utcnow,
 ) -> BatchResult:
     """Move the selected tasks along the lifecycle, all or nothing unless `skip_invalid`.
@@ -139,9 +140,11 @@ def transition(
     `submit_first` submits pending tasks before deciding them (the seed's dashboard).
     `expect` pins the exact set of tasks a person confirmed: if the selection now names
     another set, nothing changes. With `rules.auto_assign`, approved tasks are routed in
-    the same transaction (the result's `then`).
+    the same transaction (the result's `then`). With an `idempotency_key` (ignored by a
+    dry run), a retry of the same request returns the first result (`idempotency.py`).
     """
     name = str(action)
+    key = None if dry_run else idempotency.checked(idempotency_key)
     with refusals_recorded(db, actor, name):
         with (db.read() if dry_run else db.write()) as uow:
             lifecycle = lifecycle_of(uow)
@@ -150,6 +153,11 @@ def transition(
             params.require(spec)
             selection.check()
             filter_values.check(selection, rules)
+            request = {"selection": asdict(selection), "params": asdict(params),
+                       "skip_invalid": skip_invalid, "submit_first": submit_first}
+            first = idempotency.first_result(uow, actor, key, name, request, clock)
+            if first is not None:
+                return first
             if params.only(spec).assignee is not None:
                 assignees.require(uow, params.assignee or "")
             problems: list[ItemProblem] = []
@@ -188,10 +196,12 @@ def transition(
                 then.append(assign_by_rules(uow, actor, rules.auto_assign, lifecycle,
                                             sorted(moved), batch_id=batch_id, now=now))
             fresh = {t.id: t for t in uow.tasks.by_ids(sorted(moved))}
+            items = [ItemResult(fresh[i], origin[i], spec.target, "changed")
+                     for i in (t.id for _, t, _ in plan) if i in moved]
+            result = BatchResult(name, batch_id, False, items, problems, then)
+            idempotency.keep(uow, actor, key, result)
             uow.commit()
-        items = [ItemResult(fresh[i], origin[i], spec.target, "changed")
-                 for i in (t.id for _, t, _ in plan) if i in moved]
-        return BatchResult(name, batch_id, False, items, problems, then)
+        return result
 
 
 def _run(uow: UnitOfWork, actor: Actor, lifecycle: Lifecycle,

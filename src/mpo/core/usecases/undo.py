@@ -29,7 +29,7 @@ from mpo.core.domain.results import BatchResult, ItemResult
 from mpo.core.domain.vocabulary import Action
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Task, TaskEvent
-from mpo.core.usecases import engine
+from mpo.core.usecases import engine, idempotency
 from mpo.core.usecases.engine import Move
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.workflow_apply import lifecycle_of
@@ -92,11 +92,17 @@ def _spec(lifecycle: Lifecycle, event: TaskEvent) -> ActionSpec:
 
 
 def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
-         clock: Clock = utcnow) -> BatchResult:
-    """Put each task of a batch (or one event) back where it was, all or nothing."""
+         idempotency_key: str | None = None, clock: Clock = utcnow) -> BatchResult:
+    """Put each task of a batch (or one event) back where it was, all or nothing; a
+    retry with the same `idempotency_key` returns the first result."""
+    key = None if dry_run else idempotency.checked(idempotency_key)
     with refusals_recorded(db, actor, Verb.UNDO):
         permissions.require(actor, Verb.UNDO)
         with (db.read() if dry_run else db.write()) as uow:
+            first = idempotency.first_result(uow, actor, key, Action.UNDO.value,
+                                             {"ref": ref.strip()}, clock)
+            if first is not None:
+                return first
             lifecycle = lifecycle_of(uow)
             chains: dict[uuid.UUID, list[TaskEvent]] = {}
             for event in sorted(_events(uow, ref), key=lambda e: e.id or 0):
@@ -132,6 +138,8 @@ def undo(db: Database, actor: Actor, ref: str, *, dry_run: bool = False,
                 uow, actor.name, moves, batch_id, clock(),
                 why=lambda m, current: Conflict("changed while undoing; nothing undone"))
             fresh = {t.id: t for t in uow.tasks.by_ids([m.task.id for m in done])}
-            uow.commit()
-            return BatchResult(Action.UNDO, batch_id, False, [
+            result = BatchResult(Action.UNDO, batch_id, False, [
                 ItemResult(fresh[m.task.id], m.origin, m.target, "changed") for m in done])
+            idempotency.keep(uow, actor, key, result)
+            uow.commit()
+            return result

@@ -1,15 +1,18 @@
-"""Query-string helpers shared by mpo's routers: repeated and comma-separated values, and
-the CLI's time expressions."""
+"""Request helpers shared by mpo's routers: repeated and comma-separated values, the CLI's
+time expressions, and the `Idempotency-Key` header of every write."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Header, Query
 
 #: A repeatable, comma-separable filter (`?status=a&status=b` or `?status=a,b`).
 Many = Annotated[list[str] | None, Query()]
+#: The `Idempotency-Key` header of every write (docs/api.md).
+Key = Annotated[str | None, Header(description="Retry-safe: the same key and request "
+                                   "answers the first result; another request is a 409.")]
 
 
 def split(values: list[str] | None) -> tuple[str, ...]:

@@ -1,5 +1,6 @@
 """The seed's five endpoints (`/api/orchestration/tasks...`), camelCase as its README shows
-them, with its bugs fixed where clients cannot depend on them (see docs/api.md)."""
+them, with its bugs fixed where clients cannot depend on them (see docs/api.md). Every
+write takes an `Idempotency-Key` header, as mpo's own API does."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from mpo.core.usecases.listing import list_page
 from mpo.http.deps import Auth, Limits, RulesDep, State
 from mpo.http.problems import SEED_RESPONSES
 from mpo.http.render import JSON, seed_task
+from mpo.http.routers.params import Key
 from mpo.http.schemas import SeedApprove, SeedAssign, SeedComplete, SeedCreate
 
 router = APIRouter(prefix="/api/orchestration/tasks", tags=["seed"])
@@ -54,33 +56,38 @@ def list_(who: Auth, rules: RulesDep,
 
 
 @router.patch("/approve", responses=SEED_RESPONSES)
-def approve(body: SeedApprove, who: Auth, rules: RulesDep, state: State) -> JSON:
+def approve(body: SeedApprove, who: Auth, rules: RulesDep, state: State,
+            idempotency_key: Key = None) -> JSON:
     """Approve or reject tasks, all or nothing; pending ones are submitted first."""
     action = Action.APPROVE if body.approved else Action.REJECT
     result = decide(who.db, who.actor, action, body.taskIds,
-                    seed_params(rules, action, body.reason), rules)
-    state.metrics.tasks_decided.labels(action.value).inc(len(result.items))
+                    seed_params(rules, action, body.reason), rules,
+                    idempotency_key=idempotency_key)
+    if not result.replayed:
+        state.metrics.tasks_decided.labels(action.value).inc(len(result.items))
     return JSON({"success": True, "message": f"Tasks {'approved' if body.approved else 'rejected'}",
                  "count": len(result.items), "tasks": [seed_task(i.task) for i in result.items],
                  "batchId": str(result.batch_id)})
 
 
 @router.patch("/assign", responses=SEED_RESPONSES)
-def assign(body: SeedAssign, who: Auth, rules: RulesDep) -> JSON:
+def assign(body: SeedAssign, who: Auth, rules: RulesDep, idempotency_key: Key = None) -> JSON:
     """Assign an approved task to a team member (it moves to in_progress)."""
     task = apply_one(who.db, who.actor, Action.ASSIGN, body.taskId,
-                     transition_params(rules, Action.ASSIGN, assignee=body.assignedTo), rules)
+                     transition_params(rules, Action.ASSIGN, assignee=body.assignedTo), rules,
+                     idempotency_key=idempotency_key)
     return JSON({"success": True, "message": "Task assigned successfully",
                  "task": seed_task(task), "assignedAt": task.started_at})
 
 
 @router.patch("/complete", responses=SEED_RESPONSES)
-def complete(body: SeedComplete, who: Auth, rules: RulesDep) -> JSON:
+def complete(body: SeedComplete, who: Auth, rules: RulesDep, idempotency_key: Key = None
+             ) -> JSON:
     """Complete a task in progress (its assignee or an admin); accuracy is 0-100."""
     task = apply_one(who.db, who.actor, Action.COMPLETE, body.taskId,
                      transition_params(rules, Action.COMPLETE, actual_hours=body.actualHours,
                                        note=body.notes),
-                     rules)
+                     rules, idempotency_key=idempotency_key)
     row = seed_task(task)
     return JSON({"success": True, "message": "Task completed successfully", "task": row,
                  "stats": {"estimatedHours": row["estimatedHours"],

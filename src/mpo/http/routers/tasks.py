@@ -34,11 +34,15 @@ _CREATE_BODY = {
 @router.post("", status_code=201, responses=V1_RESPONSES, openapi_extra=_CREATE_BODY)
 async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, state: State,
                  idempotency_key: Annotated[str | None, Header()] = None,
-                 skip_invalid: bool = False) -> JSON:
+                 skip_invalid: bool = False, submit: bool = False,
+                 dry_run: bool = False) -> JSON:
     """Create a task from a JSON object, or many from NDJSON in one transaction.
 
     `Idempotency-Key` (one task only): the same key and content returns the existing task
-    (`created: false`, status 200); the same key with other content is a 409.
+    (`created: false`, status 200); the same key with other content is a 409. `submit=true`
+    submits the new tasks in the same transaction and batch (`awaiting_approval`);
+    `dry_run=true` validates and answers what would be stored (`id` null, status 200),
+    writing nothing.
     """
     body = await request.body()
     bulk = request.headers.get("content-type", "").split(";")[0].strip() == BULK_TYPE
@@ -53,15 +57,18 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
             raw["idempotency_key"] = idempotency_key
         items = [("task", raw)]
     result = await run_in_threadpool(create_tasks, who.db, who.actor, items, rules,
-                                     skip_invalid=bulk and skip_invalid, limits=limits)
+                                     skip_invalid=bulk and skip_invalid, limits=limits,
+                                     submit=submit, dry_run=dry_run)
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
-    for row in rows:
+    for row in rows if not dry_run else ():
         state.metrics.tasks_created.labels(row["marketplace"]).inc(int(row["created"]))
+    made = 201 if not dry_run else 200
     if not bulk:
-        return JSON(rows[0], 201 if rows[0]["created"] else 200)
+        return JSON(rows[0], made if rows[0]["created"] else 200)
     skipped = [{"item": p.item, "reason": p.reason, "exit_code": int(p.exit_code)}
                for p in result.skipped]
-    return JSON({"batch_id": str(result.batch_id), "tasks": rows, "skipped": skipped}, 201)
+    return JSON({"batch_id": None if dry_run else str(result.batch_id), "tasks": rows,
+                 "skipped": skipped}, made)
 
 
 def _object(body: bytes) -> dict[str, Any]:
