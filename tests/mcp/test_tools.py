@@ -55,6 +55,33 @@ def test_create_twice_with_one_key_makes_one_task(served: Served, transport: str
     assert [t["id"] for t in found if t["idempotency_key"] == key] == [first["id"]]
 
 
+def test_a_retried_decision_with_one_key_applies_once(served: Served, transport: str) -> None:
+    """Every write tool is retry-safe by key (issue 21): the same key and request returns
+    the first result, even after the task moved on; another request under it conflicts."""
+    key = f"mcp-approve-{uuid.uuid4()}"
+
+    async def decide() -> tuple[str, list[CallToolResult]]:
+        async with connect(served, "marketplace-amazon", transport) as agent:
+            made = document(await agent.call_tool(
+                "create", task_body(f"mcp-{uuid.uuid4()}", submit=True)))
+        async with connect(served, "ana", transport) as admin:
+            first = await admin.call_tool("approve", {"ids": [made["id"]],
+                                                      "idempotency_key": key})
+            again = await admin.call_tool("approve", {"ids": [made["id"]],
+                                                      "idempotency_key": key})
+            other = await admin.call_tool("approve", {"ids": [str(made["id"])[:8]],
+                                                      "idempotency_key": key})
+        return str(made["id"]), [first, again, other]
+
+    task, (first, again, other) = anyio.run(decide)
+    assert not first.is_error and not again.is_error
+    assert document(again)["results"] == document(first)["results"]
+    assert (other.is_error, document(other)["exit_code"]) == (True, 5)
+    history = json.loads(mpo(served, "ana", "log", "--task", task, "--json").stdout)
+    assert [e["action"] for e in history] == ["create", "submit", "approve"]
+    assert history[0]["batch_id"] == history[1]["batch_id"]  # create --submit: one batch
+
+
 def test_a_refused_verb_is_a_tool_error_with_the_clis_line(served: Served,
                                                            transport: str) -> None:
     async def refused() -> tuple[str, list[dict[str, object]], list[str]]:

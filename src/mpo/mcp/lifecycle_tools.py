@@ -61,7 +61,8 @@ def _run(spec: ActionSpec) -> Tool:
         params = transition_params(caller.rules, spec.action, **given)
         return batch_document(transition(
             caller.db, caller.actor, spec.action, selection(args), params, caller.rules,
-            dry_run=args.flag("dry_run"), skip_invalid=args.flag("skip_invalid")))
+            dry_run=args.flag("dry_run"), skip_invalid=args.flag("skip_invalid"),
+            idempotency_key=args.get("idempotency_key", (str,))))
 
     required = tuple(_field(p.field) for p in spec.params if p.required)
     return Tool(spec.action, permissions.takers(spec), tuple(permissions.who_may(spec)),
@@ -73,7 +74,8 @@ def _undo(caller: Caller, args: Args) -> Document:
     from mpo.core.usecases.undo import undo
 
     return batch_document(undo(caller.db, caller.actor, args.get("ref") or "",
-                               dry_run=args.flag("dry_run")))
+                               dry_run=args.flag("dry_run"),
+                               idempotency_key=args.get("idempotency_key")))
 
 
 UNDO = tool(
@@ -82,7 +84,8 @@ UNDO = tool(
     f"{BATCH}, the moves made backwards.",
     lambda rules: {"ref": {"type": "string", "minLength": 1, "description":
                            "A batch id (full UUID) or an event id (a number)."},
-                   "dry_run": schemas.flag("Say what would change; change nothing.")},
+                   "dry_run": schemas.flag("Say what would change; change nothing."),
+                   "idempotency_key": schemas.selection(rules)["idempotency_key"]},
     _undo, required=("ref",))
 
 TOOLS: tuple[Tool, ...] = (*(_run(spec) for spec in SPECS), UNDO)

@@ -90,6 +90,9 @@ def selection(rules: Rules) -> Schema:
         "dry_run": flag("Say what would change; change nothing."),
         "skip_invalid": flag("Apply to the valid tasks, report the rest (default: all or "
                              "nothing)."),
+        "idempotency_key": text(v.KEY_MAX, "Retry-safe: the same key and request returns the "
+                                "first result (even after the tasks moved on); the same key "
+                                "with another request is a CONFLICT (exit 5)."),
     }
 
 

@@ -16,31 +16,21 @@ from mpo.mcp.schemas import Schema
 from mpo.mcp.tooling import Args, Document, tool
 
 
-def create_and_submit(caller: Caller, draft: dict[str, Any], submit: bool) -> Document:
-    """Create one task and, with `submit`, submit it: the one place the MCP door does so
-    (a retried key whose task is still pending is submitted; one already submitted is
-    returned as it is)."""
-    from mpo.core.domain.lifecycle import TransitionParams
-    from mpo.core.domain.selection import Selection
-    from mpo.core.domain.vocabulary import Action, Status
+def create_one(caller: Caller, draft: dict[str, Any], submit: bool) -> Document:
+    """Create one task and, with `submit`, submit it in the same transaction (two events,
+    one batch); a retried key returns the task it made."""
     from mpo.core.usecases.create import create_tasks
     from mpo.core.usecases.predictions import prediction_extra
-    from mpo.core.usecases.transitions import transition
 
     made = create_tasks(caller.db, caller.actor, [("task", draft)], caller.rules,
-                        limits=caller.limits).tasks[0]
-    task = made.task
-    if submit and task.status == Status.PENDING:
-        done = transition(caller.db, caller.actor, Action.SUBMIT,
-                          Selection(refs=(str(task.id),)), TransitionParams(), caller.rules)
-        task = done.items[0].task
-    return (task_fields.task_row(task) | {"created": made.created}
-            | prediction_extra(caller.db, caller.actor, task))
+                        limits=caller.limits, submit=submit).tasks[0]
+    return (task_fields.task_row(made.task) | {"created": made.created}
+            | prediction_extra(caller.db, caller.actor, made.task))
 
 
 def _create(caller: Caller, args: Args) -> Document:
     draft = {key: args.values[key] for key in DRAFT_KEYS if args.values.get(key) is not None}
-    return create_and_submit(caller, draft, args.flag("submit"))
+    return create_one(caller, draft, args.flag("submit"))
 
 
 def _create_properties(rules: Rules) -> Schema:

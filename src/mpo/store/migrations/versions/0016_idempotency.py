@@ -4,16 +4,16 @@ principal and key, with the request's digest and the verb's first answer.
 On PostgreSQL each principal sees, claims and answers only its own keys (row-level
 security, forced for the owner too); nobody deletes or hands one to another principal.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
