@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
 from mpo.delivery.dispatch import attach
-from mpo.http import problems
+from mpo.http import problems, web
 from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
@@ -42,6 +42,7 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
     problems.install(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):
         app.include_router(module.router)
+    web.mount(app)
     if settings.http_cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
