@@ -67,7 +67,7 @@ function queuePage() {
         if (reason) reason.focus();
         break;
       }
-      case "u": click("undo"); break;
+      case "u": click("undo-button"); break;
       case "/": { const q = document.getElementById("q"); if (q) q.focus(); break; }
       default: return;
     }
@@ -98,6 +98,9 @@ function queuePage() {
 
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
-  if (page === "signin") signinFromLink();
+  if (page === "signin") {
+    signinFromLink();
+    window.addEventListener("hashchange", signinFromLink);
+  }
   if (page === "queue") queuePage();
 });
