@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import httpx
 from playwright.sync_api import expect
 
 from mpo.core.domain.validation import Rules
@@ -120,6 +121,9 @@ def test_a_link_signs_in_once_and_signing_out_ends_the_session(
     expect(page.locator(".who")).to_contain_text("bea")
     cookie = next(c for c in context.cookies() if c["name"] == "mpo_web")
     assert (cookie["httpOnly"], cookie["sameSite"]) == (True, "Strict")
+    as_bearer = httpx.get(f"{served.url}/api/v1/tasks",
+                          headers={"Authorization": f"Bearer {cookie['value']}"})
+    assert as_bearer.status_code == 401  # a session is no API token
     page.click(".signout button")
     expect(page).to_have_url(f"{served.url}/web/signin")
     context.add_cookies([cookie])  # the old session, replayed after signing out

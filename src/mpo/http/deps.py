@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from mpo.config.settings import Settings
 from mpo.core.domain.errors import AuthError
 from mpo.core.domain.permissions import Actor
+from mpo.core.domain.tokens import SESSION_PREFIX
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.identity import authenticate
 from mpo.core.usecases.ratelimit import RateLimits
@@ -68,6 +69,8 @@ def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
     state: Server = request.app.state.mpo
     db = state.database.acting(given)
     try:
+        if given.startswith(SESSION_PREFIX):  # a browser's session is for /web only
+            raise AuthError("a web session is not an API token; send a token")
         actor = authenticate(db, given)
     except AuthError:
         state.metrics.auth_failures.inc()
