@@ -67,6 +67,19 @@ function queuePage() {
         if (reason) reason.focus();
         break;
       }
+      case "*": {  // select every task shown; if all are, clear the selection
+        const boxes = Array.from(list.querySelectorAll("input[name=task]"));
+        const all = boxes.every((b) => b.checked);
+        boxes.forEach((b) => { b.checked = !all; });
+        break;
+      }
+      case "g": {  // the next grouping
+        const group = document.getElementById("group");
+        if (!group) break;
+        group.selectedIndex = (group.selectedIndex + 1) % group.options.length;
+        document.getElementById("filters").submit();
+        break;
+      }
       case "u": click("undo-button"); break;
       case "/": { const q = document.getElementById("q"); if (q) q.focus(); break; }
       default: return;
