@@ -94,3 +94,24 @@ def test_who_may_make_a_link(runner: MpoRunner, world: dict[str, Any], who: str,
     assert made.exit_code == code, (made.stdout, made.stderr)
     if code:
         assert len(made.stderr.strip().splitlines()) == 1 and "Traceback" not in made.stderr
+
+
+def test_sessions_and_links_end_when_they_expire(world: dict[str, Any]) -> None:
+    """The database compares the expiry with its own clock: 8 hours for a session, 15
+    minutes for a link (issued here as if long ago)."""
+    from datetime import timedelta
+
+    from mpo.core.domain.clock import utcnow
+    from mpo.core.usecases.web_sessions import sign_in, web_link
+
+    app, token = SqlDatabase(world["url"]), world["tokens"]["bea"]
+    long_ago = utcnow() - timedelta(hours=9)
+    old = sign_in(app.acting(token), token, clock=lambda: long_ago)
+    with pytest.raises(AuthError):
+        session_actor(app.acting(old.secret), old.secret)
+    fresh = sign_in(app.acting(token), token)
+    assert session_actor(app.acting(fresh.secret), fresh.secret).name == "bea"
+    bea = identity.authenticate(app.acting(token), token)
+    stale = web_link(app.acting(token), bea, "bea", clock=lambda: utcnow() - timedelta(minutes=16))
+    with pytest.raises(AuthError):
+        redeem(app, stale.secret)
