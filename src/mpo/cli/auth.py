@@ -144,9 +144,9 @@ WEB_LINK = FieldSet("web_link", all=("principal", "link", "expires_at"),
 def web_link(
     name: Annotated[str, typer.Argument(help="The person to sign in (admins: anyone; "
                                               "others: themselves).")],
-    url: Annotated[str, typer.Option(
-        "--url", metavar="URL", help="Where `mpo serve` is reached from the browser.")
-    ] = "http://127.0.0.1:8765",
+    url: Annotated[str | None, typer.Option(
+        "--url", metavar="URL", help="Where browsers reach `mpo serve` (default: the "
+        "public_url setting, else http://127.0.0.1:8765).")] = None,
     *,
     out: Output,
 ) -> None:
@@ -160,7 +160,8 @@ def web_link(
     from mpo.core.usecases.web_sessions import web_link as mint
 
     app_ctx = current()
+    base = url or app_ctx.settings.public_url or "http://127.0.0.1:8765"
     opened = mint(app_ctx.database, app_ctx.actor, name)
     out.record({"principal": opened.principal,
-                "link": f"{url.rstrip('/')}/web/signin#link={opened.secret}",
+                "link": f"{base.rstrip('/')}/web/signin#link={opened.secret}",
                 "expires_at": opened.expires_at.isoformat(timespec="seconds")})
