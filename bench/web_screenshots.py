@@ -13,6 +13,7 @@ to docs/img/web-PAGE-WIDTH.png. Then it times clearing 200 proposals from the qu
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
@@ -129,7 +130,7 @@ def screenshots(url: str, tokens: dict[str, str], task_id: str) -> None:
         browser.close()
 
 
-def bench(url: str, tokens: dict[str, str]) -> None:
+def bench(url: str, tokens: dict[str, str], log: Path) -> None:
     """200 proposals: load the queue, select them all, approve; the time of each step."""
     from playwright.sync_api import sync_playwright
 
@@ -154,6 +155,10 @@ def bench(url: str, tokens: dict[str, str]) -> None:
               f"page load {1000 * (loaded - started):.0f} ms, approve all and reload "
               f"{1000 * (decided - loaded):.0f} ms")
         browser.close()
+    served = [json.loads(line) for line in log.read_text().splitlines()]
+    timed = [f"{e['method']} {e['path']} {e['ms']:.0f} ms" for e in served[-4:]
+             if e["path"].startswith("/web/queue")]
+    print("server time: " + ", ".join(timed))
 
 
 def main() -> None:
@@ -179,7 +184,7 @@ def main() -> None:
             task_id = story(url, tokens, db_url)
             screenshots(url, tokens, task_id)
             if not args.no_bench:
-                bench(url, tokens)
+                bench(url, tokens, Path(home) / "log")
         finally:
             server.terminate()
             server.wait(timeout=30)
