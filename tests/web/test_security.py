@@ -146,3 +146,18 @@ def test_a_new_proposal_appears_in_an_open_queue(
     propose(served, f"{word} arrives live")
     expect(page.locator("tr.row .text")).to_have_text(f"{word} arrives live",
                                                       timeout=LIVE_WAIT_MS)
+
+
+def test_agents_and_wrong_tokens_get_no_session(served: Served, browser: Browser,
+                                                contexts: list[BrowserContext]) -> None:
+    context = browser.new_context(base_url=served.url)
+    contexts.append(context)
+    page = context.new_page()
+    for token, why in ((served.tokens["marketplace-amazon"], "agents have no web pages"),
+                       ("mpo_not-a-token", "not valid")):
+        page.goto("/web/signin")
+        page.fill("#token", token)
+        page.click("#signin button[type=submit]")
+        expect(page.locator(".error")).to_contain_text(why)
+        assert token not in page.content()
+        assert not [c for c in context.cookies() if c["name"] == "mpo_web"]
