@@ -26,11 +26,15 @@ def test_an_admin_approves_two_rejects_one_and_undoes_from_the_queue(
     page = signed_in(browser, contexts, served, "ana")
     page.goto(f"/web/queue?q={word}")
     expect(page.locator("tr.row")).to_have_count(3)
+    page.fill("#note", "fits the spring plan")  # an approval's note
+    page.keyboard.press("Escape")
     page.keyboard.press(" ")  # mark the first, move to the second
     page.keyboard.press(" ")
     page.keyboard.press("a")  # approve the two marked, as `mpo review` does
     expect(page.locator("#notice")).to_contain_text("approved 2 tasks")
     assert [status_of(served, i)["status"] for i in ids[:2]] == ["approved", "approved"]
+    approval = status_of(served, ids[0])["history"][-1]
+    assert (approval["action"], approval["reason"]) == ("approve", "fits the spring plan")
     page.goto(f"/web/queue?q={word}")
     page.check(f"input[value='{ids[2]}']")
     page.select_option("#reason_code", "duplicate")

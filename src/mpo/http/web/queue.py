@@ -93,12 +93,13 @@ async def decide_(request: Request, who: Signed, rules: RulesDep) -> Response:
     """Approve or reject the selected tasks, all or nothing (`mpo approve`'s use case)."""
     fields = await csrf.form(request)
     csrf.check(request, fields, who.csrf)
-    action = Action.REJECT if csrf.one(fields, "action") == "reject" else Action.APPROVE
-    ids = _ids(fields.get("task", []))
-    result = await run_in_threadpool(
-        decide, who.db, who.actor, rules, action, ids,
-        reason_code=csrf.one(fields, "reason_code") if action is Action.REJECT else None,
-        reason=csrf.one(fields, "note"))
+    rejecting = csrf.one(fields, "action") == "reject"
+    action = Action.REJECT if rejecting else Action.APPROVE
+    ids, note = _ids(fields.get("task", [])), csrf.one(fields, "note")
+    result = await run_in_threadpool(lambda: decide(
+        who.db, who.actor, rules, action, ids,
+        reason_code=csrf.one(fields, "reason_code") if rejecting else None,
+        reason=note if rejecting else None, note=None if rejecting else note))
     done = "approved" if action is Action.APPROVE else "rejected"
     back = {"group": csrf.one(fields, "group") or "marketplace", "undo": str(result.batch_id),
             "did": done, "n": len(result.task_ids)}
