@@ -51,7 +51,8 @@ def test_the_server_says_where_it_listens_and_help_lists_the_surfaces(
         server.terminate()
         server.wait(timeout=30)
     where = f"http://127.0.0.1:{port}"
-    assert first == f"listening on {where} (API docs at {where}/api/v1/docs)\n"
+    assert first == (f"listening on {where} (API docs at {where}/api/v1/docs, "
+                     f"web pages at {where}/web/)\n")
     shown = " ".join(runner("serve", "--help").stdout.split())
     for surface in ("/api/orchestration/tasks", "/api/v1", "events", "/api/v1/docs",
                     "/healthz", "/metrics", "workflow", "undo"):

@@ -156,3 +156,24 @@ def test_mpo_notify_from_cron_sends_once(runner: MpoRunner, db: Path,
                                       "detail": "mpo: 1 task awaiting approval"}]
     assert runner.json("notify")[0]["outcome"] == "already"
     assert len(inbox.messages) == 1
+
+
+def test_with_a_public_url_the_digest_links_to_the_web_queue(
+        runner: MpoRunner, db: Path, smtp: tuple[Inbox, str]) -> None:
+    inbox, smtp_url = smtp
+    paths.config_file().write_text(
+        paths.config_file().read_text() + '\n[[channels]]\nname = "ops"\nemail = "ops@x.org"\n'
+        'quiet_hours = ""\n')
+    for key, value in (("smtp_url", smtp_url), ("digest_time", "00:00"),
+                       ("public_url", "https://mpo.example.com/")):
+        assert runner("config", "set", key, value).exit_code == 0
+    bad = runner("config", "set", "public_url", "mpo.example.com")
+    assert bad.exit_code == 2 and "public_url: 'mpo.example.com' is not http(s)" in bad.stderr
+    task = runner.json("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1",
+                       "--created-by", "marketplace-amazon")
+    assert runner("submit", task["id"]).exit_code == 0
+    assert runner.json("notify")[0]["outcome"] == "sent"
+    body = inbox.messages[0].get_payload(decode=True)
+    assert b"Review: https://mpo.example.com/web/queue\r\n" in body
+    link = runner.json("auth", "web-link", "root")
+    assert link["link"].startswith("https://mpo.example.com/web/signin#link=mpows-")

@@ -133,3 +133,35 @@ def _describe(label: str | None, credential: Credential, active: Credential | No
     except MpoError:
         row["valid"] = False
     return row
+
+
+WEB_LINK = FieldSet("web_link", all=("principal", "link", "expires_at"),
+                    default=("principal", "link", "expires_at"))
+
+
+@auth_app.command("web-link")
+@output_options(WEB_LINK)
+def web_link(
+    name: Annotated[str, typer.Argument(help="The person to sign in (admins: anyone; "
+                                              "others: themselves).")],
+    url: Annotated[str | None, typer.Option(
+        "--url", metavar="URL", help="Where browsers reach `mpo serve` (default: the "
+        "public_url setting, else http://127.0.0.1:8765).")] = None,
+    *,
+    out: Output,
+) -> None:
+    """Print a one-time link that signs NAME in to the web pages of `mpo serve`.
+
+    The link works once, for 15 minutes; its code sits after `#`, so it never reaches a
+    server log.
+
+    Example: mpo auth web-link bea --url https://mpo.example.com
+    """
+    from mpo.core.usecases.web_sessions import web_link as mint
+
+    app_ctx = current()
+    base = url or app_ctx.settings.public_url or "http://127.0.0.1:8765"
+    opened = mint(app_ctx.database, app_ctx.actor, name)
+    out.record({"principal": opened.principal,
+                "link": f"{base.rstrip('/')}/web/signin#link={opened.secret}",
+                "expires_at": opened.expires_at.isoformat(timespec="seconds")})

@@ -37,6 +37,7 @@ def notify(*, out: Output) -> None:
     outcomes = run(app_ctx.database, app_ctx.actor, targets,
                    sender(channels, settings.smtp_url, settings.mail_from),
                    zone=ZoneInfo(settings.timezone),
-                   digest_time=events.clock_time("digest_time", settings.digest_time))
+                   digest_time=events.clock_time("digest_time", settings.digest_time),
+                   queue_url=f"{settings.public_url}/web/queue" if settings.public_url else None)
     out.rows({"channel": o.channel, "outcome": o.outcome, "detail": o.detail}
              for o in outcomes)

@@ -34,7 +34,8 @@ def serve(
     complete); mpo's /api/v1: tasks (create, list, show), tasks/{verb} (submit, approve,
     reject, assign, start, complete, cancel, move, undo), log, events (Server-Sent Events),
     stats, workflow; the OpenAPI docs at /api/v1/docs; /healthz, /readyz, /metrics; /mcp
-    (MCP tools over streamable HTTP, with the mcp extra: docs/mcp.md).
+    (MCP tools over streamable HTTP, with the mcp extra: docs/mcp.md); and the web pages
+    for people at /web/ (docs/web.md).
 
     Example: mpo serve --port 8765   (then: curl -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8765/api/v1/tasks)
@@ -57,7 +58,8 @@ def serve(
     scheme = "https" if ssl_certfile else "http"
     where = f"{scheme}://{host}:{port}"
     if port:  # port 0: the system picks one, which only the bound socket knows
-        message(f"listening on {where} (API docs at {where}/api/v1/docs)")
+        message(f"listening on {where} (API docs at {where}/api/v1/docs, "
+                f"web pages at {where}/web/)")
     options = {"host": host, "port": port, "workers": workers, "access_log": False,
                "ssl_keyfile": ssl_keyfile, "ssl_certfile": ssl_certfile,
                "timeout_graceful_shutdown": 30, "log_level": "warning"}

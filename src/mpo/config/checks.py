@@ -176,6 +176,17 @@ def span(key: str, value: Any) -> str:
     return "" if hours is None else "-".join(t.strftime("%H:%M") for t in hours)
 
 
+def public_url(key: str, value: Any) -> str:
+    """Where browsers reach `mpo serve` (http or https, no query), or "" for unknown."""
+    if value == "":
+        return ""
+    given = text(key, value).rstrip("/")
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"{key}: {given!r} is not http(s)://HOST[:PORT][/PATH] (or \"\")")
+    return given
+
+
 def smtp(key: str, value: Any) -> str:
     given = text(key, value)
     parts = urlsplit(given)

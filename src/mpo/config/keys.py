@@ -89,5 +89,7 @@ KEYS: Mapping[str, Key] = {
             "the mail server email channels send through"),
         Key("mail_from", checks.text, "string", "mpo@localhost", env.MAIL_FROM,
             "the sender address of notification emails"),
+        Key("public_url", checks.public_url, "string (URL)", "", env.PUBLIC_URL,
+            "where browsers reach `mpo serve`: digests and sign-in links point there"),
     )
 }

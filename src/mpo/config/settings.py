@@ -58,6 +58,7 @@ class Settings:
     quiet_hours: str = "22:00-08:00"
     smtp_url: str = "smtp://localhost:25"
     mail_from: str = "mpo@localhost"
+    public_url: str = ""
     sources: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -15,7 +15,7 @@ from mpo import __version__, bootstrap
 from mpo.config.settings import Settings
 from mpo.core.usecases.identity import record_refusals
 from mpo.delivery.dispatch import attach
-from mpo.http import openapi, problems
+from mpo.http import openapi, problems, web
 from mpo.http.deps import Server
 from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
@@ -57,6 +57,7 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
         from mpo.mcp.http import PATH
 
         app.router.routes.append(Route(PATH, mcp))
+    web.mount(app)
     if settings.http_cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 

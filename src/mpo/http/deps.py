@@ -13,6 +13,7 @@ from mpo.config.settings import Settings
 from mpo.core.domain.errors import AuthError, RateLimited
 from mpo.core.domain.permissions import Actor
 from mpo.core.domain.refusal_gate import RefusalGate
+from mpo.core.domain.tokens import SESSION_PREFIX
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.identity import authenticate, refuse_anonymous
 from mpo.core.usecases.ratelimit import RateLimits
@@ -78,6 +79,8 @@ def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
     state: Server = request.app.state.mpo
     db = state.database.acting(given)
     try:
+        if given.startswith(SESSION_PREFIX):  # a browser's session is for /web only
+            raise AuthError("a web session is not an API token; send a token")
         actor = authenticate(db, given, gate=state.refusals, client=_client(request))
     except (AuthError, RateLimited):
         state.metrics.auth_failures.inc()

@@ -28,6 +28,10 @@ BULK_TYPE = "application/x-ndjson"
 #: The methods that carry a body to act on, and the body types they accept.
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 JSON_TYPES = frozenset({"application/json", BULK_TYPE})
+#: The web pages' forms (docs/web.md) post forms: each carries a CSRF token, the session
+#: cookie is SameSite=Strict and another site's Origin is refused (http/web/csrf).
+FORM_TYPE = "application/x-www-form-urlencoded"
+PAGES = "/web/"
 
 
 class Observed:
@@ -115,10 +119,13 @@ def _capped(receive: Receive, limit: int) -> Receive:
 
 
 def _json_or_empty(scope: Scope, declared: str | None) -> bool:
-    """Whether a request is not a write, or its body is JSON (or NDJSON), or it has none."""
+    """Whether a request is not a write, or its body is JSON (or NDJSON), or it has none, or
+    it is a web page's form."""
     if scope["method"] not in WRITES:
         return True
     kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    if kind == FORM_TYPE and str(scope.get("path", "")).startswith(PAGES):
+        return True
     if kind:
         return kind in JSON_TYPES
     return declared == "0" or (declared is None and _header(scope, b"transfer-encoding") is None)

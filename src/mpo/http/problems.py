@@ -32,6 +32,8 @@ from mpo.core.domain.errors import (
 from mpo.http.render import dumps
 
 SEED_PREFIX = "/api/orchestration"
+#: The web pages for people answer errors with a page (mpo.http.web.errors).
+WEB_PREFIX = "/web"
 PROBLEM = "application/problem+json"
 #: Seconds a client should wait when the database is busy or unavailable.
 BUSY_RETRY_AFTER = 1
@@ -105,6 +107,10 @@ def _headers(error: MpoError) -> dict[str, str]:
 def respond(request: Request, error: MpoError) -> Response:
     """The response for an error, in the format of the surface the request came to."""
     status, headers = status_of(error), _headers(error)
+    if request.url.path.startswith(WEB_PREFIX):
+        from mpo.http.web.errors import respond as web_page
+
+        return web_page(request, error, status)
     if request.url.path.startswith(SEED_PREFIX):
         status = 400 if status == 422 else status
         return Response(dumps({"error": error.message}), status, headers,

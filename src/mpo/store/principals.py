@@ -10,8 +10,8 @@ from sqlmodel import Session, col
 
 from mpo.core.domain.clock import utcnow
 from mpo.core.domain.permissions import PROPOSERS, Role
-from mpo.core.domain.tokens import digest, matches
-from mpo.core.tables.models import Principal
+from mpo.core.domain.tokens import SESSION_PREFIX, digest, matches
+from mpo.core.tables.models import Principal, WebSession
 from mpo.core.tables.timestamps import UTCDateTime
 
 # No RETURNING: only admins may read access_denial, so PostgreSQL refuses to return the
@@ -47,6 +47,12 @@ class SqlPrincipalRepository:
                 return None
             return Principal(id=row.id, name=row.name, role=row.role,
                              marketplace=row.marketplace, token_hash="")
+        if token.startswith(SESSION_PREFIX):
+            return self.session.scalars(select(Principal).join(
+                WebSession, col(WebSession.principal_id) == col(Principal.id)).where(
+                col(WebSession.id_hash) == digest(token), col(WebSession.kind) == "session",
+                col(WebSession.expires_at) > utcnow(),
+                col(Principal.revoked_at).is_(None))).first()
         stmt = select(Principal).where(col(Principal.token_hash) == digest(token),
                                        col(Principal.revoked_at).is_(None))
         found = self.session.scalars(stmt).first()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mpo.store.subtasks import SqlSubtaskRepository
     from mpo.store.templates import SqlTemplateStore
     from mpo.store.transfer import SqlTransfer
+    from mpo.store.web_sessions import SqlWebSessions
     from mpo.store.webhooks import SqlWebhookRepository
     from mpo.store.workflow import SqlWorkflowStore
 
@@ -169,6 +170,13 @@ class SqlUnitOfWork:
         from mpo.store.idempotency import SqlIdempotencyKeys
 
         return SqlIdempotencyKeys(self.session)
+
+    @cached_property
+    def web_sessions(self) -> SqlWebSessions:
+        """Browser sessions (`mpo serve`'s web pages), imported only where used."""
+        from mpo.store.web_sessions import SqlWebSessions
+
+        return SqlWebSessions(self.session)
 
     def commit(self) -> None:
         # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when

@@ -12,12 +12,20 @@ import hmac
 import secrets
 
 SECRET_BYTES = 32  # 256 bits
+#: A browser session's secret starts with this (never a token's: those are `mpo_...` or
+#: `marketplace-...`), so the database knows which table to look it up in.
+SESSION_PREFIX = "mpows-"
 
 
 def mint(marketplace: str | None) -> str:
     """A new token: an agent's when bound to a marketplace, a person's otherwise."""
     secret = secrets.token_urlsafe(SECRET_BYTES)
     return f"marketplace-{marketplace}-{secret}" if marketplace else f"mpo_{secret}"
+
+
+def mint_session() -> str:
+    """A new browser session secret (or one-time sign-in link code)."""
+    return SESSION_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
 
 
 def digest(token: str) -> str:

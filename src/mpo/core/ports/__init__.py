@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mpo.core.domain.workflow import CustomState
     from mpo.core.ports.events import EventStream, NotificationLog, WebhookRepository
     from mpo.core.ports.idempotency import IdempotencyKeys
+    from mpo.core.ports.web import WebSessionStore
     from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
 
 
@@ -277,6 +278,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyKeys: ...
+
+    @property
+    def web_sessions(self) -> WebSessionStore: ...
 
     def commit(self) -> None: ...
 

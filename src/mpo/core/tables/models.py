@@ -271,3 +271,20 @@ class WorkflowEdge(SQLModel, table=True):
     target: str = Field(primary_key=True, sa_type=String(20))
     roles: list[str] | None = Field(default=None, sa_type=JSON)
     not_by_assignee: bool = False
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in (`session`) or a one-time sign-in link not yet used (`link`):
+    only the SHA-256 of its secret is kept (migration 0017)."""
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        CheckConstraint("kind IN ('session', 'link')", name="ck_web_session_kind"),
+        Index("ix_web_session_principal_id", "principal_id"),
+    )
+
+    id_hash: str = Field(sa_type=String(64), primary_key=True)
+    principal_id: uuid.UUID = Field(foreign_key="principal.id")
+    kind: str = Field(sa_type=String(10))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -79,14 +79,15 @@ def _age(seconds: float) -> str:
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h {minutes}m"
 
 
-def digest_text(items: Sequence[Backlog], now: datetime) -> tuple[str, str]:
-    """The digest's subject and body."""
+def digest_text(items: Sequence[Backlog], now: datetime,
+                queue_url: str | None = None) -> tuple[str, str]:
+    """The digest's subject and body: it leads to the web queue when its address is known."""
     total = sum(b.count for b in items)
     subject = f"mpo: {total} task{'s' if total != 1 else ''} awaiting approval"
     lines = [f"{b.marketplace}: {b.count} awaiting, oldest waiting "
              f"{_age((now - b.oldest).total_seconds())}" for b in items]
-    return subject, "\n".join([subject, "", *lines, "", "Review: mpo list --status "
-                                "awaiting_approval"]) + "\n"
+    review = queue_url or "mpo list --status awaiting_approval"
+    return subject, "\n".join([subject, "", *lines, "", f"Review: {review}"]) + "\n"
 
 
 def notify(
@@ -97,6 +98,7 @@ def notify(
     *,
     zone: ZoneInfo,
     digest_time: time,
+    queue_url: str | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> list[Outcome]:
     """Send the day's approval digest to each channel where it is due."""
@@ -106,7 +108,7 @@ def notify(
         local = now.astimezone(zone)
         period = f"digest:{local.date().isoformat()}"
         items = backlog(db, actor)
-        subject, body = digest_text(items, now)
+        subject, body = digest_text(items, now, queue_url)
         outcomes = []
         for target in targets:
             if local.time() < digest_time:

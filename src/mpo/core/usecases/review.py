@@ -69,14 +69,16 @@ def load_queue(db: Database, actor: Actor, rules: Rules, *,
 
 def decide(db: Database, actor: Actor, rules: Rules, action: Action,
            task_ids: Sequence[uuid.UUID], *, reason_code: str | None = None,
-           reason: str | None = None) -> BatchResult:
-    """Approve or reject these tasks as one batch, all or nothing (as `mpo approve` does)."""
+           reason: str | None = None, note: str | None = None) -> BatchResult:
+    """Approve (with an optional `note`) or reject (with a code and an optional `reason`)
+    these tasks as one batch, all or nothing (as `mpo approve` does)."""
     from mpo.core.domain.action_values import transition_params
     from mpo.core.usecases.transitions import transition
 
     if action not in (Action.APPROVE, Action.REJECT):
         raise UsageError(f"review decides approve or reject, not {action}")
-    params = transition_params(rules, action, reason_code=reason_code, reason=reason)
+    params = transition_params(rules, action, reason_code=reason_code, reason=reason,
+                               note=note)
     selection = Selection(refs=tuple(str(t) for t in task_ids))
     return transition(db, actor, action, selection, params, rules)
 
