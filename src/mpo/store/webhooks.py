@@ -16,13 +16,13 @@ class SqlWebhookRepository:
 
     def add(self, hook: Webhook) -> None:
         self.session.add(hook)
-        self.session.flush()  # its id names its cursor
+        self.session.flush()  # its id, for the caller
 
     def all(self) -> list[Webhook]:
         return list(self.session.scalars(select(Webhook).order_by(col(Webhook.id))))
 
-    def get(self, webhook_id: int) -> Webhook | None:
-        return self.session.get(Webhook, webhook_id)
+    def get(self, webhook_id: int, *, lock: bool = False) -> Webhook | None:
+        return self.session.get(Webhook, webhook_id, with_for_update=lock)
 
     def remove(self, hook: Webhook) -> None:
         self.session.execute(delete(WebhookDelivery).where(
