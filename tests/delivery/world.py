@@ -12,7 +12,7 @@ from mpo.core.domain.permissions import Actor, Role
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases import identity
 from mpo.store.database import SqlDatabase
-from mpo.store.migrate import upgrade
+from tests.migrated import upgrade
 from tests.pg_app import app_login
 from tests.team import add_members
 
