@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from mpo.core.domain import filter_values, permissions, validation
-from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.errors import AuthError, ValidationError
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
@@ -37,10 +37,18 @@ def read_after(
     db: Database, actor: Actor, after_id: int, query: TaskQuery, *,
     actions: Sequence[str] = (), limit: int = PAGE,
 ) -> list[TaskEvent]:
-    """One page of the events after `after_id` that match and that the actor may see."""
+    """One page of the events after `after_id` that match and that the actor may see.
+
+    The actor is checked again at each read, so a principal revoked while its stream is
+    open is cut at the next page or keep-alive, on SQLite as on PostgreSQL (where the
+    database itself refuses the token and hides the principal).
+    """
     with refusals_recorded(db, actor, Verb.WATCH):
         permissions.require(actor, Verb.WATCH)
         with db.read() as uow:
+            found = uow.principals.by_name(actor.name)  # PostgreSQL: None once revoked
+            if found is None or found.revoked_at is not None:
+                raise AuthError(f"{actor.name} was revoked; the stream ends")
             return uow.stream.after(after_id, query=query, actions=actions, limit=limit)
 
 
