@@ -32,6 +32,13 @@ class SqlWebhookRepository:
     def enqueue(self, deliveries: list[WebhookDelivery]) -> None:
         self.session.add_all(deliveries)
 
+    def queued(self, webhook_id: int, event_ids: list[int]) -> set[int]:
+        """Which of these events already have a row in the webhook's queue."""
+        stmt = select(col(WebhookDelivery.event_id)).where(
+            col(WebhookDelivery.webhook_id) == webhook_id,
+            col(WebhookDelivery.event_id).in_(event_ids))
+        return set(self.session.scalars(stmt))
+
     def pending(self, webhook_id: int) -> list[WebhookDelivery]:
         """Pending and dead deliveries, in event order (dead ones hold their task back)."""
         stmt = (select(WebhookDelivery)

@@ -264,6 +264,11 @@ class UnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationLog: ...
 
+    def as_history(self) -> None:
+        """The events this unit of work writes are history, not news: no after-commit
+        consumer (shell hook, plugin) sees them (`mpo import`)."""
+        ...
+
     def commit(self) -> None: ...
 
 

@@ -65,7 +65,10 @@ def _enqueue(db: Database, now: datetime) -> int:
                 events = uow.stream.after(hook.last_event_id)
                 if not events:
                     break
-                chosen = [e for e in events if not hook.events or e.action in hook.events]
+                # An imported event already has its row (status "history"): not news.
+                known = uow.webhooks.queued(webhook_id, [e.id or 0 for e in events])
+                chosen = [e for e in events if (not hook.events or e.action in hook.events)
+                          and e.id not in known]
                 uow.webhooks.enqueue([
                     WebhookDelivery(webhook_id=webhook_id, event_id=e.id or 0,
                                     task_id=e.task_id, next_attempt_at=now)
