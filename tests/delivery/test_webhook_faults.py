@@ -64,6 +64,9 @@ def _stored_unchecked(url: str, hook_url: str, secret_name: str) -> None:
 def test_one_bad_webhook_never_blocks_another_and_dead_letters(
         runner: MpoRunner, world: World, receiver: Receiver) -> None:
     secrets.store("good-hook", receiver.secret)
+    refused = runner("webhook", "add", "http://169.254.169.254/", "--secret-from-keyring",
+                     "good-hook")  # as an app login on PostgreSQL too
+    assert refused.exit_code == 2 and "link-local" in refused.stderr
     _stored_unchecked(world.url, "http://127.0.0.1:9/a b", "good-hook")
     runner.json("webhook", "add", receiver.url, "--secret-from-keyring", "good-hook")
     runner.json("create", "-m", "amazon", "-t", "t", "-c", "analysis", "-e", "1")
@@ -101,3 +104,13 @@ def test_webhook_list_shows_the_retries_pending(runner: MpoRunner, db: Path,
     [hook] = runner.json("webhook", "list", "--fields", "pending,retrying,next_attempt_at,dead")
     assert (hook["pending"], hook["retrying"], hook["dead"]) == (2, 2, 0)
     assert hook["next_attempt_at"]
+
+
+def test_the_retry_plan_spans_about_a_day_with_jitter_then_dead_letters() -> None:
+    from mpo.core.domain.webhook_rules import retry_delay
+
+    plan = [retry_delay(attempts, 0.5) or 0.0 for attempts in range(1, 8)]
+    assert plan == [5, 300, 1800, 7200, 18000, 36000, 36000]  # Standard Webhooks'
+    assert 24 < sum(plan) / 3600 < 30
+    assert retry_delay(8, 0.5) is None  # then the dead letter
+    assert retry_delay(1, 0.0) == 4.5 and (retry_delay(1, 0.99) or 0) > 5.4  # +-10 %
