@@ -79,7 +79,7 @@ def test_a_template_author_may_not_decide_what_it_made(db: SqlDatabase) -> None:
         "marketplace": "amazon", "title": "Audit A+ pages", "category": "analysis",
         "estimated_hours": 2, "created_by": "marketplace-amazon"}, every="0 9 * * *",
         starts_at=datetime(2026, 1, 1, tzinfo=UTC)), RULES)
-    made = tick(db, MASTER, RULES, catch_up=1).tasks[0].task  # the master ticks it
+    made = tick(db, MASTER, RULES, catch_up=1).result.tasks[0].task  # the master ticks it
     assert made.authored_by == ADMIN.name
     transition(db, AGENT, Action.SUBMIT, Selection(refs=(str(made.id),)),
                TransitionParams(), RULES)

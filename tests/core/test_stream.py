@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mpo.core.domain.errors import PermissionDenied, ValidationError
+from mpo.core.domain.errors import PermissionDenied
 from mpo.core.domain.permissions import Actor, Role
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
@@ -78,5 +78,7 @@ def test_a_consumer_resumes_after_what_it_acknowledged(sqlite_db: SqlDatabase) -
         e.id for e in events[2:]]
     assert stream.start_of(sqlite_db, ADMIN, shipper, 1) == 1  # --since-event wins
     move(sqlite_db, task, Action.ASSIGN)
-    with pytest.raises(ValidationError, match=f"consumer: '{shipper}' belongs to ana"):
-        stream.start_of(sqlite_db, AMAZON, shipper, None)
+    # Names are per principal: the agent's `shipper` is its own cursor, starting from now.
+    newest = _now(sqlite_db)
+    assert stream.start_of(sqlite_db, AMAZON, shipper, None) == newest
+    assert stream.start_of(sqlite_db, ADMIN, shipper, None) == events[1].id

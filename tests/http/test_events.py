@@ -4,6 +4,7 @@ Events of the audit stream, an agent's marketplace only, resumed exactly with La
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import httpx
@@ -80,3 +81,45 @@ def test_events_refuse_before_streaming(server: Served) -> None:
     bad = server.client("ana").get(f"{V1}/events", params={"action": "explode"})
     assert bad.status_code == 422, bad.text
     assert bad.json()["type"] == "urn:mpo:problem:validation-error"
+
+
+def _until(lines: Any, task: str, idle: int = 100) -> tuple[list[str], bool]:
+    """The task ids of the event frames read until one is about `task`, the stream ends
+    (True) or `idle` keep-alives in a row came instead."""
+    seen: list[str] = []
+    quiet = 0
+    try:
+        for line in lines:
+            if not line:
+                continue
+            quiet = quiet + 1 if line.startswith(": keep-alive") else 0
+            if line.startswith("data: "):
+                seen.append(json.loads(line[6:])["data"]["task_id"])
+            if (seen and seen[-1] == task) or quiet >= idle:
+                return seen, False
+    except httpx.RemoteProtocolError:
+        pass  # the server ended the stream mid-chunk
+    return seen, True
+
+
+def test_revoking_a_principal_cuts_its_open_stream(server: Served) -> None:
+    """Issue 22, finding 2: on SQLite as on PostgreSQL (app role)."""
+    from mpo.core.domain.permissions import Actor, Role
+    from mpo.core.domain.validation import Rules
+    from mpo.core.usecases.identity import add_principal, revoke_principal
+
+    root, owner = Actor("root", Role.ADMIN), server.db()
+    name = f"watcher-{uuid.uuid4().hex[:8]}"
+    token = add_principal(owner, root, name, "viewer", None, Rules()).token
+    with httpx.Client(base_url=server.url, timeout=30,
+                      headers={"Authorization": f"Bearer {token}"}) as client, \
+            client.stream("GET", f"{V1}/events", params={"idle": 0.2}) as response:
+        assert response.status_code == 200
+        lines = response.iter_lines()
+        assert next(lines).startswith("retry:")  # the stream is open
+        before = _create(server, "marketplace-amazon", "amazon")
+        assert _until(lines, before)[0][-1] == before  # it delivers
+        revoke_principal(owner, root, name)
+        after = _create(server, "marketplace-amazon", "amazon")
+        seen, ended = _until(lines, after)
+        assert ended and after not in seen  # cut before the next event

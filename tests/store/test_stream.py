@@ -228,7 +228,7 @@ def test_a_cursor_only_moves_forward(migrated_url: str) -> None:
             uow.stream.advance(name, "ana", event_id)
             uow.commit()
     with db.read() as uow:
-        found = uow.stream.cursor(name)
+        found = uow.stream.cursor(name, "ana")
     assert found is not None and (found.owner, found.last_event_id) == ("ana", 9)
 
 
@@ -278,7 +278,7 @@ def test_rls_keeps_events_and_cursors_to_those_who_may_see_them(pg_url: str) -> 
         stream.acknowledge(amazon_db, amazon, "amazon-feed", seen)
         shopee_db = SqlDatabase(app_url, token=tokens["shopee"])
         with shopee_db.read() as uow:
-            assert uow.stream.cursor("amazon-feed") is None
+            assert uow.stream.cursor("amazon-feed", "marketplace-amazon") is None
         from mpo.core.usecases.webhooks import add_webhook
 
         add_webhook(SqlDatabase(app_url, token=root), admin, "https://example.com/h", [], "s")

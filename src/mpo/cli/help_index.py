@@ -217,4 +217,4 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
 ]
-EPILOG: str = "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, 4 authentication or permission, 5 conflict or invalid transition, 6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or cancelled), 10 alert fired. See docs/exit-codes.md."
+EPILOG: str = "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, 4 authentication or permission, 5 conflict or invalid transition, 6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or cancelled), 10 alert fired, 11 partly failed (the rest done). See docs/exit-codes.md."

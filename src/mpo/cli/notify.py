@@ -19,6 +19,9 @@ OUTCOME = FieldSet("notification", all=("channel", "outcome", "detail"),
 def notify(*, out: Output) -> None:
     """Send the daily "approval needed" digest to each configured channel where it is due.
 
+    A channel that fails is named on stderr and the exit code is 11 (partly failed); the
+    others are sent.
+
     Example: mpo notify --json
     """
     from zoneinfo import ZoneInfo
@@ -41,3 +44,9 @@ def notify(*, out: Output) -> None:
                    queue_url=f"{settings.public_url}/web/queue" if settings.public_url else None)
     out.rows({"channel": o.channel, "outcome": o.outcome, "detail": o.detail}
              for o in outcomes)
+    failed = [o for o in outcomes if o.outcome == "failed"]
+    if failed:
+        from mpo.core.domain.errors import PartlyFailed
+
+        raise PartlyFailed("notify: failed on " + "; ".join(
+            f"channel {o.channel}: {o.detail}" for o in failed))

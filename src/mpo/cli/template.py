@@ -170,17 +170,27 @@ def tick(
 ) -> None:
     """Create every scheduled occurrence that has come due, exactly once per period (cron).
 
+    A template that fails is named on stderr and the others still tick; then the exit
+    code is 11 (partly failed).
+
     Example: mpo tick
     """
     from mpo.cli.tasks import instant
+    from mpo.core.domain.errors import PartlyFailed
     from mpo.core.usecases.templates import tick as run_tick
 
     app_ctx = current()
-    result = run_tick(app_ctx.database, app_ctx.actor, app_ctx.rules,
+    ticked = run_tick(app_ctx.database, app_ctx.actor, app_ctx.rules,
                       catch_up=app_ctx.settings.tick_catch_up, at=instant("at", at))
+    result = ticked.result
     made = [c for c in result.tasks if c.created]
     out.rows(task_fields.task_row(c.task) | {"created": True} for c in made)
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
+    for name, reason in ticked.failed:
+        message(f"failed template {name}: {reason}")
     message(f"created {len(made)}, existing {len(result.tasks) - len(made)}, "
-            f"skipped {len(result.skipped)}")
+            f"skipped {len(result.skipped)}, failed {len(ticked.failed)}")
+    if ticked.failed:
+        raise PartlyFailed(f"{len(ticked.failed)} of the templates failed to tick: "
+                           + ", ".join(name for name, _ in ticked.failed))

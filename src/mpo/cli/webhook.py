@@ -29,17 +29,26 @@ def add(
         "--secret-from-keyring", metavar="NAME",
         help="Sign with the secret stored in the keyring under NAME (service mpo-webhook); "
         "default: mint one, store it, print it once.")] = None,
+    allow_link_local: Annotated[bool, typer.Option(
+        "--allow-link-local",
+        help="Accept a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, "
+        "metadata.google.internal, ...): refused by default.")] = False,
     *,
     out: Output,
 ) -> None:
     """Send events committed from now on to URL, signed (Standard Webhooks).
 
+    The URL must be http:// or https://, with a host, a valid port, no user:password@
+    and no spaces or control characters.
+
     Example: mpo webhook add https://example.com/hook --events approve,reject
     """
     from mpo.auth import secrets
-    from mpo.core.usecases.webhooks import add_webhook
+    from mpo.core.domain.webhook_rules import check_url
+    from mpo.core.usecases.webhooks import Queue, add_webhook
 
     app_ctx = current()
+    check_url(url, allow_link_local=allow_link_local)  # before a secret is minted for it
     if secret_from_keyring is not None:
         secrets.read(secret_from_keyring)  # refuse a name with nothing stored under it
         name = secret_from_keyring
@@ -50,22 +59,23 @@ def add(
         minted = secrets.mint()
         secrets.store(name, minted)
         message(f"signing secret (shown once; stored in the keyring as {name}): {minted}")
-    hook = add_webhook(app_ctx.database, app_ctx.actor, url, split(events), name)
-    out.record(fields.webhook_row(hook))
+    hook = add_webhook(app_ctx.database, app_ctx.actor, url, split(events), name,
+                       allow_link_local=allow_link_local)
+    out.record(fields.webhook_row(Queue(hook)))
 
 
 @webhook.command("list")
 @output_options(fields.WEBHOOK)
 def list_(*, out: Output) -> None:
-    """List the webhooks.
+    """List the webhooks and their queues: deliveries pending, how many of them wait for
+    a retry after a failure, when the next attempt is due, and the dead letters.
 
     Example: mpo webhook list
     """
     from mpo.core.usecases.webhooks import list_webhooks
 
     app_ctx = current()
-    out.rows(fields.webhook_row(h) for h in list_webhooks(app_ctx.database,
-                                                                 app_ctx.actor))
+    out.rows(fields.webhook_row(q) for q in list_webhooks(app_ctx.database, app_ctx.actor))
 
 
 @webhook.command("remove")
@@ -90,7 +100,8 @@ def failures_(
     *,
     out: Output,
 ) -> None:
-    """List dead-lettered deliveries (failed 4 times); `retry` sends them again.
+    """List dead-lettered deliveries (failed through the retry plan, or unsendable);
+    `retry` sends them again.
 
     Example: mpo webhook failures --json
     """
@@ -123,14 +134,15 @@ def retry_(
 def deliver(
     max_time: Annotated[float, typer.Option(
         "--max-time", metavar="SECONDS", min=0,
-        help="Keep retrying within this many seconds, then exit.")] = 55.0,
+        help="Exit within this many seconds, whatever the receivers do (each request "
+        "gets at most the time left, and 10 s); what is left stays queued.")] = 55.0,
 ) -> None:
     """Send queued and new events to the webhooks, with retries (run it from cron).
 
     Example: mpo deliver --max-time 55
     """
     from mpo.auth import secrets
-    from mpo.core.usecases.webhooks import deliver as run
+    from mpo.core.usecases.deliver import deliver as run
     from mpo.delivery.webhooks import sender
 
     app_ctx = current()

@@ -19,9 +19,10 @@ from mpo.core.domain.vocabulary import Status, values
 if TYPE_CHECKING:
     from mpo.core.domain.results import BatchResult
     from mpo.core.tables.models import Subtask
-    from mpo.core.tables.stream_models import Webhook, WebhookDelivery
+    from mpo.core.tables.stream_models import WebhookDelivery
     from mpo.core.usecases.campaign import Rollup
     from mpo.core.usecases.ranking import Ranked
+    from mpo.core.usecases.webhooks import Queue
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,9 @@ EXPLAINED = FieldSet(
 
 WEBHOOK = FieldSet(
     "webhook",
-    all=("id", "url", "events", "secret_name", "created_by", "created_at"),
-    default=("id", "url", "events", "secret_name"),
+    all=("id", "url", "events", "secret_name", "created_by", "created_at", "pending",
+         "retrying", "next_attempt_at", "dead"),
+    default=("id", "url", "events", "secret_name", "pending", "retrying", "dead"),
 )
 
 DELIVERY = FieldSet(
@@ -182,11 +184,15 @@ def explained_row(ranked: Ranked) -> dict[str, Any]:
     }
 
 
-def webhook_row(hook: Webhook) -> dict[str, Any]:
-    """A webhook as a row (its secret's name, never the secret)."""
+def webhook_row(queue: Queue) -> dict[str, Any]:
+    """A webhook as a row (its secret's name, never the secret) with its queue: deliveries
+    waiting (`retrying` of them after a failure), the next attempt, the dead letters."""
+    hook = queue.hook
     return {"id": hook.id, "url": hook.url, "events": list(hook.events) or ["*"],
             "secret_name": hook.secret_name, "created_by": hook.created_by,
-            "created_at": hook.created_at}
+            "created_at": hook.created_at, "pending": queue.pending,
+            "retrying": queue.retrying, "next_attempt_at": queue.next_attempt_at,
+            "dead": queue.dead}
 
 
 def delivery_row(found: WebhookDelivery) -> dict[str, Any]:

@@ -90,11 +90,12 @@ class SqlEventStream:
             stmt = stmt.where(col(TaskEvent.id) <= settled)
         return int(self.session.execute(stmt).scalar() or 0)
 
-    def cursor(self, consumer: str) -> EventCursor | None:
-        return self.session.get(EventCursor, consumer)
+    def cursor(self, consumer: str, owner: str) -> EventCursor | None:
+        return self.session.get(EventCursor, {"owner": owner, "consumer": consumer})
 
     def advance(self, consumer: str, owner: str, event_id: int) -> None:
-        found = self.session.get(EventCursor, consumer, with_for_update=True)
+        found = self.session.get(EventCursor, {"owner": owner, "consumer": consumer},
+                                 with_for_update=True)
         if found is None:
             self.session.add(EventCursor(consumer=consumer, owner=owner,
                                          last_event_id=event_id, updated_at=utcnow()))

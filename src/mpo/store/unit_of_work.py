@@ -178,6 +178,9 @@ class SqlUnitOfWork:
 
         return SqlWebSessions(self.session)
 
+    def as_history(self) -> None:
+        self.after_commit = ()
+
     def commit(self) -> None:
         # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when
         # this commit lands; the after-commit consumers run once it has.

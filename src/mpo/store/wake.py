@@ -10,15 +10,22 @@ once it has moved past that read's. A read that reached the newest id needs no l
 whatever commits after it notifies (LISTEN began before the first read). SQLite: a
 dedicated connection polls `PRAGMA data_version`, which changes when any other connection
 commits, every `POLL_S` seconds: one cheap in-memory read, no table scan.
+
+A LISTEN connection that drops (a server restart, `pg_terminate_backend`, a network cut)
+is made again and LISTENs again, and the waker wakes its reader, which reads again from its
+cursor: whatever committed while nobody listened is read then, nothing is lost. It tries
+for as long as the wait had left (at least `RECONNECT_S`), then says the database is
+unavailable.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from mpo.core.domain.errors import DatabaseError
 from mpo.store.stream import CHANNEL, HORIZON
 
 if TYPE_CHECKING:
@@ -30,18 +37,51 @@ POLL_S = 0.1
 #: PostgreSQL: how often a waker looks at the horizon after a read held back by an open
 #: transaction (which may roll back without a word).
 HELD_POLL_S = 0.1
+#: PostgreSQL: how long a waker whose connection dropped tries to listen again, at least.
+RECONNECT_S = 30.0
 
 
 class ListenWaker:
     """Waits for a NOTIFY on the events channel, or, after a read held back by an open
     transaction, for the event horizon to move (PostgreSQL)."""
 
-    def __init__(self, connection: Any, seen: Seen) -> None:
-        self.connection = connection
+    def __init__(self, connect: Callable[[], Any], seen: Seen) -> None:
+        self.connect = connect
         self.seen = seen
+        self.connection = self._listen()
+
+    def _listen(self) -> Any:
+        connection = self.connect()
         connection.execute(f"LISTEN {CHANNEL}")
+        return connection
 
     def wait(self, timeout: float) -> bool:
+        import psycopg
+
+        try:
+            return self._wait(timeout)
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            self._reconnect(max(timeout, RECONNECT_S))
+            self.seen.last = None  # nothing is known of what committed meanwhile
+            return True
+
+    def _reconnect(self, patience: float) -> None:
+        """Listen again on a new connection, trying for `patience` seconds."""
+        import psycopg
+
+        deadline, pause = time.monotonic() + patience, 0.1
+        while True:
+            try:
+                self.connection = self._listen()
+                return
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                if time.monotonic() + pause > deadline:
+                    raise DatabaseError(f"the event stream's connection dropped and could "
+                                        f"not be made again: {exc}") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 5.0)
+
+    def _wait(self, timeout: float) -> bool:
         deadline = time.monotonic() + max(timeout, 0.0)
         read = self.seen.last
         if read is None or read[0] >= read[1]:
@@ -90,20 +130,25 @@ class PollWaker:
 @contextmanager
 def waker(engine: Engine, seen: Seen) -> Iterator[ListenWaker | PollWaker]:
     """A waker on its own connection, listening from the moment it is made."""
-    raw = engine.raw_connection()
+    opened: list[Any] = []
     postgres = engine.dialect.name == "postgresql"
-    try:
+
+    def connect() -> Any:
+        raw = engine.raw_connection()
+        opened.append(raw)
         connection = raw.driver_connection
         assert connection is not None
         if postgres:
             connection.autocommit = True
-            yield ListenWaker(connection, seen)
-        else:
-            yield PollWaker(connection)
+        return connection
+
+    try:
+        yield ListenWaker(connect, seen) if postgres else PollWaker(connect())
     finally:
-        if postgres:
-            # Closed, never back to a pool: autocommit and LISTEN would stay with it, and
-            # the next unit of work's `mpo_authenticate` (bound to its transaction) would
-            # bind nothing, every statement committing on its own.
-            raw.invalidate()
-        raw.close()
+        for raw in opened:
+            if postgres:
+                # Closed, never back to a pool: autocommit and LISTEN would stay with it,
+                # and the next unit of work's `mpo_authenticate` (bound to its
+                # transaction) would bind nothing, every statement committing on its own.
+                raw.invalidate()
+            raw.close()

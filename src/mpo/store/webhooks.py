@@ -16,13 +16,13 @@ class SqlWebhookRepository:
 
     def add(self, hook: Webhook) -> None:
         self.session.add(hook)
-        self.session.flush()  # its id names its cursor
+        self.session.flush()  # its id, for the caller
 
     def all(self) -> list[Webhook]:
         return list(self.session.scalars(select(Webhook).order_by(col(Webhook.id))))
 
-    def get(self, webhook_id: int) -> Webhook | None:
-        return self.session.get(Webhook, webhook_id)
+    def get(self, webhook_id: int, *, lock: bool = False) -> Webhook | None:
+        return self.session.get(Webhook, webhook_id, with_for_update=lock)
 
     def remove(self, hook: Webhook) -> None:
         self.session.execute(delete(WebhookDelivery).where(
@@ -31,6 +31,13 @@ class SqlWebhookRepository:
 
     def enqueue(self, deliveries: list[WebhookDelivery]) -> None:
         self.session.add_all(deliveries)
+
+    def queued(self, webhook_id: int, event_ids: list[int]) -> set[int]:
+        """Which of these events already have a row in the webhook's queue."""
+        stmt = select(col(WebhookDelivery.event_id)).where(
+            col(WebhookDelivery.webhook_id) == webhook_id,
+            col(WebhookDelivery.event_id).in_(event_ids))
+        return set(self.session.scalars(stmt))
 
     def pending(self, webhook_id: int) -> list[WebhookDelivery]:
         """Pending and dead deliveries, in event order (dead ones hold their task back)."""

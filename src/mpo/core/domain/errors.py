@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     TIMEOUT = 8
     DECLINED = 9
     ALERT = 10
+    PARTIAL = 11
 
 
 class MpoError(Exception):
@@ -128,6 +129,13 @@ class AlertFired(MpoError):
     """A check found at least one alert (for cron and monitors that page)."""
 
     exit_code = ExitCode.ALERT
+
+
+class PartlyFailed(MpoError):
+    """Some of many independent items failed (templates in a tick, channels of a
+    notification); the others were done. Each failure has been named already."""
+
+    exit_code = ExitCode.PARTIAL
 
 
 class ConfigError(MpoError):

@@ -282,6 +282,11 @@ class UnitOfWork(Protocol):
     @property
     def web_sessions(self) -> WebSessionStore: ...
 
+    def as_history(self) -> None:
+        """The events this unit of work writes are history, not news: no after-commit
+        consumer (shell hook, plugin) sees them (`mpo import`)."""
+        ...
+
     def commit(self) -> None: ...
 
 

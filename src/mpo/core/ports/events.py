@@ -1,9 +1,10 @@
 """What the event stream's readers and consumers need from storage, as protocols: the
 stream and a waker (`mpo.core.usecases.stream`), webhooks' delivery queue
-(`mpo.core.usecases.webhooks`) and the notification log (`mpo.core.usecases.notify`). The
-store implements them and the unit of work (`mpo.core.ports`) hands them out; they live
-apart from the use cases that call them so the ports never import a use case
-(tests/test_layers.py looks for cycles, `TYPE_CHECKING` imports included).
+(`mpo.core.usecases.webhooks`, `.deliver`) and the notification log
+(`mpo.core.usecases.notify`). The store implements them and the unit of work
+(`mpo.core.ports`) hands them out; they live apart from the use cases that call them so
+the ports never import a use case (tests/test_layers.py looks for cycles, `TYPE_CHECKING`
+imports included).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class EventStream(Protocol):
 
     def newest_id(self) -> int: ...
 
-    def cursor(self, consumer: str) -> EventCursor | None: ...
+    def cursor(self, consumer: str, owner: str) -> EventCursor | None:
+        """`owner`'s cursor named `consumer` (names are per principal)."""
+        ...
 
     def advance(self, consumer: str, owner: str, event_id: int) -> None: ...
 
@@ -58,11 +61,16 @@ class WebhookRepository(Protocol):
 
     def all(self) -> list[Webhook]: ...
 
-    def get(self, webhook_id: int) -> Webhook | None: ...
+    def get(self, webhook_id: int, *, lock: bool = False) -> Webhook | None:
+        """The webhook; `lock`: held against other writers until the commit (its cursor
+        moves)."""
+        ...
 
     def remove(self, hook: Webhook) -> None: ...
 
     def enqueue(self, deliveries: list[WebhookDelivery]) -> None: ...
+
+    def queued(self, webhook_id: int, event_ids: list[int]) -> set[int]: ...
 
     def pending(self, webhook_id: int) -> list[WebhookDelivery]: ...
 

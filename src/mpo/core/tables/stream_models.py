@@ -17,12 +17,13 @@ from mpo.core.tables.timestamps import UTCDateTime
 
 
 class EventCursor(SQLModel, table=True):
-    """The last event id a named consumer has delivered (at least once)."""
+    """The last event id a named consumer has delivered (at least once). A name is its
+    owner's own: two principals' consumers of the same name are two cursors."""
 
     __tablename__ = "event_cursor"
 
+    owner: str = Field(sa_type=String(100), primary_key=True)
     consumer: str = Field(sa_type=String(100), primary_key=True)
-    owner: str = Field(sa_type=String(100))
     last_event_id: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -39,6 +40,9 @@ class Webhook(SQLModel, table=True):
     secret_name: str = Field(sa_type=String(100))
     created_by: str = Field(sa_type=String(100))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    #: Its cursor: the last event queued for it (set to the newest when it is added).
+    last_event_id: int = Field(default=0, sa_column=Column(
+        BigInteger, nullable=False, server_default="0"))
 
 
 class WebhookDelivery(SQLModel, table=True):

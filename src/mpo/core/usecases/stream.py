@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from mpo.core.domain import filter_values, permissions, validation
-from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.errors import AuthError, ValidationError
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
@@ -38,10 +38,18 @@ def read_after(
     db: Database, actor: Actor, after_id: int, query: TaskQuery, *,
     actions: Sequence[str] = (), limit: int = PAGE,
 ) -> list[TaskEvent]:
-    """One page of the events after `after_id` that match and that the actor may see."""
+    """One page of the events after `after_id` that match and that the actor may see.
+
+    The actor is checked again at each read, so a principal revoked while its stream is
+    open is cut at the next page or keep-alive, on SQLite as on PostgreSQL (where the
+    database itself refuses the token and hides the principal).
+    """
     with refusals_recorded(db, actor, Verb.WATCH):
         permissions.require(actor, Verb.WATCH)
         with db.read() as uow:
+            found = uow.principals.by_name(actor.name)  # PostgreSQL: None once revoked
+            if found is None or found.revoked_at is not None:
+                raise AuthError(f"{actor.name} was revoked; the stream ends")
             return uow.stream.after(after_id, query=query, actions=actions, limit=limit)
 
 
@@ -77,16 +85,15 @@ def start_of(db: Database, actor: Actor, consumer: str | None, since: int | None
     """Where a reader starts: `since` if given, else the consumer's cursor, else now.
 
     A consumer seen for the first time gets its cursor at that start at once, so a crash
-    before its first acknowledgement resumes from there, not from a later "now".
+    before its first acknowledgement resumes from there, not from a later "now". Names are
+    the actor's own: another principal's consumer of the same name is another cursor.
     """
     if since is not None and not 0 <= since <= COUNT_MAX:
         raise ValidationError("since-event", f"must be an event id 0-{COUNT_MAX}, got {since}")
     with db.read() as uow:
-        found = None if consumer is None else uow.stream.cursor(consumer)
+        found = None if consumer is None else uow.stream.cursor(consumer, actor.name)
         newest = uow.stream.newest_id()
     if found is not None:
-        if found.owner != actor.name and actor.role is not permissions.Role.ADMIN:
-            raise ValidationError("consumer", f"{consumer!r} belongs to {found.owner}")
         return found.last_event_id if since is None else since
     start = newest if since is None else since
     if consumer is not None:

@@ -30,14 +30,20 @@ from mpo.core.usecases.identity import refusals_recorded
 KEY_PREFIX = "template"
 
 
-def check_cron(expression: str) -> str:
-    """A five-field cron expression croniter accepts."""
+def check_cron(expression: str, now: datetime | None = None) -> str:
+    """A five-field cron expression croniter accepts, and that fires: one that never does
+    ('0 0 31 2 *', February 31st) is refused here rather than failing every tick."""
     from croniter import croniter
 
     text = expression.strip()
     if not croniter.is_valid(text) or len(text.split()) != 5:
         raise ValidationError("every", f"{expression!r} is not a cron expression such as "
                                        "'0 9 * * 1' (minute hour day month weekday)")
+    try:
+        croniter(text, now or utcnow()).get_next(datetime)
+    except Exception:  # croniter: CroniterBadDateError, after searching years ahead
+        raise ValidationError("every", f"{expression!r} never fires (no such date); "
+                                       "check the day and month fields") from None
     return text
 
 
@@ -96,8 +102,8 @@ def add_template(db: Database, actor: Actor, spec: TemplateSpec, rules: Rules,
                 raise ValidationError(key, "is set by each run; leave it out of the template")
         validation.draft({**fields, "due_date": None}, rules)  # every rule a task must meet
         validation.due_date(fields.get("due_date"), rules.timezone)
-        every = None if spec.every is None else check_cron(spec.every)
         now = clock()
+        every = None if spec.every is None else check_cron(spec.every, now)
         template = TaskTemplate(name=name, fields=fields, every=every,
                                 starts_at=spec.starts_at or now, created_at=now,
                                 created_by=actor.name)
@@ -152,27 +158,54 @@ def run_template(db: Database, actor: Actor, name: str, rules: Rules) -> CreateR
         return create_tasks(db, actor, [(name, data)], rules, authored_by=template.created_by)
 
 
+@dataclass(frozen=True)
+class Ticked:
+    """What a tick made, and the templates that failed as a whole (name, why)."""
+
+    result: CreateResult
+    failed: list[tuple[str, str]]
+
+
+def _tick_one(db: Database, actor: Actor, template: TaskTemplate, rules: Rules,
+              at: datetime, catch_up: int) -> CreateResult | None:
+    items: list[Item] = [
+        (f"{template.name} {period.isoformat()}",
+         _occurrence(template, period, rules.timezone, SourceType.SCHEDULED))
+        for period in due_periods(template, at, rules.timezone, catch_up)]
+    if not items:
+        return None
+    # An item gone wrong (the template edited so a period's task no longer matches) is
+    # reported and the rest are made. Each template's tasks carry its author.
+    return create_tasks(db, actor, items, rules, skip_invalid=True,
+                        authored_by=template.created_by)
+
+
 def tick(db: Database, actor: Actor, rules: Rules, *, catch_up: int,
-         at: datetime | None = None) -> CreateResult:
-    """Create every scheduled occurrence due by `at` (default now) that does not exist yet."""
+         at: datetime | None = None) -> Ticked:
+    """Create every scheduled occurrence due by `at` (default now) that does not exist yet.
+
+    A template that fails as a whole (a schedule stored before schedules were checked, a
+    rate limit, a database refusal) is reported in `failed` and the others still tick:
+    one bad template never stops every tick.
+    """
     with refusals_recorded(db, actor, Verb.TICK):
         permissions.require(actor, Verb.TICK)
         at = at or utcnow()
         with db.read() as uow:
             templates = uow.templates.all()
         made: list[CreateResult] = []
+        failed: list[tuple[str, str]] = []
         for template in templates:
-            items: list[Item] = [
-                (f"{template.name} {period.isoformat()}",
-                 _occurrence(template, period, rules.timezone, SourceType.SCHEDULED))
-                for period in due_periods(template, at, rules.timezone, catch_up)]
-            if items:
-                # One template gone wrong (edited so a period's task no longer matches)
-                # must not stop the others: its items are reported, the rest are made.
-                # Each template's tasks carry its author, a proposer too.
-                made.append(create_tasks(db, actor, items, rules, skip_invalid=True,
-                                         authored_by=template.created_by))
+            try:
+                done = _tick_one(db, actor, template, rules, at, catch_up)
+            except Exception as exc:
+                reason = str(getattr(exc, "message", "") or exc).strip().splitlines()
+                failed.append((template.name, f"{type(exc).__name__}: "
+                                              f"{(reason or [''])[0]}".rstrip(": ")))
+                continue
+            if done is not None:
+                made.append(done)
         if not made:
-            return CreateResult(uuid.uuid4(), [])
-        return CreateResult(made[0].batch_id, [c for r in made for c in r.tasks],
-                            [p for r in made for p in r.skipped])
+            return Ticked(CreateResult(uuid.uuid4(), []), failed)
+        return Ticked(CreateResult(made[0].batch_id, [c for r in made for c in r.tasks],
+                                   [p for r in made for p in r.skipped]), failed)

@@ -4,6 +4,7 @@ back with ids, timestamps and events preserved.
 One exported record is a task's every field plus `history`, its events oldest first.
 Import is idempotent: a task already there with the same content is left alone; a task
 there with other content, or an event id already taken, is a conflict and nothing changes.
+Imported history is not news: it fires no shell hook, plugin or webhook.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.domain import filter_values, permissions, task_fields, validation
+from mpo.core.domain.clock import utcnow
 from mpo.core.domain.errors import BatchRejected, Conflict, ItemProblem, MpoError, ValidationError
 from mpo.core.domain.lifecycle import BUILTIN
 from mpo.core.domain.permissions import Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.vocabulary import Action, values
 from mpo.core.tables.models import Subtask, Task, TaskEvent
+from mpo.core.tables.stream_models import WebhookDelivery
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.transfer_steps import STEP_ACTIONS, parse_subtasks, subtask_row
 from mpo.core.usecases.workflow_apply import known_statuses, lifecycle_of
@@ -28,7 +31,7 @@ from mpo.core.usecases.workflow_apply import known_statuses, lifecycle_of
 if TYPE_CHECKING:
     from mpo.core.domain.permissions import Actor
     from mpo.core.domain.validation import Rules
-    from mpo.core.ports import Database
+    from mpo.core.ports import Database, UnitOfWork
 
 #: The task's fields as exported (everything `show` prints), then its history.
 RECORD_FIELDS: tuple[str, ...] = (*task_fields.TASK, "history", "subtasks")
@@ -100,7 +103,9 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
             raise BatchRejected("import", problems, skippable=False)  # all or nothing
         with db.write() as uow:
             uow.transfer.require_owner()
+            uow.as_history()  # restored history fires no hook or plugin
             added = unchanged = written = 0
+            imported: list[TaskEvent] = []
             seen: set[uuid.UUID] = set()
             for label, task, events, subtasks in parsed:
                 existing = uow.tasks.get(task.id)
@@ -120,12 +125,24 @@ def import_tasks(db: Database, actor: Actor, records: Sequence[tuple[str, Any]],
                 uow.tasks.add_events(events)
                 for subtask in subtasks:
                     uow.subtasks.add(subtask)
+                imported.extend(events)
                 added += 1
                 written += len(events)
             uow.transfer.flush()
+            _history_for_webhooks(uow, imported)
             uow.transfer.after_import()
             uow.commit()
         return ImportResult(added, unchanged, written)
+
+
+def _history_for_webhooks(uow: UnitOfWork, events: Sequence[TaskEvent]) -> None:
+    """Mark the imported events each webhook would otherwise read as news: a queue row
+    with status `history`, which `mpo deliver` never sends."""
+    for hook in uow.webhooks.all():
+        uow.webhooks.enqueue([
+            WebhookDelivery(webhook_id=hook.id or 0, event_id=e.id, task_id=e.task_id,
+                            status="history", next_attempt_at=utcnow())
+            for e in events if e.id is not None and e.id > hook.last_event_id])
 
 
 def _comparable(task: Task) -> dict[str, Any]:
