@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import argv, completion, completion_values, roles
+from mpo.cli import argv, completion, completion_values, hints, roles
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.domain.errors import ExitCode, MpoError
@@ -34,7 +34,7 @@ EXIT_CODES = (
 
 
 def _error(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.write(f"error: {hints.complete(text)}\n")
 
 
 #: Every top-level command and the module of `mpo.cli` that defines it, in the order of
@@ -187,6 +187,7 @@ def root(
     ] = False,
 ) -> None:
     """Marketplace orchestration: the ledger and workflow between agents and people."""
+    hints.remember(database, profile)
     ctx.obj = AppContext(database_flag=database, profile_flag=profile, role_flag=as_role,
                          token_file=token_file)
 

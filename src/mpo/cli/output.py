@@ -254,5 +254,8 @@ def choose_mode(*, json_: bool, jsonl: bool, csv_: bool) -> Mode:
 
 
 def message(text: str) -> None:
-    """A line for people on stderr (summaries, notes); never part of the data."""
-    sys.stderr.write(text + "\n")
+    """A line for people on stderr (summaries, notes); never part of the data. The commands
+    it names carry this run's --db and --profile (`mpo.cli.hints`)."""
+    from mpo.cli.hints import complete
+
+    sys.stderr.write(complete(text) + "\n")
