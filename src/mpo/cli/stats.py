@@ -42,7 +42,7 @@ def stats(
         f"(default: {By.MARKETPLACE}).", show_default=False, autocompletion=_groupings)] = None,
     backlog_age: Annotated[str | None, typer.Option(
         "--backlog-age", metavar="AGE", help="Waiting longer than this counts as backlog: "
-        f"Nh, Nd or Nw (default: {DEFAULT_BACKLOG_AGE}).", show_default=False)] = None,
+        f"N with s, m, h, d or w (default: {DEFAULT_BACKLOG_AGE}).", show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Output the JSON document "
                                         "(docs/stats.md).")] = False,
     csv_: Annotated[bool, typer.Option("--csv", help="Output CSV, one row per group.")] = False,
