@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import shlex
 
-#: A command in backticks, or on a line of its own indented by two spaces.
-_COMMAND = re.compile(r"(`|^  )mpo(?=[ `]|$)", re.MULTILINE)
+#: A command in backticks, or on a line of its own indented by two spaces; `mpo profile
+#: ...` manages the profiles themselves and works without the options (a missing one too).
+_COMMAND = re.compile(r"(`|^  )mpo(?=[ `]|$)(?! profile\b)", re.MULTILINE)
 _options: list[str] = []
 
 
