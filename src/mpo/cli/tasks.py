@@ -227,8 +227,13 @@ def show(
     out.record(task_fields.task_row(task), extra={"history": history} | predicted)
     if out.for_people and predicted:
         p = predicted["prediction"]
-        out.console().print(f"predicted {p['predicted_hours']:g} h (p10 {p['p10_hours']:g}, "
-                            f"p90 {p['p90_hours']:g}; from {p['n']} completed tasks)")
+        spread = (f"(p10 {p['p10_hours']:g}, p90 {p['p90_hours']:g}; from {p['n']} completed "
+                  "tasks)")
+        # Done: what it took, against what was predicted (not a forecast any more).
+        out.console().print(
+            f"actual {task.actual_hours:g} h against predicted {p['predicted_hours']:g} h "
+            f"{spread}" if task.actual_hours is not None
+            else f"predicted {p['predicted_hours']:g} h {spread}")
     if out.for_people and history:
         Output(out.mode, fields.EVENT.default, wide=out.wide).rows(history, title="history")
 
