@@ -67,6 +67,7 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         ExitCode.CONFLICT: ["approve", task_in(runner, "pending")],
         ExitCode.TIMEOUT: ["wait", task_in(runner, "pending"), "--timeout", "0"],
         ExitCode.DECLINED: ["wait", task_in(runner, "rejected")],
+        ExitCode.NOTHING_APPLIED: ["approve", task_in(runner, "pending"), "--skip-invalid"],
     }[code]
 
 

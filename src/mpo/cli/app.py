@@ -29,7 +29,8 @@ EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
     "4 authentication or permission, 5 conflict or invalid transition, "
     "6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or "
-    "cancelled), 10 alert fired. See docs/exit-codes.md."
+    "cancelled), 10 alert fired, 11 nothing applied (--skip-invalid skipped every item). "
+    "See docs/exit-codes.md."
 )
 
 

@@ -70,6 +70,9 @@ def render(out: Output, results: list[BatchResult]) -> None:
     (what followed in the same transaction, such as routing, included)."""
     results = [r for result in results for r in (result, *result.then)]
     out.rows([row for result in results for row in fields.result_rows(result)])
+    # Nothing applied: the error line is the summary (the skipped rows say why).
+    nothing_applied(sum(len(r.skipped) for r in results),
+                    sum(len(r.task_ids) for r in results))
     for result in results:
         moved = len(result.task_ids)
         verb = f"would {result.action}" if result.dry_run else _DONE.get(
@@ -77,6 +80,16 @@ def render(out: Output, results: list[BatchResult]) -> None:
         tail = "" if result.dry_run or not moved else f" (batch {result.batch_id})"
         message(f"{verb} {moved} task{'s' if moved != 1 else ''}{tail}"
                 + (f", skipped {len(result.skipped)}" if result.skipped else ""))
+
+
+def nothing_applied(skipped: int, applied: int) -> None:
+    """`--skip-invalid`'s rule (docs/exit-codes.md): exit 11 when items were skipped and
+    none applied, so a script tells it from a batch that did something (0)."""
+    from mpo.core.domain.errors import NothingApplied
+
+    if skipped and not applied:
+        raise NothingApplied(f"nothing applied: all {skipped} item"
+                             f"{'s were' if skipped != 1 else ' was'} skipped")
 
 
 #: What each verb's summary line says it did (from the declarations, and undo's).

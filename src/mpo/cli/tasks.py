@@ -100,6 +100,10 @@ def create(
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
+    if not result.tasks:
+        from mpo.cli.lifecycle import nothing_applied
+
+        nothing_applied(len(result.skipped), 0)
     if from_ is None:
         out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:

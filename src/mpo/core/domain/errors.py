@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     TIMEOUT = 8
     DECLINED = 9
     ALERT = 10
+    NOTHING_APPLIED = 11
 
 
 class MpoError(Exception):
@@ -128,6 +129,13 @@ class AlertFired(MpoError):
     """A check found at least one alert (for cron and monitors that page)."""
 
     exit_code = ExitCode.ALERT
+
+
+class NothingApplied(MpoError):
+    """`--skip-invalid` skipped every item: nothing changed, which a script must tell from
+    a batch that applied (0) without parsing stderr."""
+
+    exit_code = ExitCode.NOTHING_APPLIED
 
 
 class ConfigError(MpoError):
