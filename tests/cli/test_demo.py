@@ -119,3 +119,16 @@ def test_the_demo_refuses_a_directory_with_something_in_it(
     refused = mpo_process("demo", "--dir", str(tmp_path))
     assert refused.returncode == 2
     assert refused.stderr.startswith("error: dir: ") and "empty" in refused.stderr
+
+
+def test_the_readme_names_each_system_package_ci_installs() -> None:
+    """Issue 24: a fully green run needs chromium (and tmux, zsh, fish); the README says
+    which test needs which, and `.ci/run` installs exactly those."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    installed = re.search(r"for shell in ([a-z ]+); do", ci)
+    assert installed is not None
+    for package in installed.group(1).split():
+        row = next((line for line in readme.splitlines()
+                    if line.startswith("| ") and f"`{package}`" in line.split("|")[1]), None)
+        assert row is not None and "tests/" in row, package
