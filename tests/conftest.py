@@ -125,3 +125,52 @@ def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.Monkey
     assert result.exit_code == 0, result.stderr
     add_members(database_url)
     return database_url
+
+
+#: The cluster-wide role the migrations create when it is missing (mpo_app, 0003).
+APP_ROLE = "mpo_app"
+_APP_ROLE_WAS_THERE = pytest.StashKey[bool]()
+
+
+def _app_role_exists() -> bool | None:
+    """Whether the server has mpo_app; None without a reachable test server."""
+    url = os.environ.get("MPO_TEST_DATABASE_URL")
+    if not url:
+        return None
+    import psycopg
+
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
+                             autocommit=True, connect_timeout=5) as conn:
+            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                 (APP_ROLE,)).fetchone()
+    except psycopg.Error:
+        return None
+    return found is not None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The run's controller (not an xdist worker) notes whether mpo_app was there."""
+    if not hasattr(session.config, "workerinput"):
+        there = _app_role_exists()
+        if there is not None:
+            session.config.stash[_APP_ROLE_WAS_THERE] = there
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Leave the cluster as the run found it: the controller, after every worker has
+    finished (and dropped its databases), drops mpo_app if this run created it. A role
+    that was there before (a real installation) is never touched; one still granted in a
+    database of another run in progress cannot be dropped, and is left to that run."""
+    if hasattr(session.config, "workerinput") or session.config.stash.get(
+            _APP_ROLE_WAS_THERE, True):
+        return
+    import psycopg
+
+    url = os.environ["MPO_TEST_DATABASE_URL"]
+    try:
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
+                             autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
+    except psycopg.Error:
+        pass  # still in use by a database of another run: that run's own finish drops it

@@ -77,6 +77,7 @@ def provoke(code: ExitCode, runner: MpoRunner, url: str) -> list[str]:
         ExitCode.CONFLICT: ["approve", task_in(runner, "pending")],
         ExitCode.TIMEOUT: ["wait", task_in(runner, "awaiting_approval"), "--timeout", "0"],
         ExitCode.DECLINED: ["wait", task_in(runner, "rejected"), "--for", "approved"],
+        ExitCode.NOTHING_APPLIED: ["approve", task_in(runner, "pending"), "--skip-invalid"],
     }[code]
 
 

@@ -74,6 +74,9 @@ def test_an_unknown_shell_lists_the_supported_ones(runner: MpoRunner) -> None:
     ("mpo approve -m sh", ["shopee", "shein"]),
     ("mpo config get time", ["timezone"]),
     ("mpo completion ", ["bash", "zsh", "fish"]),
+    ("mpo reject --reason-code d", ["duplicate"]),  # issue 24
+    ("mpo reject 3f2a --reason-code o", ["out-of-scope", "other"]),
+    ("mpo cancel --all --reason-code ob", ["obsolete"]),
 ])
 def test_mpo_answers_with_the_candidates(
         runner: MpoRunner, line: str, expected: list[str]) -> None:
@@ -226,6 +229,8 @@ def test_real_shells_complete_with_the_shipped_scripts(
         "mpo list --status a": ["approved", "awaiting_approval"],
         "mpo --profile t": ["team"],
         f"mpo show {task[:6]}": [task],
+        "mpo reject --reason-code d": ["duplicate"],  # issue 24
+        f"mpo reject {task[:6]} --reason-code ou": ["out-of-scope"],
     }
     for line, expected in cases.items():
         if shell == "bash":

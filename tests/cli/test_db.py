@@ -77,8 +77,9 @@ def test_before_init_commands_say_to_run_it(runner: MpoRunner, tmp_path: Path) -
         # With a token at hand, so that the database is what is missing.
         result = runner("--db", str(missing), *args, env={"MPO_TOKEN": "mpo_x"})
         assert result.exit_code == 6, args
-        assert result.stderr == f"error: no mpo database at {missing}; run `mpo init` to " \
-            "create it\n"
+        # The hint is complete as printed: it names the database this run was given.
+        assert result.stderr == f"error: no mpo database at {missing}; run `mpo --db " \
+            f"{missing} init` to create it\n"
     assert not missing.exists()
 
 

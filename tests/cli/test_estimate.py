@@ -85,3 +85,25 @@ def test_bad_input_names_the_field(runner: MpoRunner, initialised: str) -> None:
     assert result.exit_code == 2 and "marketplace" in result.stderr
     result = runner("estimate", "abcd", "-c", "analysis")
     assert result.exit_code == 2 and "not both" in result.stderr
+
+
+@SQLITE_ONLY
+def test_estimate_refuses_an_unknown_created_by(runner: MpoRunner, initialised: str) -> None:
+    """Issue 24: a principal that does not exist is refused, naming close ones."""
+    result = runner("estimate", "-m", "amazon", "-c", "analysis", "-e", "4",
+                    "--created-by", "marketplace-amazonn")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: created-by: no active agent or master named "
+                                    "marketplace-amazonn; close: marketplace-amazon")
+    assert runner("estimate", "-m", "amazon", "-c", "analysis", "-e", "4", "--created-by",
+                  "marketplace-amazon").exit_code == 0
+
+
+@SQLITE_ONLY
+def test_show_of_a_completed_task_shows_actual_against_predicted(
+        runner: MpoRunner, initialised: str) -> None:
+    """Issue 24: a completed task no longer reads "predicted 6 h" as if it were open."""
+    done = _learn(runner)["amazon"][0]
+    shown = runner("show", done[:8], env={"MPO_FORCE_TTY": "1"}).stdout
+    assert "actual 3 h against predicted " in shown
+    assert "\npredicted " not in shown

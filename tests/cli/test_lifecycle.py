@@ -65,6 +65,23 @@ def test_skip_invalid_applies_the_rest_and_reports_the_skipped(
     assert [(e["task_id"], e["reason"]) for e in approvals] == [(good, "go")]
 
 
+def test_skip_invalid_with_nothing_applied_exits_12(
+    runner: MpoRunner, initialised: str
+) -> None:
+    """Issue 24: a script tells "did nothing" from "done, some skipped" by the code."""
+    pending = task_in(runner, "pending")
+    result = runner("approve", pending, "--skip-invalid", "--json")
+    assert result.exit_code == 12, result.stderr
+    assert [r["outcome"] for r in json.loads(result.stdout)] == ["skipped"]
+    assert result.stderr.endswith("error: nothing applied: all 1 item was skipped\n")
+    lines = "\n".join(json.dumps({"marketplace": "ebay", "title": "x", "category":
+                                  "optimization", "estimated_hours": 1}) for _ in range(2))
+    made = runner("create", "--from", "-", "--skip-invalid", input=lines + "\n")
+    assert made.exit_code == 12, made.stderr
+    assert "nothing applied: all 2 items were skipped" in made.stderr
+    assert readback.statuses(initialised) == {pending: "pending"}
+
+
 def test_a_dry_run_shows_what_would_change_and_changes_nothing(
     runner: MpoRunner, initialised: str
 ) -> None:

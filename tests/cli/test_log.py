@@ -73,3 +73,10 @@ def test_the_log_refuses_filters_that_can_never_match(runner: MpoRunner, initial
         result = runner("log", *args)
         assert result.exit_code == 2, result.stderr
         assert field in result.stderr and result.stdout == ""
+
+
+def test_since_takes_minutes_like_every_duration(runner: MpoRunner, initialised: str) -> None:
+    """Issue 24: `--since -10m` is refused no more (the units of `wait --timeout`)."""
+    task_in(runner, "approved")
+    recent = runner.json("log", "--since", "-10m")
+    assert [e["action"] for e in recent] == ["create", "submit", "approve"]

@@ -7,10 +7,12 @@ from mpo.core.domain.permissions import PERMISSIONS, Role
 from tests.cli.steps import commands
 from tests.conftest import MpoRunner
 
-#: Commands that need no role (setup, this machine's credentials and config; `mpo serve`
+#: Commands that need no role (setup, the demo's own throwaway database, this machine's
+#: credentials and config; `mpo serve`
 #: checks each HTTP request's own token instead). A command added without a COMMAND_VERBS
 #: entry shows up here: map it, or add it to this set.
-NO_ROLE = {"mpo init", "mpo db upgrade", "mpo db current", "mpo auth login", "mpo auth logout",
+NO_ROLE = {"mpo init", "mpo demo", "mpo db upgrade", "mpo db current", "mpo auth login",
+           "mpo auth logout",
            "mpo auth status", "mpo config path", "mpo config list", "mpo config get",
            "mpo config set", "mpo config unset", "mpo profile list", "mpo profile add",
            "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles", "mpo serve",

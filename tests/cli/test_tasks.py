@@ -295,3 +295,14 @@ def test_blank_filter_and_tag_values_are_refused_not_ignored(
         assert result.exit_code == 2, result.stderr
         assert result.stderr == f"error: {option}: must not be empty\n"
     assert len(readback.tasks(initialised)) == 1
+
+
+@SQLITE_ONLY
+def test_a_marketplace_typo_gets_a_did_you_mean(runner: MpoRunner, initialised: str) -> None:
+    """Issue 24: `--marketplace` gets the hint `--to` has had (one rule: `one_of`)."""
+    for args in (("create", "-m", "mercadolibre", "-t", "x", "-c", "optimization", "-e", "1"),
+                 ("list", "--marketplace", "amazom")):
+        result = runner(*args)
+        assert result.exit_code == 2
+        assert result.stderr.rstrip().endswith(
+            "did you mean mercadolivre?" if "create" in args else "did you mean amazon?")

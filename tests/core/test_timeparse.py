@@ -34,7 +34,7 @@ def test_this_month_starts_on_the_first_in_the_zone() -> None:
 
 @pytest.mark.parametrize(("text", "delta"), [
     ("-12h", timedelta(hours=12)), ("-7d", timedelta(days=7)), ("-4w", timedelta(weeks=4)),
-    ("-0d", timedelta())])
+    ("-0d", timedelta()), ("-10m", timedelta(minutes=10)), ("-30s", timedelta(seconds=30))])
 def test_relative_forms_count_back_from_now(text: str, delta: timedelta) -> None:
     assert parse(text) == NOW - delta
 
@@ -60,3 +60,11 @@ def test_anything_else_is_an_error_naming_the_field_and_the_forms(text: str) -> 
         parse(text)
     assert caught.value.field == "since"
     assert FORMS in caught.value.message
+
+
+def test_one_duration_syntax_everywhere() -> None:
+    """Issue 24: `mpo log --since -10m` was refused while `wait --timeout 10m` worked."""
+    from mpo.core.domain.timeparse import parse_duration
+
+    assert parse_duration("older-than", "10m") == timedelta(minutes=10)
+    assert parse_duration("older-than", "90s") == timedelta(seconds=90)

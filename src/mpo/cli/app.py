@@ -19,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from mpo import __version__
-from mpo.cli import argv, completion, completion_values, roles
+from mpo.cli import argv, completion, completion_values, hints, roles
 from mpo.cli.context import AppContext
 from mpo.config import env
 from mpo.core.domain.errors import ExitCode, MpoError
@@ -29,13 +29,14 @@ EXIT_CODES = (
     "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, "
     "4 authentication or permission, 5 conflict or invalid transition, "
     "6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or "
-    "cancelled), 10 alert fired, 11 partly failed (the rest done). "
+    "cancelled), 10 alert fired, 11 partly failed (the rest done), 12 nothing applied "
+    "(--skip-invalid skipped every item). "
     "See docs/exit-codes.md."
 )
 
 
 def _error(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.write(f"error: {hints.complete(text)}\n")
 
 
 #: Every top-level command and the module of `mpo.cli` that defines it, in the order of
@@ -45,7 +46,8 @@ COMMANDS: dict[str, str] = {
     "create": "tasks", "list": "tasks", "show": "tasks",
     **dict.fromkeys(("submit", "approve", "reject", "assign", "start", "complete", "cancel"),
                     "lifecycle"),
-    "log": "log", "init": "db", "db": "db", "auth": "auth", "principal": "principal",
+    "log": "log", "init": "db", "demo": "demo", "db": "db", "auth": "auth",
+    "principal": "principal",
     "config": "config", "profile": "profile", "completion": "completion", "stats": "stats",
     "serve": "serve", "mcp": "mcp", "review": "review", "dashboard": "review", "export": "transfer",
     "import": "transfer", "estimate": "estimate", "campaign": "campaign",
@@ -192,6 +194,7 @@ def root(
     ] = False,
 ) -> None:
     """Marketplace orchestration: the ledger and workflow between agents and people."""
+    hints.remember(database, profile)
     ctx.obj = AppContext(database_flag=database, profile_flag=profile, role_flag=as_role,
                          token_file=token_file)
 

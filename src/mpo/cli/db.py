@@ -52,7 +52,7 @@ def init(
     """
     import getpass
 
-    from mpo.auth.credentials import INSECURE_LOGIN, save
+    from mpo.auth.credentials import save
     from mpo.config import env, file, urls
     from mpo.core.domain.errors import AuthError
     from mpo.core.usecases.identity import bootstrap_admin
@@ -71,20 +71,53 @@ def init(
     token = bootstrap_admin(app_ctx.open_database(), name)
     row = _setup_row(settings, after, before) | {"admin": name if token else None}
     if token is None:
-        row["credential"] = "unchanged (principals already exist)"
+        row |= (_keep_given_token() if insecure_storage else
+                {"credential": "unchanged (principals already exist)"})
     else:
         try:
             row["credential"] = save(settings.database_url, "admin", token,
                                      insecure_storage=insecure_storage)
         except AuthError as exc:
             message(f"{exc.message}.\nThe admin token is printed below, this once. Keep it "
-                    f"with one of (or run `mpo init --insecure-storage` next time):\n"
-                    f"  {INSECURE_LOGIN}    # paste the token, then Ctrl-D\n"
+                    f"with one of (each works afterwards, as printed):\n"
+                    f"  mpo init --insecure-storage    # paste the token, then Ctrl-D\n"
                     f"  export {env.TOKEN}=<admin_token>    # this shell only")
             row["credential"] = "not stored"
             row["admin_token"] = token
             out = Output(out.mode, (*out.fields, "admin_token"))
     out.record(row)
+
+
+def _keep_given_token() -> dict[str, object]:
+    """`mpo init --insecure-storage` after the first init (which found no keyring): keep
+    the token given (--token-file, MPO_TOKEN, else stdin) in the 0600 file, once it is
+    checked against the database. The first admin's token is never minted twice."""
+    import os
+    import sys
+
+    from mpo.auth.credentials import read_token_file, save
+    from mpo.config import env
+    from mpo.core.domain.errors import UsageError
+    from mpo.core.usecases.identity import authenticate
+
+    app_ctx = current()
+    if app_ctx.token_file is not None:
+        token = read_token_file(app_ctx.token_file)
+    elif os.environ.get(env.TOKEN):
+        token = os.environ[env.TOKEN].strip()
+    else:
+        if sys.stdin.isatty():
+            message("The database already has its admin: paste the admin token the first "
+                    "`mpo init` printed, then Ctrl-D")
+        try:
+            token = read_token_file("-")
+        except UsageError:
+            raise UsageError("init: principals already exist; to keep the admin token the "
+                             "first init printed, give it on stdin (paste it, then Ctrl-D): "
+                             "`mpo init --insecure-storage`") from None
+    actor = authenticate(app_ctx.open_database(token), token)
+    where = save(app_ctx.settings.database_url, actor.role, token, insecure_storage=True)
+    return {"admin": actor.name, "credential": where}
 
 
 @db_app.command("upgrade")

@@ -20,7 +20,7 @@ app = typer.Typer()
 @output_options(fields.RESULT)
 def expire(
     older_than: Annotated[str | None, typer.Option(
-        "--older-than", metavar="AGE", help="Nh, Nd or Nw in the status (default: the "
+        "--older-than", metavar="AGE", help="N with s, m, h, d or w in the status (default: the "
         "expire_after setting, 7d).", show_default=False)] = None,
     status: Annotated[list[str] | None, typer.Option(
         "--status", "-s", help="pending or awaiting_approval (default); repeatable.",

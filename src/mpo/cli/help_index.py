@@ -118,6 +118,10 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
                 "init",
                 "Create (or upgrade) the database and config, create the first admin and keep its\ntoken in the keyring; print where everything lives.",
             ),
+            (
+                "demo",
+                "Make a throwaway database holding a week of work (the six marketplaces' agents, the\nmaster orchestrator, two members; proposals, decisions, completed work) and print the\ncommands that look at it. Your own database and keyring are never touched.",
+            ),
             ("db", "Database schema: upgrade it, or show its revision."),
             (
                 "config",
@@ -217,4 +221,4 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
         ],
     ),
 ]
-EPILOG: str = "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, 4 authentication or permission, 5 conflict or invalid transition, 6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or cancelled), 10 alert fired, 11 partly failed (the rest done). See docs/exit-codes.md."
+EPILOG: str = "Exit codes: 0 ok, 1 unexpected error, 2 usage or validation error, 3 not found, 4 authentication or permission, 5 conflict or invalid transition, 6 database busy or unavailable, 7 cancelled, 8 timed out, 9 declined (rejected or cancelled), 10 alert fired, 11 partly failed (the rest done), 12 nothing applied (--skip-invalid skipped every item). See docs/exit-codes.md."

@@ -72,6 +72,9 @@ def render(out: Output, results: list[BatchResult]) -> None:
     replayed for an idempotency key says that nothing changed now."""
     results = [r for result in results for r in (result, *result.then)]
     out.rows([row for result in results for row in fields.result_rows(result)])
+    # Nothing applied: the error line is the summary (the skipped rows say why).
+    nothing_applied(sum(len(r.skipped) for r in results),
+                    sum(len(r.task_ids) for r in results))
     for result in results:
         moved = len(result.task_ids)
         verb = f"would {result.action}" if result.dry_run else _DONE.get(
@@ -81,6 +84,16 @@ def render(out: Output, results: list[BatchResult]) -> None:
                 + (f", skipped {len(result.skipped)}" if result.skipped else "")
                 + (" earlier; this retry of its idempotency key changed nothing"
                    if result.replayed else ""))
+
+
+def nothing_applied(skipped: int, applied: int) -> None:
+    """`--skip-invalid`'s rule (docs/exit-codes.md): exit 12 when items were skipped and
+    none applied, so a script tells it from a batch that did something (0)."""
+    from mpo.core.domain.errors import NothingApplied
+
+    if skipped and not applied:
+        raise NothingApplied(f"nothing applied: all {skipped} item"
+                             f"{'s were' if skipped != 1 else ' was'} skipped")
 
 
 #: What each verb's summary line says it did (from the declarations, and undo's).

@@ -34,7 +34,8 @@ def log(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Only events of this marketplace's tasks.",
         autocompletion=values.marketplaces)] = None,
-    since: Annotated[str | None, typer.Option("--since", help="ISO date/time, today, -7d ...")
+    since: Annotated[str | None, typer.Option(
+        "--since", help="ISO date/time, today, yesterday, or back from now: -10m, -12h, -7d.")
                      ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, max=COUNT_MAX,
                                               help="Only the newest N events.")] = None,

@@ -174,7 +174,7 @@ def selection_options(fn: F) -> F:
             "--dry-run", help="Show what would change; change nothing.")], False),
         _option("skip_invalid", Annotated[bool, typer.Option(
             "--skip-invalid", help="Apply the valid items, report the rest (default: all or "
-            "nothing).")], False),
+            "nothing); exit 12 when every item was skipped.")], False),
         _option("yes", Annotated[bool, typer.Option(
             "--yes", "-y", help="Do not ask for confirmation on large batches.")], False),
         _option("idempotency_key", IdempotencyKey, None),

@@ -91,12 +91,14 @@ class Output:
     """Renders rows or one record in the mode the user chose, limited to `fields`."""
 
     def __init__(self, mode: Mode, fields: Sequence[str], stream: IO[str] | None = None,
-                 *, wide: bool = False) -> None:
+                 *, wide: bool = False, droppable: Sequence[str] | None = None) -> None:
         self.mode = mode
         self.fields = tuple(fields)
         self.stream = stream if stream is not None else sys.stdout
         #: Tables: every column at full width, even wider than the terminal (`--wide`).
         self.wide = wide
+        #: Tables: the columns a narrow terminal may drop (default: `columns.DROP_ORDER`).
+        self.droppable = droppable
 
     @property
     def for_people(self) -> bool:
@@ -213,7 +215,7 @@ class Output:
         from rich.table import Table
         from rich.text import Text
 
-        from mpo.cli.columns import FLEX, layout, one_line
+        from mpo.cli.columns import DROP_ORDER, FLEX, arrange, one_line
 
         cells = [[_cell(f, row.get(f)) for f in self.fields] for row in rows]
         for line in cells:
@@ -223,17 +225,25 @@ class Output:
         natural = [max([cell_len(f), *(cell_len(line[i]) for line in cells)])
                    for i, f in enumerate(self.fields)]
         console = self.console()
-        columns = layout(self.fields, natural, console.width, _GAP, wide=self.wide)
+        shape = arrange(self.fields, natural, console.width, _GAP, wide=self.wide,
+                        droppable=DROP_ORDER if self.droppable is None else self.droppable)
+        index = {f: i for i, f in enumerate(self.fields)}
+        records = [{f: line[i] for f, i in index.items()} for line in cells]
+        if shape.kind != "line":
+            from mpo.cli.stacked import blocks, two_lines
+
+            draw = two_lines if shape.kind == "two" else blocks
+            draw(console, title, shape, records, FLEX)
+            return
         if self.wide:
             console.width = max(console.width, sum(natural) + _GAP * (len(natural) - 1))
         table = Table(title=title, title_justify="left", header_style="bold",
                       box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        for c in columns:
+        for c in shape.columns:
             table.add_column(c.field, no_wrap=True, overflow="ellipsis", width=c.width,
                              min_width=None if c.flex else c.width)
-        index = {f: i for i, f in enumerate(self.fields)}
         for line in cells:
-            table.add_row(*(Text(line[index[c.field]]) for c in columns))
+            table.add_row(*(Text(line[index[c.field]]) for c in shape.columns))
         console.print(table)
 
 
@@ -254,5 +264,8 @@ def choose_mode(*, json_: bool, jsonl: bool, csv_: bool) -> Mode:
 
 
 def message(text: str) -> None:
-    """A line for people on stderr (summaries, notes); never part of the data."""
-    sys.stderr.write(text + "\n")
+    """A line for people on stderr (summaries, notes); never part of the data. The commands
+    it names carry this run's --db and --profile (`mpo.cli.hints`)."""
+    from mpo.cli.hints import complete
+
+    sys.stderr.write(complete(text) + "\n")

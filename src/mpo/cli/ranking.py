@@ -32,5 +32,6 @@ def ranked_list(query: TaskQuery, sort: str, explain: bool, out: Output) -> None
         out.rows(task_fields.task_row(r.task) for r in ranked)
         return
     programs = out.mode in (Mode.JSON, Mode.JSONL, Mode.CSV)
-    Output(out.mode, EXPLAINED.pick(None, everything=programs)).rows(
+    # Every term is a share of the score: none is dropped on a narrow terminal.
+    Output(out.mode, EXPLAINED.pick(None, everything=programs), droppable=()).rows(
         explained_row(r) for r in ranked)

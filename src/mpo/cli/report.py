@@ -37,7 +37,7 @@ def people(doc: Doc, console: Console) -> None:
     for label, value in headline(doc):
         summary.add_row(Text(label), Text(value))
     console.print(summary)
-    console.print(_table(doc, f"by {doc['by']}", doc["groups"], COLUMNS))
+    _table(console, doc, f"by {doc['by']}", doc["groups"], COLUMNS)
     days, per = series(doc)
     if days:
         chart = Table(title=f"created per day, {days[0]} .. {days[-1]}", title_justify="left",
@@ -59,25 +59,23 @@ def people(doc: Doc, console: Console) -> None:
         for label, n in rows:
             bars.add_row(Text(label), Text(f"{n:,}"), Text(bar(n, top)))
         console.print(bars)
-    console.print(_table(doc, "agents", doc["agents"], AGENT_COLUMNS))
-    health = Table(title="agent health", title_justify="left", header_style="bold")
-    for i, header in enumerate(HEALTH_HEADER):
-        health.add_column(header, justify="left" if i in (0, 2) else "right")
-    for row in health_rows(doc):
-        health.add_row(*(Text(c) for c in row))
-    console.print(health)
+    _table(console, doc, "agents", doc["agents"], AGENT_COLUMNS)
+    _rows(console, "agent health", HEALTH_HEADER,
+          [dict(zip(HEALTH_HEADER, row, strict=True)) for row in health_rows(doc)])
 
 
-def _table(doc: Doc, title: str, rows: Iterable[Doc],
-           columns: Sequence[tuple[str, str, str]]) -> Any:
-    from rich.table import Table
-    from rich.text import Text
+def _table(console: Console, doc: Doc, title: str, rows: Iterable[Doc],
+           columns: Sequence[tuple[str, str, str]]) -> None:
+    key = doc["by"] if title.startswith("by ") else "agent"
+    _rows(console, title, (key, *(h for h, _, _ in columns)),
+          [{key: group_label(doc, row["key"])} | {h: cell(row[k], kind) for h, k, kind in columns}
+           for row in rows])
 
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column(doc["by"] if title.startswith("by ") else "agent")
-    for header, _, _ in columns:
-        table.add_column(header, justify="right")
-    for row in rows:
-        table.add_row(Text(group_label(doc, row["key"])),
-                      *(Text(cell(row[k], kind)) for _, k, kind in columns))
-    return table
+
+def _rows(console: Console, title: str, fields: Sequence[str],
+          rows: list[dict[str, Any]]) -> None:
+    """A table by the rule of every table (`mpo.cli.columns`): names are never cut; too
+    narrow a terminal gets two lines per row rather than `amaz…` and `shop…`."""
+    from mpo.cli.output import Mode, Output
+
+    Output(Mode.TABLE, fields, console.file, droppable=()).rows(rows, title=title)

@@ -42,12 +42,13 @@ def stats(
         f"(default: {By.MARKETPLACE}).", show_default=False, autocompletion=_groupings)] = None,
     backlog_age: Annotated[str | None, typer.Option(
         "--backlog-age", metavar="AGE", help="Waiting longer than this counts as backlog: "
-        f"Nh, Nd or Nw (default: {DEFAULT_BACKLOG_AGE}).", show_default=False)] = None,
+        f"N with s, m, h, d or w (default: {DEFAULT_BACKLOG_AGE}).", show_default=False)] = None,
     json_: Annotated[bool, typer.Option("--json", help="Output the JSON document "
                                         "(docs/stats.md).")] = False,
     csv_: Annotated[bool, typer.Option("--csv", help="Output CSV, one row per group.")] = False,
     html: Annotated[Path | None, typer.Option(
-        "--html", metavar="FILE", help="Also write a self-contained HTML report with charts.",
+        "--html", metavar="FILE", help="Write a self-contained HTML report with charts to FILE and "
+        "say where; with --json or --csv, print that too.",
         dir_okay=False)] = None,
 ) -> None:
     """Report pipeline, approval, execution and estimate metrics for a time window.
@@ -75,6 +76,8 @@ def stats(
         _write(html, page(document, {"turnaround": spans.turnaround,
                                      "execution": spans.execution}, LABELS))
         message(f"wrote {html}")
+        if not (json_ or csv_):
+            return  # `--html FILE` alone: the page is the output, and where it went
     Output(mode, result.csv_fields).report(
         document, result.csv_rows(),
         people=lambda console: people(document, console),

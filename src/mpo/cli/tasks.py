@@ -71,7 +71,8 @@ def create(
         "--from", metavar="FILE|-",
         help="Create many tasks from NDJSON (one object per line) in one transaction.")] = None,
     skip_invalid: Annotated[bool, typer.Option(
-        "--skip-invalid", help="With --from: create the valid lines, report the rest.")] = False,
+        "--skip-invalid", help="With --from: create the valid lines, report the rest; exit "
+        "12 when every line was skipped.")] = False,
     submit: Annotated[bool, typer.Option(
         "--submit", help="Submit for approval too, in the same transaction and batch "
         "(status awaiting_approval).")] = False,
@@ -107,7 +108,11 @@ def create(
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
-    if from_ is None and rows:  # (with --skip-invalid, the one task may have been skipped)
+    if not result.tasks:
+        from mpo.cli.lifecycle import nothing_applied
+
+        nothing_applied(len(result.skipped), 0)
+    if from_ is None:
         out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:
         out.rows(rows)
@@ -237,8 +242,13 @@ def show(
     out.record(task_fields.task_row(task), extra={"history": history} | predicted)
     if out.for_people and predicted:
         p = predicted["prediction"]
-        out.console().print(f"predicted {p['predicted_hours']:g} h (p10 {p['p10_hours']:g}, "
-                            f"p90 {p['p90_hours']:g}; from {p['n']} completed tasks)")
+        spread = (f"(p10 {p['p10_hours']:g}, p90 {p['p90_hours']:g}; from {p['n']} completed "
+                  "tasks)")
+        # Done: what it took, against what was predicted (not a forecast any more).
+        out.console().print(
+            f"actual {task.actual_hours:g} h against predicted {p['predicted_hours']:g} h "
+            f"{spread}" if task.actual_hours is not None
+            else f"predicted {p['predicted_hours']:g} h {spread}")
     if out.for_people and history:
         Output(out.mode, fields.EVENT.default, wide=out.wide).rows(history, title="history")
 

@@ -78,7 +78,7 @@ KEYS: Mapping[str, Key] = {
         Key("alert_stale_days", checks.count, "integer", 7, env.ALERT_STALE_DAYS,
             "mpo status alerts on tasks pending or awaiting approval for longer"),
         Key("expire_after", checks.duration, "duration", "7d", env.EXPIRE_AFTER,
-            "the default age (Nh, Nd, Nw) at which `mpo expire` cancels proposals"),
+            "the default age (10m, 12h, 7d, 2w) at which `mpo expire` cancels proposals"),
         Key("tick_catch_up", checks.count, "integer", 10, env.TICK_CATCH_UP,
             "at most this many missed periods of each template `mpo tick` creates"),
         Key("digest_time", checks.clock, "string (HH:MM)", "08:00", env.DIGEST_TIME,

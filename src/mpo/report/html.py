@@ -7,7 +7,16 @@ from html import escape
 from typing import Any
 
 from mpo.report import svg
-from mpo.report.text import AGENT_COLUMNS, COLUMNS, cell, group_label, headline, series
+from mpo.report.text import (
+    AGENT_COLUMNS,
+    COLUMNS,
+    HEALTH_HEADER,
+    cell,
+    group_label,
+    headline,
+    health_rows,
+    series,
+)
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem auto; max-width: 960px;
@@ -46,6 +55,18 @@ def _table(doc: Mapping[str, Any], first: str, rows: Sequence[Mapping[str, Any]]
         + "".join(f"<td>{escape(cell(r[k], kind))}</td>" for _, k, kind in columns)
         + (f"<td>{escape(_health(r))}</td>" if health else "") + "</tr>"
         for r in rows)
+    return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def _health_table(doc: Mapping[str, Any]) -> str:
+    """The agent health table (docs/stats.md, "Agent health"), as the text report has it."""
+    rows = health_rows(doc)
+    if not rows:
+        return "<p>no agent acted in this window</p>"
+    head = "".join(f"<th>{escape(h)}</th>" for h in HEALTH_HEADER)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
     return (f'<div class="table"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
 
@@ -109,6 +130,7 @@ def page(doc: Mapping[str, Any], histograms: Mapping[str, Sequence[int]] | None 
         _figure(text_title, text_chart),
         "<h2>Agents</h2>",
         _table(doc, "agent", doc["agents"], AGENT_COLUMNS, health=health),
+        "<h2>Agent health</h2>", _health_table(doc),
         f"<p><small>schema_version {doc['schema_version']}, generated "
         f"{escape(doc['generated_at'])}</small></p>",
         "</body></html>",

@@ -20,13 +20,16 @@ def color(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
 
-def nice_ticks(top: float, count: int = 4) -> list[float]:
-    """Round tick values from 0 to at least `top`: steps of 1, 2 or 5 times a power of 10."""
+def nice_ticks(top: float, count: int = 4, *, whole: bool = False) -> list[float]:
+    """Round tick values from 0 to at least `top`: steps of 1, 2 or 5 times a power of 10;
+    `whole` for counts (no tick at half a task)."""
     if top <= 0:
         return [0.0, 1.0]
     raw = top / count
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    if whole:
+        step = max(step, 1)
     return [i * step for i in range(math.ceil(top / step - 1e-9) + 1)]
 
 
@@ -60,15 +63,16 @@ def columns(labels: Sequence[str], stacks: Mapping[str, Sequence[int]], *, title
             x_label: str, y_label: str, width: int = 900, height: int = 260) -> str:
     """One (stacked) column per label, one colour per series; also draws histograms."""
     totals = [sum(s[i] for s in stacks.values()) for i in range(len(labels))]
-    ticks = nice_ticks(max(totals, default=0))
+    ticks = nice_ticks(max(totals, default=0), whole=True)
     top = ticks[-1]
     left = 24 + CHAR * max(len(_number(t)) for t in ticks)
-    right, top_pad, bottom = width - 8, 8, 40
-    plot_w, plot_h = right - left, height - bottom - top_pad
+    step = (width - 8 - left) / max(len(labels), 1)
+    lines = _label_lines(labels, step)
+    right, top_pad, bottom = width - 8, 8, 40 + 12 * (len(lines[0]) - 1 if lines else 0)
+    plot_h = height - bottom - top_pad
     parts = _open(width, height, title)
     _axes(parts, left=left, right=right, top_pad=top_pad, plot_h=plot_h, width=width,
           height=height, ticks=ticks, x_label=x_label, y_label=y_label)
-    step = plot_w / max(len(labels), 1)
     bar_w = max(1.0, step * 0.8)
     for i, label in enumerate(labels):
         x = left + i * step + (step - bar_w) / 2
@@ -80,19 +84,33 @@ def columns(labels: Sequence[str], stacks: Mapping[str, Sequence[int]], *, title
                 parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" '
                              f'height="{h:.1f}" fill="{color(s)}"><title>{escape(label)} '
                              f'{escape(name)}: {values[i]:,}</title></rect>')
-    widest = max((len(label) for label in labels), default=1) * CHAR + 8
+    widest = max((len(part) for parts_ in lines for part in parts_), default=1) * CHAR + 8
     every = max(1, math.ceil(widest / step))
     shown = list(range(0, len(labels), every))
     if labels and shown[-1] != len(labels) - 1:
         shown[-1] = len(labels) - 1  # the last label always shows, in place of its neighbour
     for i in shown:
-        half = len(labels[i]) * CHAR / 2
+        half = max(len(part) for part in lines[i]) * CHAR / 2
         # Centred under its column, but never past either edge.
         mid = min(max(left + i * step + step / 2, left + half), width - 2 - half)
-        parts.append(f'<text class="tick" x="{mid:.1f}" y="{top_pad + plot_h + 14:.1f}" '
-                     f'text-anchor="middle">{escape(labels[i])}</text>')
+        for n, part in enumerate(p for p in lines[i] if p):
+            parts.append(f'<text class="tick" x="{mid:.1f}" '
+                         f'y="{top_pad + plot_h + 14 + 12 * n:.1f}" '
+                         f'text-anchor="middle">{escape(part)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _label_lines(labels: Sequence[str], step: float) -> list[list[str]]:
+    """Each label as the lines it is drawn on: one, or, when one-line labels would not all
+    fit under their columns but split at their last space they do ("12-24 h" over two
+    lines), two. Every bucket of a histogram keeps its label."""
+    one = [[label] for label in labels]
+    if max((len(label) for label in labels), default=0) * CHAR + 8 <= step:
+        return one
+    two = [label.rsplit(" ", 1) for label in labels]
+    fits = max((len(p) for parts in two for p in parts), default=0) * CHAR + 8 <= step
+    return [[*parts, ""][:2] for parts in two] if fits else one
 
 
 def bars(items: Sequence[tuple[str, int]], *, title: str, x_label: str, y_label: str,
@@ -100,7 +118,7 @@ def bars(items: Sequence[tuple[str, int]], *, title: str, x_label: str, y_label:
     """Horizontal bars with their labels and counts, in the order given."""
     row, label_w, count_w, top_pad, bottom = 20, 230, 60, 4, 40
     height = top_pad + row * len(items) + bottom
-    ticks = nice_ticks(max((n for _, n in items), default=0))
+    ticks = nice_ticks(max((n for _, n in items), default=0), whole=True)
     top = ticks[-1]
     plot_w = width - label_w - count_w
     parts = _open(width, height, title)

@@ -69,12 +69,13 @@ class SqlDashboardQueries:
         # made SQLite walk ix_task_created_by over every task instead.
         stmt = (select(col(Task.created_by), col(Task.created_at))
                 .where(col(Task.created_at) >= since).order_by(col(Task.created_at).desc()))
+        # Only agents (and the master): an admin who created a task is not one (issue 24).
+        agents = set(self.session.scalars(select(col(Principal.name)).where(
+            col(Principal.role).in_(("agent", "master")), col(Principal.revoked_at).is_(None))))
         seen: dict[str, datetime | None] = {}
         for name, at in self.session.execute(stmt):
-            seen.setdefault(name, at)
-        # Agents quiet since then still show, without a time.
-        agents = select(col(Principal.name)).where(
-            col(Principal.role).in_(("agent", "master")), col(Principal.revoked_at).is_(None))
-        for name in self.session.scalars(agents):
+            if name in agents:
+                seen.setdefault(name, at)
+        for name in sorted(agents):  # quiet since then: still shown, without a time
             seen.setdefault(name, None)
         return list(seen.items())

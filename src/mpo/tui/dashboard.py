@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from mpo.core.ports import Database
 
 BAR = 18
+#: How much of an agent's name the agents panel shows (longer ones end in "…").
+NAME = 24
 PANELS = (("pipeline", "pipeline"), ("awaiting", "awaiting, by marketplace"),
           ("approvals", "approvals per day"), ("agents", "agents' last proposal"))
 
@@ -96,7 +98,8 @@ class DashboardApp(App[None]):
             bars([(d.strftime("%a %m-%d"), n) for d, n in shot.approvals], width))
         agents = Text()
         for name, at in shot.agents[:8]:
-            agents.append(f"{name:<24.24} {ago(at, now) if at else f'over {DAYS} d'}\n")
+            label = name if len(name) <= NAME else name[:NAME - 1] + "…"
+            agents.append(f"{label:<{NAME}} {ago(at, now) if at else f'over {DAYS} d'}\n")
         self.query_one("#agents", Static).update(
             agents if shot.agents else Text(f"no proposals in the last {DAYS} days"))
         self._oldest(now)
@@ -112,7 +115,10 @@ class DashboardApp(App[None]):
             line.append(f"{str(o.task_id)[:8]} {o.marketplace}, waiting {ago(o.since, now)}: ")
             line.append(o.title)
         line.no_wrap, line.overflow = True, "ellipsis"
-        self.query_one("#oldest", Static).update(line)
+        oldest = self.query_one("#oldest", Static)
+        width = oldest.content_region.width or self.size.width
+        line.truncate(max(width, 1), overflow="ellipsis")  # cut, visibly
+        oldest.update(line)
 
 
 def bars(rows: list[tuple[str, int]], width: int) -> Text:

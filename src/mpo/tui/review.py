@@ -48,7 +48,7 @@ class ReviewApp(App[None]):
         Binding("a", "approve", "Approve"),
         Binding("r", "reject", "Reject"),
         Binding("s", "skip", "Skip"),
-        Binding("space", "mark", "Mark", key_display="␣"),
+        Binding("space", "mark", "Mark+next", key_display="␣"),
         Binding("asterisk", "mark_all", "All"),
         Binding("slash", "filter", "Filter"),
         Binding("g", "group", "Group"),
@@ -172,6 +172,7 @@ class ReviewApp(App[None]):
         self._rebuild()
 
     def action_mark(self) -> None:
+        """Mark or unmark the highlighted task, then go to the next (docs/review.md)."""
         task_id = self.current_id()
         if task_id is None:
             return
@@ -254,7 +255,7 @@ class ReviewApp(App[None]):
         count = len(result.task_ids)
         self.notify(f"{done} {count} task{'s' if count != 1 else ''}, "
                     f"batch {result.batch_id}")
-        self._rebuild()
+        self.action_reload()  # the agents' approval rates changed with the decision
 
     def action_undo(self) -> None:
         """Undo the last decision (`mpo undo BATCH_ID`'s use case): its tasks go back to

@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     DECLINED = 9
     ALERT = 10
     PARTIAL = 11
+    NOTHING_APPLIED = 12
 
 
 class MpoError(Exception):
@@ -136,6 +137,13 @@ class PartlyFailed(MpoError):
     notification); the others were done. Each failure has been named already."""
 
     exit_code = ExitCode.PARTIAL
+
+
+class NothingApplied(MpoError):
+    """`--skip-invalid` skipped every item: nothing changed, which a script must tell from
+    a batch that applied (0) without parsing stderr."""
+
+    exit_code = ExitCode.NOTHING_APPLIED
 
 
 class ConfigError(MpoError):

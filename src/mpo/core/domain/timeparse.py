@@ -1,7 +1,9 @@
 """Instants as people type them: ISO dates and times, or relative forms, in a time zone.
 
 `today`, `yesterday`, `this-month` and ISO dates mean the start of that day (or month) in
-the zone; `-7d`, `-4w`, `-12h` count back from now. Results are timezone-aware UTC.
+the zone; `-7d`, `-4w`, `-12h`, `-10m`, `-30s` count back from now. A duration is written
+the same way without the sign (`10m`, `72h`, `2w`): one syntax everywhere, with the units
+of `mpo wait --timeout` (s, m, h, d, w; `m` is minutes). Results are timezone-aware UTC.
 Calendar days are the zone's too: `day_span` and `local_days` give their UTC edges, so
 storage and queries stay in UTC while "yesterday" means the reader's yesterday.
 """
@@ -14,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 from mpo.core.domain.errors import ValidationError
 
-FORMS = "an ISO date or time, now, today, yesterday, this-month, or -Nh/-Nd/-Nw"
-_RELATIVE = re.compile(r"^-(\d+)([hdw])$")
-_DURATION = re.compile(r"^(\d+)([hdw])$")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+FORMS = "an ISO date or time, now, today, yesterday, this-month, or -N with s, m, h, d or w"
+_RELATIVE = re.compile(r"^-(\d+)([smhdw])$")
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 #: Instants people may name: a day inside Python's calendar on either side, so a window's
 #: edges (a day later, another zone) never leave it (issue 11: 9999-12-31 overflowed).
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
@@ -91,10 +93,10 @@ def local_days(since: datetime, until: datetime, zone: ZoneInfo
 
 
 def parse_duration(field: str, text: str) -> timedelta:
-    """A length of time written `Nh`, `Nd` or `Nw` (`72h`, `3d`, `2w`)."""
+    """A length of time written N and a unit: s, m (minutes), h, d or w (`10m`, `72h`)."""
     match = _DURATION.match(text.strip().lower())
     if not match:
-        raise ValidationError(field, f"{text!r} is not a duration such as 72h, 3d or 2w")
+        raise ValidationError(field, f"{text!r} is not a duration such as 10m, 72h, 3d or 2w")
     try:
         span = _span(match.group(1), match.group(2))
     except OverflowError:

@@ -126,10 +126,15 @@ class TaskDraft:
 
 
 def one_of(field_name: str, value: object, allowed: Sequence[str]) -> str:
-    """`value` if it is one of `allowed`, else an error listing them."""
+    """`value` if it is one of `allowed`, else an error listing them, and the close ones
+    (`--marketplace amazom`: did you mean amazon?), as `assign --to` does."""
     if not isinstance(value, str) or value not in allowed:
+        import difflib
+
+        close = difflib.get_close_matches(value, allowed, n=2) if isinstance(value, str) else []
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise ValidationError(
-            field_name, f"{value!r} is not one of {', '.join(allowed)}"
+            field_name, f"{value!r} is not one of {', '.join(allowed)}{hint}"
         )
     return value
 

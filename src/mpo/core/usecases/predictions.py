@@ -58,6 +58,8 @@ def estimate_draft(db: Database, actor: Actor, rules: Rules, *, marketplace: str
         hours = validation.hours("estimated-hours", estimated_hours)
         who = validation.name("created-by", agent) if agent else agent_name(mp)
         with db.read() as uow:
+            if agent:
+                _require_proposer(uow, who)
             return predict_with(uow, actor, agent=who, marketplace=mp, category=cat,
                                 estimated_hours=hours)
 
@@ -69,3 +71,18 @@ def prediction_extra(db: Database, actor: Actor, task: Task) -> dict[str, Any]:
         found = predict_with(uow, actor, agent=task.created_by, marketplace=task.marketplace,
                              category=task.category, estimated_hours=task.estimated_hours)
     return {} if found is None else {"prediction": found.as_dict()}
+
+
+def _require_proposer(uow: UnitOfWork, name: str) -> None:
+    """Refuse a `--created-by` that names no active agent or master (as `create` does):
+    a typo would otherwise predict from nobody's history, silently."""
+    import difflib
+
+    from mpo.core.domain.errors import ValidationError
+
+    known = uow.principals.proposers()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        roles = " or ".join(sorted(r.value for r in permissions.PROPOSERS))
+        raise ValidationError("created-by", f"no active {roles} named {name}"
+                              + (f"; close: {', '.join(close)}" if close else ""))
