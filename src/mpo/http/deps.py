@@ -9,12 +9,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mpo.config.settings import Settings
+from mpo.core.domain.certificates import Channel
 from mpo.core.domain.errors import AuthError
 from mpo.core.domain.permissions import Actor
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases.identity import authenticate
 from mpo.core.usecases.ratelimit import RateLimits
 from mpo.http.metrics import Metrics
+from mpo.http.tls import presented
 from mpo.store.database import SqlDatabase
 
 #: The seed's dashboard authenticates with NextAuth's session cookie; it may carry a token.
@@ -33,6 +35,9 @@ class Server:
     limits: RateLimits | None
     #: The rules `mpo.bootstrap` made of the settings (routing, plugin validators).
     rules: Rules
+    #: `mpo serve --client-certs`: with "required", every token must be bound to the
+    #: client certificate its connection presents (`mpo.core.domain.certificates`).
+    client_certs: str = "none"
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,13 @@ async def token(request: Request) -> str:
 
 
 def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
-    """Authenticate the token the way the CLI does (refusals recorded)."""
+    """Authenticate the token the way the CLI does (refusals recorded), with the client
+    certificate the connection presented, for tokens bound to one."""
     state: Server = request.app.state.mpo
     db = state.database.acting(given)
+    channel = Channel(presented(request.scope), state.client_certs == "required")
     try:
-        actor = authenticate(db, given)
+        actor = authenticate(db, given, channel=channel)
     except AuthError:
         state.metrics.auth_failures.inc()
         raise

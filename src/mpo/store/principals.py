@@ -5,6 +5,8 @@ on SQLite, which has no RLS, the table is read directly.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
@@ -50,6 +52,12 @@ class SqlPrincipalRepository:
                                        col(Principal.revoked_at).is_(None))
         found = self.session.scalars(stmt).first()
         return found if found is not None and matches(token, found.token_hash) else None
+
+    def certificate(self, principal_id: uuid.UUID) -> str | None:
+        # On PostgreSQL row-level security lets the authenticated principal read its row.
+        return self.session.scalars(
+            select(col(Principal.cert_fingerprint)).where(col(Principal.id) == principal_id)
+        ).first()
 
     def bootstrap(self, principal: Principal) -> bool:
         if self.postgres:

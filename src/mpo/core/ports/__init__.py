@@ -149,6 +149,10 @@ class PrincipalRepository(Protocol):
         transaction's row-level-security context. None if unknown or revoked."""
         ...
 
+    def certificate(self, principal_id: uuid.UUID) -> str | None:
+        """The fingerprint of the client certificate the principal's token is bound to."""
+        ...
+
     def bootstrap(self, principal: Principal) -> bool:
         """Insert the first principal; False (and nothing written) if any exists."""
         ...
