@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from mpo.store.database import SqlDatabase
-from tests.http import certs
+from tests import certs
 from tests.http.conftest import _free_port, _populate
 from tests.pg_app import app_login, module_database
 
