@@ -16,7 +16,9 @@ from mpo.core.domain.permissions import Actor, Role
 from mpo.core.domain.validation import Rules
 from mpo.core.usecases import identity
 from mpo.store.database import SqlDatabase
+from mpo.store.quick import task_ids
 from tests import certs
+from tests.builders import make_task
 from tests.conftest import MpoRunner
 from tests.migrated import upgrade
 from tests.pg_app import app_login, conninfo, module_database
@@ -99,6 +101,14 @@ def test_a_bound_token_is_refused_on_the_command_line_until_unbound(
                           "--fields", "name,cert_fingerprint")
     assert cleared == {"name": AGENT, "cert_fingerprint": None}
     assert runner("list", env={"MPO_TOKEN": world[AGENT]}).exit_code == 0
+
+
+def test_shell_completion_offers_a_bound_token_nothing(
+        runner: MpoRunner, world: dict[str, str]) -> None:
+    task = str(make_task(SqlDatabase(world["url"])).id)
+    assert task_ids(world["app_url"], world[AGENT], task[:8]) == [task]
+    assert runner("principal", "bind-cert", AGENT, "amazon.pem").exit_code == 0
+    assert task_ids(world["app_url"], world[AGENT], task[:8]) == []
 
 
 def test_only_admins_bind_certificates(runner: MpoRunner, world: dict[str, str]) -> None:
