@@ -38,14 +38,15 @@ class World:
     urls: dict[str, str]
 
     def get(self, mode: str, path: str, who: str | None, cert: str | None,
-            ca: str = "ca") -> httpx.Response:
-        """GET `path` from the `mode` server, as `who` (token), presenting `cert`."""
+            ca: str = "ca", method: str = "GET", body: Any = None) -> httpx.Response:
+        """GET `path` (or `method` with `body`) from the `mode` server, as `who` (token),
+        presenting `cert`."""
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
         ctx = certs.context(self.home, cert)
         if ca != "ca":
             ctx.load_cert_chain(self.home / f"{ca}.pem", self.home / f"{ca}.key")
         with httpx.Client(base_url=self.urls[mode], verify=ctx, timeout=30) as client:
-            return client.get(path, headers=headers)
+            return client.request(method, path, headers=headers, json=body)
 
 
 def mpo(home: Path, url: str, token: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -151,6 +152,11 @@ def test_every_http_surface_checks_the_binding(world: World) -> None:
     for path in ("/api/v1/stats", "/api/v1/log", "/api/v1/events"):
         _refused(world.get("optional", path, "marketplace-shopee", "marketplace-amazon"),
                  "another client certificate")
+    # the MCP tools at /mcp authenticate as the API does
+    _refused(world.get("optional", "/mcp", "marketplace-amazon", None, method="POST",
+                       body={}), "presented none")
+    assert world.get("optional", "/mcp", "marketplace-amazon", "marketplace-amazon",
+                     method="POST", body={}).status_code != 401
 
 
 def test_a_revoked_principals_certificate_is_useless(world: World) -> None:
@@ -187,6 +193,8 @@ def test_refusals_are_recorded_and_a_bound_token_is_refused_on_the_command_line(
     assert done.returncode == 4 and "Traceback" not in done.stderr
     assert "bound to a client certificate" in done.stderr
     assert "not on the command line" in done.stderr
+    _refused(world.get("required", "/api/v1/tasks", "marketplace-amazon", "marketplace-shopee"),
+             "another client certificate")
     with SqlDatabase(world.owner_url).engine.connect() as conn:
         reasons = _reasons(conn.exec_driver_sql(
             "SELECT principal, reason FROM access_denial WHERE verb = 'authenticate'"))
