@@ -5,8 +5,6 @@ on SQLite, which has no RLS, the table is read directly.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
@@ -41,23 +39,19 @@ class SqlPrincipalRepository:
     def _authenticate(self, token: str) -> Principal | None:
         if self.postgres:
             row = self.session.execute(
-                text("SELECT id, name, role, marketplace FROM mpo_authenticate(:token)"),
+                text("SELECT id, name, role, marketplace, cert_fingerprint"
+                     " FROM mpo_authenticate(:token)"),
                 {"token": token},
             ).first()
             if row is None:
                 return None
             return Principal(id=row.id, name=row.name, role=row.role,
-                             marketplace=row.marketplace, token_hash="")
+                             marketplace=row.marketplace, token_hash="",
+                             cert_fingerprint=row.cert_fingerprint)
         stmt = select(Principal).where(col(Principal.token_hash) == digest(token),
                                        col(Principal.revoked_at).is_(None))
         found = self.session.scalars(stmt).first()
         return found if found is not None and matches(token, found.token_hash) else None
-
-    def certificate(self, principal_id: uuid.UUID) -> str | None:
-        # On PostgreSQL row-level security lets the authenticated principal read its row.
-        return self.session.scalars(
-            select(col(Principal.cert_fingerprint)).where(col(Principal.id) == principal_id)
-        ).first()
 
     def bootstrap(self, principal: Principal) -> bool:
         if self.postgres:

@@ -51,12 +51,8 @@ def task_ids(url: str, token: str, prefix: str, limit: int = 50) -> list[str]:
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, connect_timeout=2) as conn:
         # Binds the row-level-security context; rolled back below, so nothing is kept.
-        who = conn.execute("SELECT role, marketplace, id FROM mpo_authenticate(%s)",
-                           (token,)).fetchone()
-        if who is not None:  # a second statement: it sees the context mpo_authenticate set
-            bound = conn.execute("SELECT cert_fingerprint FROM principal WHERE id = %s",
-                                 (who[2],)).fetchone()
-            who = who if bound is not None and bound[0] is None else None
+        who = conn.execute("SELECT role, marketplace FROM mpo_authenticate(%s)"
+                           " WHERE cert_fingerprint IS NULL", (token,)).fetchone()
         rows = [] if who is None else conn.execute(
             "SELECT id::text FROM task WHERE id BETWEEN %s AND %s"
             " AND (%s OR marketplace = %s) ORDER BY id LIMIT %s",

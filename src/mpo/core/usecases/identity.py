@@ -64,11 +64,10 @@ def authenticate(db: Database, token: str, *, expect_role: str | None = None,
     not present (`core.domain.certificates.refusal`)."""
     with db.read() as uow:
         principal = uow.principals.authenticate(token)
-        bound = None if principal is None else uow.principals.certificate(principal.id)
     if principal is None:
         _record(db, None, "authenticate", INVALID_TOKEN)
         raise AuthError(INVALID_TOKEN)
-    why = certificates.refusal(principal.name, bound, channel)
+    why = certificates.refusal(principal.name, principal.cert_fingerprint, channel)
     if why is not None:
         _record(db, principal.name, "authenticate", why)
         raise AuthError(why)
