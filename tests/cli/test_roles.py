@@ -17,6 +17,8 @@ NO_ROLE = {"mpo init", "mpo demo", "mpo db upgrade", "mpo db current", "mpo auth
            "mpo config set", "mpo config unset", "mpo profile list", "mpo profile add",
            "mpo profile use", "mpo profile remove", "mpo completion", "mpo roles", "mpo serve",
            "mpo mcp",
+           # admins for anyone, people for themselves, agents never (its help says so)
+           "mpo auth web-link",
            # its roles are those of the applied workflow (mpo workflow show), not the table
            "mpo move"}
 

@@ -1,9 +1,11 @@
-"""`mpo serve` on the command line: a one-line error without the extra or with half a TLS
-pair (the server itself is tested over a socket in tests/http)."""
+"""`mpo serve` on the command line: a one-line error without the extra, with half a TLS
+pair or mutual-TLS options that cannot work (the server itself is tested over a socket in
+tests/http)."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,27 @@ def test_tls_needs_both_the_key_and_the_certificate(runner: MpoRunner) -> None:
     result = runner("serve", "--ssl-keyfile", "key.pem")
     assert result.exit_code == 2
     assert "--ssl-keyfile and --ssl-certfile together" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (("--client-certs", "optional"), "--client-certs needs --ssl-ca-certs (the CA that signs "
+                                     "them)"),
+    (("--ssl-ca-certs", "ca.pem"), "--ssl-ca-certs needs TLS: give --ssl-certfile and "
+                                   "--ssl-keyfile"),
+    (("--ssl-ca-certs", "ca.pem", "--client-certs", "sometimes"),
+     "--client-certs: 'sometimes' is not one of required, optional"),
+    (("--ssl-certfile", "s.pem", "--ssl-keyfile", "s.key", "--ssl-ca-certs", "ca.pem"),
+     "--ssl-ca-certs: no such file ca.pem"),
+])
+def test_mutual_tls_options_that_cannot_work_are_refused(
+        runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        args: tuple[str, ...], error: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("s.pem", "s.key"):
+        (tmp_path / name).write_text("")
+    result = runner("serve", *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {error}\n"
 
 
 def test_the_server_says_where_it_listens_and_help_lists_the_surfaces(

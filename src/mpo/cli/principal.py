@@ -1,7 +1,8 @@
-"""Principals (admins only): `mpo principal add | list | revoke | rotate`."""
+"""Principals (admins only): `mpo principal add | list | revoke | rotate | bind-cert`."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +11,7 @@ from mpo.cli import completion_values as values
 from mpo.cli.context import current
 from mpo.cli.options import output_options
 from mpo.cli.output import Output, message
+from mpo.core.domain.errors import UsageError
 from mpo.core.domain.permissions import Role
 from mpo.report.fields import FieldSet
 
@@ -25,7 +27,7 @@ app.add_typer(principal_app, name="principal", rich_help_panel="Access")
 PRINCIPAL = FieldSet(
     "principal",
     all=("name", "role", "marketplace", "active", "created_at", "created_by",
-         "token_rotated_at", "revoked_at"),
+         "token_rotated_at", "revoked_at", "cert_fingerprint"),
     default=("name", "role", "marketplace", "active", "created_at", "revoked_at"),
 )
 #: A minting command's output: the principal and its token, shown this once.
@@ -38,7 +40,7 @@ def _row(principal: Principal) -> dict[str, Any]:
         "name": principal.name, "role": principal.role, "marketplace": principal.marketplace,
         "active": principal.revoked_at is None, "created_at": principal.created_at,
         "created_by": principal.created_by, "token_rotated_at": principal.token_rotated_at,
-        "revoked_at": principal.revoked_at,
+        "revoked_at": principal.revoked_at, "cert_fingerprint": principal.cert_fingerprint,
     }
 
 
@@ -57,6 +59,10 @@ def add(
     marketplace: Annotated[str | None, typer.Option(
         "--marketplace", "-m", help="Required for agents: the one marketplace they act for.",
         autocompletion=values.marketplaces)] = None,
+    cert_fingerprint: Annotated[str | None, typer.Option(
+        "--cert-fingerprint", metavar="SHA256", help="Bind the token to this client "
+        "certificate (its SHA-256, as `openssl x509 -noout -fingerprint -sha256` prints it): "
+        "accepted only over mutual TLS with it.")] = None,
     *,
     out: Output,
 ) -> None:
@@ -68,7 +74,7 @@ def add(
 
     app_ctx = current()
     _show_minted(out, add_principal(app_ctx.database, app_ctx.actor, name, role,
-                                    marketplace, app_ctx.rules))
+                                    marketplace, app_ctx.rules, cert_fingerprint))
 
 
 @principal_app.command("list")
@@ -116,3 +122,35 @@ def rotate(
 
     app_ctx = current()
     _show_minted(out, rotate_token(app_ctx.database, app_ctx.actor, name))
+
+
+@principal_app.command("bind-cert")
+@output_options(PRINCIPAL)
+def bind_cert(
+    name: Annotated[str, typer.Argument(help="The principal whose token is bound.")],
+    cert: Annotated[Path | None, typer.Argument(
+        help="Its client certificate (PEM), signed by the CA `mpo serve --ssl-ca-certs` "
+        "trusts.", dir_okay=False)] = None,
+    clear: Annotated[bool, typer.Option(
+        "--clear", help="Unbind: the token works without a certificate again.")] = False,
+    *,
+    out: Output,
+) -> None:
+    """Bind a principal's token to its client certificate: from then on the token is
+    accepted only over HTTPS connections presenting that certificate (docs/security.md),
+    so a stolen token alone is useless; not on the command line either.
+
+    Example: mpo principal bind-cert marketplace-amazon amazon.pem
+    """
+    from mpo.core.usecases.identity import bind_certificate
+
+    if (cert is not None) == clear:
+        raise UsageError("cert: give the certificate file (PEM) or --clear, one of them")
+    pem = None
+    if cert is not None:
+        try:
+            pem = cert.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise UsageError(f"cert: cannot read {cert}: {exc.strerror}") from None
+    app_ctx = current()
+    out.record(_row(bind_certificate(app_ctx.database, app_ctx.actor, name, pem)))

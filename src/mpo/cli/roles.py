@@ -35,6 +35,7 @@ COMMAND_VERBS: dict[str, Verb] = {
     "principal list": Verb.MANAGE,
     "principal rotate": Verb.MANAGE,
     "principal revoke": Verb.MANAGE,
+    "principal bind-cert": Verb.MANAGE,
     "undo": Verb.UNDO,
     "expire": Verb.EXPIRE,
     "route": Verb.ROUTE,

@@ -3,6 +3,7 @@ the command runs, so the rest of mpo neither needs nor loads them."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,6 +28,14 @@ def serve(
         "--ssl-keyfile", metavar="PATH", help="TLS private key (with --ssl-certfile).")] = None,
     ssl_certfile: Annotated[str | None, typer.Option(
         "--ssl-certfile", metavar="PATH", help="TLS certificate chain.")] = None,
+    ssl_ca_certs: Annotated[str | None, typer.Option(
+        "--ssl-ca-certs", metavar="PATH", help="CA certificates (PEM) that sign the clients' "
+        "certificates: mutual TLS (docs/security.md).")] = None,
+    client_certs: Annotated[str | None, typer.Option(
+        "--client-certs", metavar="MODE", help="With --ssl-ca-certs: required (default: the "
+        "handshake needs a certificate, and every token must be bound to the one it comes "
+        "with) or optional (no certificate is fine, e.g. for a load balancer's /healthz; "
+        "bound tokens still need theirs).")] = None,
 ) -> None:
     """Serve the HTTP API (docs/api.md), Bearer tokens as on the command line.
 
@@ -39,9 +48,17 @@ def serve(
 
     Example: mpo serve --port 8765   (then: curl -H "Authorization: Bearer $TOKEN"
     http://127.0.0.1:8765/api/v1/tasks)
+
+    Mutual TLS: mpo serve --port 8443 --ssl-certfile server.pem --ssl-keyfile server.key
+    --ssl-ca-certs ca.pem --client-certs optional
     """
     if (ssl_keyfile is None) != (ssl_certfile is None):
         raise UsageError("give --ssl-keyfile and --ssl-certfile together")
+    mode = _client_certs(ssl_certfile, ssl_ca_certs, client_certs)
+    for flag, path in (("--ssl-certfile", ssl_certfile), ("--ssl-keyfile", ssl_keyfile),
+                       ("--ssl-ca-certs", ssl_ca_certs)):
+        if path is not None and not Path(path).is_file():
+            raise UsageError(f"{flag}: no such file {path}")
     try:
         import uvicorn
 
@@ -58,11 +75,17 @@ def serve(
     scheme = "https" if ssl_certfile else "http"
     where = f"{scheme}://{host}:{port}"
     if port:  # port 0: the system picks one, which only the bound socket knows
+        asked = "" if mode == "none" else f"; client certificates {mode}"
         message(f"listening on {where} (API docs at {where}/api/v1/docs, "
-                f"web pages at {where}/web/)")
+                f"web pages at {where}/web/{asked})")
     options = {"host": host, "port": port, "workers": workers, "access_log": False,
                "ssl_keyfile": ssl_keyfile, "ssl_certfile": ssl_certfile,
                "timeout_graceful_shutdown": 30, "log_level": "warning"}
+    if ssl_ca_certs is not None:
+        from mpo.http.tls import CLIENT_CERTS, Protocol
+
+        options |= {"ssl_ca_certs": ssl_ca_certs, "ssl_cert_reqs": CLIENT_CERTS[mode],
+                    "http": Protocol}
     if workers > 1:
         # Each worker process builds its own app and connection pool from the environment,
         # which carries what the flags chose.
@@ -72,8 +95,24 @@ def serve(
 
         os.environ[env.DATABASE_URL] = settings.database_url
         os.environ[env.PROFILE] = settings.profile
-        uvicorn.run("mpo.http.worker:app", factory=True, **options)  # type: ignore[arg-type]
+        factory = "bound_app" if mode == "required" else "app"
+        uvicorn.run(f"mpo.http.worker:{factory}", factory=True,
+                    **options)  # type: ignore[arg-type]
     else:
         from mpo.http.app import create_app
 
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings, client_certs=mode), **options)  # type: ignore[arg-type]
+
+
+def _client_certs(certfile: str | None, ca_certs: str | None, given: str | None) -> str:
+    """What the server asks of clients: "none" without --ssl-ca-certs, else `given`
+    (default "required"); a one-line refusal for what cannot work."""
+    if given is not None and given not in ("required", "optional"):
+        raise UsageError(f"--client-certs: {given!r} is not one of required, optional")
+    if ca_certs is None:
+        if given is not None:
+            raise UsageError("--client-certs needs --ssl-ca-certs (the CA that signs them)")
+        return "none"
+    if certfile is None:
+        raise UsageError("--ssl-ca-certs needs TLS: give --ssl-certfile and --ssl-keyfile")
+    return given or "required"

@@ -30,8 +30,9 @@ OPENAPI_URL = "/api/v1/openapi.json"
 
 
 def create_app(settings: Settings, database: SqlDatabase | None = None,
-               access_log: IO[str] | None = None) -> FastAPI:
-    """The `mpo serve` application for these settings (and this database, if given)."""
+               access_log: IO[str] | None = None, client_certs: str = "none") -> FastAPI:
+    """The `mpo serve` application for these settings (and this database, if given);
+    `client_certs` as `mpo serve --client-certs` gives it."""
     mcp = _mcp()
     app = FastAPI(
         lifespan=_lifespan(mcp), title="mpo", version=__version__, openapi_url=OPENAPI_URL,
@@ -46,7 +47,8 @@ def create_app(settings: Settings, database: SqlDatabase | None = None,
     else:
         db = database
         attach(db)
-    app.state.mpo = Server(settings, db, metrics, settings.limits, bootstrap.rules(settings))
+    app.state.mpo = Server(settings, db, metrics, settings.limits, bootstrap.rules(settings),
+                           client_certs=client_certs)
     problems.install(app)
     openapi.describe(app)
     for module in (seed, tasks, lifecycle, log, events, stats, health):

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from mpo.config.settings import Settings
+from mpo.core.domain.certificates import Channel
 from mpo.core.domain.errors import AuthError, RateLimited
 from mpo.core.domain.permissions import Actor
 from mpo.core.domain.refusal_gate import RefusalGate
@@ -18,6 +19,7 @@ from mpo.core.domain.validation import Rules
 from mpo.core.usecases.identity import authenticate, refuse_anonymous
 from mpo.core.usecases.ratelimit import RateLimits
 from mpo.http.metrics import Metrics
+from mpo.http.tls import presented
 from mpo.store.database import SqlDatabase
 
 #: The seed's dashboard authenticates with NextAuth's session cookie; it may carry a token.
@@ -38,6 +40,9 @@ class Server:
     rules: Rules
     #: Refusals without a valid credential, per client address (coalesced, rate-limited).
     refusals: RefusalGate = field(default_factory=RefusalGate)
+    #: `mpo serve --client-certs`: with "required", every token must be bound to the
+    #: client certificate its connection presents (`mpo.core.domain.certificates`).
+    client_certs: str = "none"
 
 
 @dataclass(frozen=True)
@@ -75,13 +80,16 @@ def _client(request: Request) -> str | None:
 
 
 def caller(request: Request, given: Annotated[str, Depends(token)]) -> Caller:
-    """Authenticate the token the way the CLI does (refusals recorded)."""
+    """Authenticate the token the way the CLI does (refusals recorded), with the client
+    certificate the connection presented, for tokens bound to one."""
     state: Server = request.app.state.mpo
     db = state.database.acting(given)
+    channel = Channel(presented(request.scope), state.client_certs == "required")
     try:
         if given.startswith(SESSION_PREFIX):  # a browser's session is for /web only
             raise AuthError("a web session is not an API token; send a token")
-        actor = authenticate(db, given, gate=state.refusals, client=_client(request))
+        actor = authenticate(db, given, gate=state.refusals, client=_client(request),
+                             channel=channel)
     except (AuthError, RateLimited):
         state.metrics.auth_failures.inc()
         raise

@@ -40,13 +40,15 @@ class SqlPrincipalRepository:
     def _authenticate(self, token: str) -> Principal | None:
         if self.postgres:
             row = self.session.execute(
-                text("SELECT id, name, role, marketplace FROM mpo_authenticate(:token)"),
+                text("SELECT id, name, role, marketplace, cert_fingerprint"
+                     " FROM mpo_authenticate(:token)"),
                 {"token": token},
             ).first()
             if row is None:
                 return None
             return Principal(id=row.id, name=row.name, role=row.role,
-                             marketplace=row.marketplace, token_hash="")
+                             marketplace=row.marketplace, token_hash="",
+                             cert_fingerprint=row.cert_fingerprint)
         if token.startswith(SESSION_PREFIX):
             return self.session.scalars(select(Principal).join(
                 WebSession, col(WebSession.principal_id) == col(Principal.id)).where(

@@ -3,7 +3,8 @@
 Completion must answer in about the time of `mpo --help`, so this module imports neither
 SQLAlchemy nor SQLModel, opens SQLite read-only (it can never create or write a file), and
 runs one indexed range query. Like any command it needs a credential, and it offers only
-the tasks the token's principal may see (issue 10): an unknown or revoked token gets none.
+the tasks the token's principal may see (issue 10): an unknown or revoked token gets none,
+and so does a token bound to a client certificate (for HTTPS only, docs/security.md).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def task_ids(url: str, token: str, prefix: str, limit: int = 50) -> list[str]:
             return []
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.5) as conn:
             who = conn.execute(
-                "SELECT role, marketplace FROM principal"
-                " WHERE token_hash = ? AND revoked_at IS NULL",
+                "SELECT role, marketplace FROM principal WHERE token_hash = ?"
+                " AND revoked_at IS NULL AND cert_fingerprint IS NULL",
                 (hashlib.sha256(token.encode()).hexdigest(),),
             ).fetchone()
             if who is None:
@@ -50,8 +51,8 @@ def task_ids(url: str, token: str, prefix: str, limit: int = 50) -> list[str]:
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with psycopg.connect(conninfo, connect_timeout=2) as conn:
         # Binds the row-level-security context; rolled back below, so nothing is kept.
-        who = conn.execute("SELECT role, marketplace FROM mpo_authenticate(%s)",
-                           (token,)).fetchone()
+        who = conn.execute("SELECT role, marketplace FROM mpo_authenticate(%s)"
+                           " WHERE cert_fingerprint IS NULL", (token,)).fetchone()
         rows = [] if who is None else conn.execute(
             "SELECT id::text FROM task WHERE id BETWEEN %s AND %s"
             " AND (%s OR marketplace = %s) ORDER BY id LIMIT %s",

@@ -156,8 +156,9 @@ class PrincipalRepository(Protocol):
     """Principals, token checks, and the record of refused requests."""
 
     def authenticate(self, token: str) -> Principal | None:
-        """The active principal holding `token`; on PostgreSQL this also binds the
-        transaction's row-level-security context. None if unknown or revoked."""
+        """The active principal holding `token` (with the certificate its token is bound
+        to); on PostgreSQL this also binds the transaction's row-level-security context.
+        None if unknown or revoked."""
         ...
 
     def bootstrap(self, principal: Principal) -> bool:

@@ -165,6 +165,7 @@ class Principal(SQLModel, table=True):
         CheckConstraint(_in("role", values(Role)), name="ck_principal_role"),
         Index("ix_principal_name", "name", unique=True),
         Index("ix_principal_token_hash", "token_hash", unique=True),
+        Index("ix_principal_cert_fingerprint", "cert_fingerprint", unique=True),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -176,6 +177,8 @@ class Principal(SQLModel, table=True):
     created_by: str | None = Field(default=None, sa_type=String(100))
     token_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The SHA-256 of the client certificate its token is bound to (`core.domain.certificates`).
+    cert_fingerprint: str | None = Field(default=None, sa_type=String(64))
 
 
 class AccessDenial(SQLModel, table=True):

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NoReturn
 
-from mpo.core.domain import permissions, tokens, validation
+from mpo.core.domain import certificates, permissions, tokens, validation
+from mpo.core.domain.certificates import Channel
 from mpo.core.domain.clock import utcnow
 from mpo.core.domain.errors import (
     AuthError,
@@ -28,7 +29,7 @@ from mpo.core.domain.errors import (
 from mpo.core.domain.permissions import Actor, Role, Verb
 from mpo.core.domain.refusal_gate import RefusalGate
 from mpo.core.domain.validation import Rules
-from mpo.core.ports import Database
+from mpo.core.ports import Database, PrincipalRepository
 from mpo.core.tables.models import Principal
 
 INVALID_TOKEN = "the token is not valid (unknown or revoked)"
@@ -62,10 +63,13 @@ def refusals_recorded(db: Database, actor: Actor, verb: str) -> Iterator[None]:
 
 
 def authenticate(db: Database, token: str, *, expect_role: str | None = None,
-                 gate: RefusalGate | None = None, client: str | None = None) -> Actor:
+                 gate: RefusalGate | None = None, client: str | None = None,
+                 channel: Channel | None = None) -> Actor:
     """The principal a token belongs to; a wrong or revoked token is refused and recorded,
-    and so is a token of another role than `expect_role` (when given). With a server's
-    `gate`, refusals are counted per `client` address (see `refuse_anonymous`)."""
+    and so is a token of another role than `expect_role` (when given), and a token bound to
+    a client certificate that `channel` (the HTTP connection; None: the command line) did
+    not present (`core.domain.certificates.refusal`). With a server's `gate`, refusals are
+    counted per `client` address (see `refuse_anonymous`)."""
     with db.read() as uow:
         principal = uow.principals.authenticate(token)
     if principal is None:
@@ -73,6 +77,10 @@ def authenticate(db: Database, token: str, *, expect_role: str | None = None,
             refuse_anonymous(db, gate, client, INVALID_TOKEN)
         _record(db, None, "authenticate", INVALID_TOKEN)
         raise AuthError(INVALID_TOKEN)
+    why = certificates.refusal(principal.name, principal.cert_fingerprint, channel)
+    if why is not None:
+        _record(db, principal.name, "authenticate", why)
+        raise AuthError(why)
     actor = actor_of(principal)
     if expect_role is not None and expect_role != actor.role:
         raise ValidationError("role", f"the token belongs to {actor.name}, whose role is "
@@ -132,9 +140,11 @@ class Minted:
 
 
 def add_principal(
-    db: Database, actor: Actor, name: str, role: str, marketplace: str | None, rules: Rules
+    db: Database, actor: Actor, name: str, role: str, marketplace: str | None, rules: Rules,
+    cert_fingerprint: str | None = None,
 ) -> Minted:
-    """Register a principal; agents are bound to one marketplace, nobody else is."""
+    """Register a principal; agents are bound to one marketplace, nobody else is. With a
+    certificate fingerprint, its token is accepted only with that client certificate."""
     with refusals_recorded(db, actor, "principal add"):
         permissions.require(actor, Verb.MANAGE)
         checked_role = Role(validation.one_of("role", role, [r.value for r in Role]))
@@ -146,13 +156,17 @@ def add_principal(
             marketplace = validation.one_of("marketplace", marketplace, rules.marketplaces)
         elif marketplace is not None:
             raise ValidationError("marketplace", "only agents are bound to a marketplace")
+        bound = (None if cert_fingerprint is None
+                 else certificates.fingerprint("cert-fingerprint", cert_fingerprint))
         token = tokens.mint(marketplace)
         principal = Principal(name=validation.name("name", name), role=checked_role.value,
                               marketplace=marketplace, token_hash=tokens.digest(token),
-                              created_at=utcnow(), created_by=actor.name)
+                              created_at=utcnow(), created_by=actor.name,
+                              cert_fingerprint=bound)
         with db.write() as uow:
             if uow.principals.by_name(principal.name) is not None:
                 raise Conflict(f"a principal named {principal.name} already exists")
+            _certificate_free(uow.principals, principal.name, bound)
             uow.principals.add(principal)
             uow.commit()
         return Minted(principal, token)
@@ -196,3 +210,32 @@ def rotate_token(db: Database, actor: Actor, name: str) -> Minted:
             target.token_hash, target.token_rotated_at = tokens.digest(token), utcnow()
             uow.commit()
         return Minted(target, token)
+
+
+def bind_certificate(db: Database, actor: Actor, name: str, certificate: str | None) -> Principal:
+    """Bind a principal's token to the client certificate in `certificate` (PEM text), or
+    unbind it (None): from then on its token is accepted only over HTTPS connections that
+    present that certificate (admins only)."""
+    with refusals_recorded(db, actor, "principal bind-cert"):
+        permissions.require(actor, Verb.MANAGE)
+        bound = None if certificate is None else certificates.of_pem("cert", certificate)
+        with db.write() as uow:
+            target = uow.principals.by_name(name)
+            if target is None or target.revoked_at is not None:
+                raise NotFound(f"no active principal named {name}")
+            _certificate_free(uow.principals, name, bound)
+            target.cert_fingerprint = bound
+            uow.commit()
+        return target
+
+
+def _certificate_free(principals: PrincipalRepository, name: str,
+                      fingerprint: str | None) -> None:
+    """Refuse a certificate already bound to another principal: one certificate, one
+    principal (revoked ones included: issue the new principal its own certificate)."""
+    if fingerprint is None:
+        return
+    for other in principals.all():
+        if other.cert_fingerprint == fingerprint and other.name != name:
+            raise Conflict(f"that certificate is already bound to {other.name}; "
+                           "each principal needs its own")
