@@ -154,6 +154,14 @@ def routing(key: str, value: Any) -> list[dict[str, Any]]:
     return [loaded] if isinstance(loaded, dict) else list(loaded)
 
 
+def executors(key: str, value: Any) -> list[dict[str, Any]]:
+    from mpo.core.domain.executors import parse_executors
+
+    loaded = json.loads(value) if isinstance(value, str) else value
+    parse_executors(key, loaded)
+    return [loaded] if isinstance(loaded, dict) else list(loaded)
+
+
 def check_profile(table: Mapping[str, Any]) -> None:
     """Checks across keys: every team and person a routing rule names exists in `teams`."""
     if "routing" in table:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
     from mpo.store.history import SqlHistoryQueries
+    from mpo.store.leases import SqlLeaseStore
     from mpo.store.notifications import SqlNotificationLog
     from mpo.store.routing_state import SqlRoutingStore
     from mpo.store.stats_queries import SqlStatsQueries
@@ -161,6 +162,12 @@ class SqlUnitOfWork:
         from mpo.store.notifications import SqlNotificationLog
 
         return SqlNotificationLog(self.session)
+
+    @cached_property
+    def leases(self) -> SqlLeaseStore:
+        from mpo.store.leases import SqlLeaseStore
+
+        return SqlLeaseStore(self.session)
 
     def commit(self) -> None:
         # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when

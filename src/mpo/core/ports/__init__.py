@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mpo.core.domain.selection import TaskQuery
     from mpo.core.domain.workflow import CustomState
     from mpo.core.ports.events import EventStream, NotificationLog, WebhookRepository
+    from mpo.core.ports.leases import LeaseStore
     from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
 
 
@@ -263,6 +264,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationLog: ...
+
+    @property
+    def leases(self) -> LeaseStore: ...
 
     def commit(self) -> None: ...
 
