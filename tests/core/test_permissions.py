@@ -9,7 +9,6 @@ from mpo.core.domain.lifecycle import SPECS, transition_for
 from mpo.core.domain.permissions import Role, actions_of, takers, who_may
 from mpo.core.domain.vocabulary import Action
 
-
 MINE = "assigned to them"
 FREE = "unassigned or assigned to them"
 

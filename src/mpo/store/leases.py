@@ -69,7 +69,9 @@ class SqlLeaseStore:
         order: list[Any] = [col(Task.created_at), col(Task.id)]
         if query.order is Order.PRIORITY:
             order.insert(0, _PRIORITY)
-        stmt = stmt.order_by(*order).limit(1)
+        # A task this transaction just returned is in the session already, as it was:
+        # read it afresh.
+        stmt = stmt.order_by(*order).limit(1).execution_options(populate_existing=True)
         if self.postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         return self.session.scalars(stmt).first()
