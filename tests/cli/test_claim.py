@@ -121,3 +121,18 @@ def test_expire_returns_lost_leases(runner: MpoRunner, world: dict[str, Any]) ->
     assert row(world, task)["status"] == "approved"
     assert row(world, kept)["status"] == "in_progress"
     assert actions(world, task)[-1] == ("lease_expired", "root")
+
+
+def test_status_shows_who_holds_what_and_for_how_long(runner: MpoRunner,
+                                                      world: dict[str, Any]) -> None:
+    held, lost = approved(world, 2)
+    runner.json("claim", "--lease", "1h", env=as_(world, "ana"))
+    runner.json("claim", env=as_(world, "bea"))
+    run_out(world, lost)
+    report = runner.json("status")
+    claims = {c["task_id"]: c for c in report["claims"]}
+    assert (claims[held]["holder"], claims[lost]["holder"]) == ("ana", "bea")
+    assert 0 < claims[held]["lease_left_s"] <= 3600 and claims[lost]["lease_left_s"] <= 0
+    assert [a["value"] for a in report["alerts"] if a["alert"] == "lost_leases"] == [1]
+    table = runner("status")
+    assert table.exit_code == 0 and f"{held}\twork 0\tamazon\tana\t" in table.stdout
