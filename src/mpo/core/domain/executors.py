@@ -16,13 +16,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mpo.core.domain.errors import ConfigError
 from mpo.core.domain.vocabulary import NAME_RE, Role
-
-if TYPE_CHECKING:
-    from mpo.core.domain.permissions import Actor
 
 RULE_KEYS = ("name", "principals", "roles", "marketplace", "category", "tags")
 
@@ -45,9 +42,9 @@ class ExecutorRule:
     roles: tuple[str, ...] = ()
     cover: Cover = Cover()
 
-    def names(self, actor: Actor) -> bool:
+    def names(self, name: str, role: str) -> bool:
         """Whether the rule names this principal, by name or by role."""
-        return actor.name in self.principals or actor.role.value in self.roles
+        return name in self.principals or role in self.roles
 
 
 #: Without rules: people execute, as they start tasks today.
@@ -74,9 +71,9 @@ class ClaimQuery:
     order: Order = Order.OLDEST
 
 
-def covers(rules: Sequence[ExecutorRule], actor: Actor) -> tuple[Cover, ...]:
-    """What the rules naming `actor` cover (none: it may execute nothing)."""
-    return tuple(rule.cover for rule in rules if rule.names(actor))
+def covers(rules: Sequence[ExecutorRule], name: str, role: str) -> tuple[Cover, ...]:
+    """What the rules naming the principal cover (none: it may execute nothing)."""
+    return tuple(rule.cover for rule in rules if rule.names(name, role))
 
 
 def _strings(where: str, value: Any) -> tuple[str, ...]:

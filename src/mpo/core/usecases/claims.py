@@ -93,7 +93,7 @@ def claim_query(rules: Rules, actor: Actor, *, marketplaces: Sequence[str] = (),
                 order: str = Order.OLDEST.value) -> ClaimQuery:
     """What the actor may claim, narrowed by its filters; refused (exit 4) when no
     `executors` rule names it, (exit 2) for a filter value that can never match."""
-    covers = executors.covers(rules.executors, actor)
+    covers = executors.covers(rules.executors, actor.name, actor.role.value)
     if not covers:
         named = "; ".join(f"{r.name}: {', '.join((*r.principals, *r.roles))}"
                           for r in rules.executors)
