@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.sql import text
 from sqlmodel import Session, col
 
@@ -81,12 +81,23 @@ class SqlLeaseStore:
         locked, oldest lease first."""
         stmt = select(Task).where(col(Task.status) == Status.IN_PROGRESS.value,
                                   col(Task.lease_expires_at) <= now)
+        if self.postgres:  # the guards judge by the transaction's clock, which may be behind
+            stmt = stmt.where(col(Task.lease_expires_at) <= func.now())
         if marketplace is not None:
             stmt = stmt.where(col(Task.marketplace) == marketplace)
         stmt = stmt.order_by(col(Task.lease_expires_at), col(Task.id)).limit(limit)
         if self.postgres:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.scalars(stmt))
+
+    def soonest(self, marketplace: str | None) -> datetime | None:
+        """When the next lease (in `marketplace` if given) runs out, if any is held."""
+        stmt = select(func.min(col(Task.lease_expires_at))).where(
+            col(Task.status) == Status.IN_PROGRESS.value)
+        if marketplace is not None:
+            stmt = stmt.where(col(Task.marketplace) == marketplace)
+        found: datetime | None = self.session.execute(stmt).scalar()
+        return found
 
     def held(self) -> list[Task]:
         """Every task in progress under a lease, the soonest to run out first."""

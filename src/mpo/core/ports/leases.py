@@ -23,6 +23,10 @@ class LeaseStore(Protocol):
         """Up to `limit` tasks in progress whose lease ran out by `now`, locked."""
         ...
 
+    def soonest(self, marketplace: str | None) -> datetime | None:
+        """When the next lease (in `marketplace` if given) runs out, if any is held."""
+        ...
+
     def held(self) -> list[Task]:
         """Every task in progress under a lease, the soonest to run out first."""
         ...

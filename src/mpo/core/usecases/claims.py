@@ -6,7 +6,8 @@ claimer may execute (the `executors` rules) and that matches its filters is lock
 UPDATE SKIP LOCKED` on PostgreSQL; the write lock on SQLite), assigned to it and moved to
 in_progress with a lease (`claim` event), all through the transition engine. Nothing free:
 exit 3, or with `wait`, sleep on the event stream's waker and try again until the time runs
-out (exit 8).
+out (exit 8). The wait also ends when the soonest lease in reach runs out: that task is
+claimable then, and no event announces it.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ def claim_query(rules: Rules, actor: Actor, *, marketplaces: Sequence[str] = (),
 
 
 def _attempt(db: Database, actor: Actor, query: ClaimQuery, lease: float | None,
-             clock: Clock) -> Task | None:
-    """One claim transaction: lost leases returned, then the next free task claimed."""
+             clock: Clock) -> Task | float | None:
+    """One claim transaction: lost leases returned, then the next free task claimed; when
+    none is free, the seconds until the soonest lease in reach runs out (None: none held)."""
     spec = BUILTIN.spec(Action.CLAIM.value)
     with db.write() as uow:
         now = clock()
@@ -124,9 +126,10 @@ def _attempt(db: Database, actor: Actor, query: ClaimQuery, lease: float | None,
         returned = _return_lost(uow, actor, now, batch_id, RETURNED_PER_CLAIM)
         task = uow.leases.claimable(query)
         if task is None:
+            soonest = uow.leases.soonest(_scope(actor))
             if returned:
                 uow.commit()
-            return None
+            return None if soonest is None else max((soonest - now).total_seconds(), 0.0)
         given = TransitionParams(lease=lease)
         refusal = blocker(actor, spec, task, task.status, BUILTIN, now)
         if refusal is not None:  # the query selects only what the actor may claim
@@ -152,7 +155,7 @@ def claim(db: Database, actor: Actor, query: ClaimQuery, *, lease: float | None 
         deadline = None if wait is None else monotonic() + wait
         while True:
             task = _attempt(db, actor, query, lease, clock)
-            if task is not None:
+            if task is not None and not isinstance(task, float):
                 return task
             if deadline is None or waker is None:
                 raise NotFound(f"claim: nothing to claim: no approved, unassigned task "
@@ -161,7 +164,9 @@ def claim(db: Database, actor: Actor, query: ClaimQuery, *, lease: float | None 
             if left <= 0:
                 raise TimedOut(f"claim: nothing to claim after waiting {wait:g}s "
                                f"({_what(query)})")
-            waker.wait(min(left, 60.0))
+            # Events wake it (a task approved or given back); nothing announces a lease
+            # running out, so it wakes for the soonest one too.
+            waker.wait(min(left, 60.0, 60.0 if task is None else task + 0.05))
 
 
 def _what(query: ClaimQuery) -> str:
