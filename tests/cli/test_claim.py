@@ -136,3 +136,14 @@ def test_status_shows_who_holds_what_and_for_how_long(runner: MpoRunner,
     assert [a["value"] for a in report["alerts"] if a["alert"] == "lost_leases"] == [1]
     table = runner("status")
     assert table.exit_code == 0 and f"{held}\twork 0\tamazon\tana\t" in table.stdout
+
+
+def test_a_claim_that_waits_takes_a_lease_that_runs_out_meanwhile(
+    runner: MpoRunner, world: dict[str, Any]
+) -> None:
+    """No event announces a lease running out: the wait ends for the soonest one too."""
+    task = approved(world)[0]
+    runner.json("claim", "--lease", "1s", env=as_(world, "ana"))
+    again = runner.json("claim", "--wait", "60s", env=as_(world, "bea"))
+    assert (again["id"], again["assigned_to"]) == (task, "bea")
+    assert actions(world, task)[-2:] == [("lease_expired", "bea"), ("claim", "bea")]
