@@ -52,8 +52,14 @@ def test_roles_lists_each_roles_lifecycle_actions_from_the_declaration(
     rows = runner.json("roles")
     assert {r["role"]: r["actions"] for r in rows} == {
         role.value: ", ".join(actions_of(role, SPECS)) for role in Role}
-    assert rows[0]["actions"] == \
-        "submit (own, from pending), cancel (own, from pending or awaiting_approval)"
+    mine, free = "assigned to them", "unassigned or assigned to them"
+    assert rows[0]["actions"] == (
+        f"submit (own, from pending), complete (own marketplace, {mine}), "
+        "cancel (own, from pending or awaiting_approval), "
+        f"claim (own marketplace, {free}), heartbeat (own marketplace, {mine}), "
+        f"release (own marketplace, {mine}), note (own marketplace, {mine}), "
+        "lease_expired (own marketplace)")
     table = runner("roles", "--fields", "role,actions")
-    assert table.stdout.splitlines()[3] == \
-        "member\tstart (unassigned or assigned to them), complete (assigned to them)"
+    assert table.stdout.splitlines()[3] == (
+        f"member\tstart ({free}), complete ({mine}), claim ({free}), heartbeat ({mine}), "
+        f"release ({mine}), note ({mine}), lease_expired")

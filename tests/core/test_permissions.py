@@ -9,6 +9,9 @@ from mpo.core.domain.lifecycle import SPECS, transition_for
 from mpo.core.domain.permissions import Role, actions_of, takers, who_may
 from mpo.core.domain.vocabulary import Action
 
+MINE = "assigned to them"
+FREE = "unassigned or assigned to them"
+
 
 def test_each_action_names_its_roles_and_their_limits() -> None:
     assert {s.action: who_may(s) for s in SPECS} == {
@@ -17,8 +20,14 @@ def test_each_action_names_its_roles_and_their_limits() -> None:
         "reject": ["admin"],
         "assign": ["admin"],
         "start": ["admin", "member (unassigned or assigned to them)"],
-        "complete": ["admin", "member (assigned to them)"],
+        "complete": [f"agent (own marketplace, {MINE})", f"master ({MINE})", "admin",
+                     f"member ({MINE})"],
         "cancel": ["agent (own, from pending or awaiting_approval)", "admin"],
+        "claim": [f"agent (own marketplace, {FREE})", f"master ({FREE})", "admin",
+                  f"member ({FREE})"],
+        **{action: [f"agent (own marketplace, {MINE})", f"master ({MINE})", "admin",
+                    f"member ({MINE})"] for action in ("heartbeat", "release", "note")},
+        "lease_expired": ["agent (own marketplace)", "master", "admin", "member"],
     }
 
 

@@ -28,7 +28,8 @@ def test_each_role_sees_the_tools_it_may_call(served: Served, transport: str) ->
     assert {"create", "submit", "cancel", "list", "show", "wait"} <= set(agent)
     assert not {"approve", "reject", "assign", "undo", "status"} & set(agent)
     # Every action of the lifecycle's declaration is a tool, generated from it.
-    assert {s.action for s in SPECS} | {"undo", "status", "stats", "estimate"} <= set(admin)
+    assert {s.action for s in SPECS if s.http} | {"undo", "status", "stats", "estimate",
+                                                 "claim"} <= set(admin)
     reject = admin["reject"]["properties"]  # type: ignore[index]
     assert reject["reason_code"]["enum"] == list(DEFAULT_REJECTION_CODES)
     assert admin["reject"]["required"] == ["reason_code"]
@@ -160,3 +161,20 @@ def test_the_docs_page_names_every_tool() -> None:
 
     page = (Path(__file__).parents[2] / "docs" / "mcp.md").read_text(encoding="utf-8")
     assert [t.name for t in TOOLS if f"`{t.name}`" not in page] == []
+
+
+def test_an_executor_claims_through_mcp(served: Served, transport: str) -> None:
+    """`claim` is a tool as it is a command and a route (issue 27): the next approved,
+    unassigned task, held by the caller with a lease."""
+    async def claimed() -> dict[str, object]:
+        async with connect(served, "marketplace-amazon", transport) as agent:
+            made = document(await agent.call_tool(
+                "create", task_body(f"mcp-{uuid.uuid4()}", submit=True)))
+        assert mpo(served, "ana", "approve", str(made["id"])).returncode == 0
+        async with connect(served, "ana", transport) as admin:
+            return document(await admin.call_tool("claim", {"lease": "10m",
+                                                            "marketplace": ["amazon"]}))
+
+    task = anyio.run(claimed)
+    assert (task["status"], task["assigned_to"]) == ("in_progress", "ana")
+    assert task["lease_expires_at"]

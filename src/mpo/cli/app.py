@@ -44,8 +44,9 @@ def _error(text: str) -> None:
 #: server, the TUI or the other commands). tests/cli/test_app.py checks it against them.
 COMMANDS: dict[str, str] = {
     "create": "tasks", "list": "tasks", "show": "tasks",
-    **dict.fromkeys(("submit", "approve", "reject", "assign", "start", "complete", "cancel"),
-                    "lifecycle"),
+    **dict.fromkeys(("submit", "approve", "reject", "assign", "start", "complete", "cancel",
+                     "heartbeat", "release"), "lifecycle"),
+    "claim": "claim", "note": "claim",
     "log": "log", "init": "db", "demo": "demo", "db": "db", "auth": "auth",
     "principal": "principal",
     "config": "config", "profile": "profile", "completion": "completion", "stats": "stats",

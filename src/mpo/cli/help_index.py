@@ -86,6 +86,22 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
                 "cancel",
                 "Cancel tasks not yet finished (-> cancelled, terminal); agents their own proposals.",
             ),
+            (
+                "heartbeat",
+                "Extend the lease on tasks you claimed (-> in_progress); refused once the lease ran out (exit 5).",
+            ),
+            (
+                "release",
+                "Give claimed tasks back, unassigned (-> approved); back to approved, unassigned.",
+            ),
+            (
+                "claim",
+                "Take the next approved, unassigned task you may execute (the executors rules): it\nis assigned to you and in progress until you complete or release it, or its lease\nruns out. Exit 3 when nothing is free, 8 when --wait ran out.",
+            ),
+            (
+                "note",
+                "Add a progress note to the history of a task in progress (yours, with a live\nlease if it has one); `mpo show ID` and `mpo log` list it.",
+            ),
             ("undo", "Put the tasks of a batch back where it found them, as new events (admins)."),
             (
                 "expire",
@@ -162,7 +178,10 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
                 "estimate",
                 "Predict a task's actual hours from similar completed tasks, with a p10-p90 interval.",
             ),
-            ("status", "Show each agent's activity and health, the queue, and alerts."),
+            (
+                "status",
+                "Show each agent's activity and health, the queue, the claims (who holds which task,\nfor how much longer), and alerts.",
+            ),
         ],
     ),
     (

@@ -1,4 +1,5 @@
-"""Lifecycle verbs: submit, approve, reject, assign, start, complete, cancel.
+"""Lifecycle verbs: submit, approve, reject, assign, start, complete, cancel, heartbeat,
+release (`claim` and `note` have commands of their own: cli/claim.py).
 
 One command per action of the lifecycle's declaration (`core/domain/lifecycle.py: SPECS`): its
 options are the action's parameters and its help the action's summary, so a verb declared
@@ -112,6 +113,8 @@ USAGE: dict[Action, tuple[str, str]] = {
     Action.COMPLETE: ("", "mpo complete 3f2a --actual-hours 3.5"),
     Action.CANCEL: ("agents their own proposals",
                     'mpo cancel 9c1e --reason-code obsolete --reason "listing removed"'),
+    Action.HEARTBEAT: ("refused once the lease ran out (exit 5)", "mpo heartbeat 3f2a --lease 15m"),
+    Action.RELEASE: ("back to approved, unassigned", "mpo release 3f2a"),
 }
 
 
@@ -138,4 +141,5 @@ def _command(spec: ActionSpec) -> None:
 
 
 for _spec in SPECS:
-    _command(_spec)
+    if _spec.cli:
+        _command(_spec)

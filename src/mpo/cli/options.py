@@ -86,7 +86,8 @@ def output_options(field_set: FieldSet) -> Callable[[F], F]:
 
 
 #: The metavar of each kind of declared parameter (free text keeps typer's TEXT).
-METAVARS: dict[str, str] = {"code": "CODE", "name": "NAME", "hours": "HOURS"}
+METAVARS: dict[str, str] = {"code": "CODE", "name": "NAME", "hours": "HOURS",
+                            "duration": "DURATION"}
 
 
 def option_name(param: Param) -> str:

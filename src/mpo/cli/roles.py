@@ -26,7 +26,8 @@ ROLE_ROWS = FieldSet("role", all=("role", "may", "actions"), default=("role", "m
 #: permission-table verb its action declares.
 COMMAND_VERBS: dict[str, Verb] = {
     "create": Verb.CREATE,
-    **{spec.action: Verb(spec.verb) for spec in SPECS},
+    # (`lease_expired` is no command: claims and `mpo expire` take it)
+    **{spec.action: Verb(spec.verb) for spec in SPECS if spec.action != "lease_expired"},
     "list": Verb.LIST,
     "show": Verb.SHOW,
     "log": Verb.LOG,

@@ -13,6 +13,8 @@ app = typer.Typer()
 
 AGENT_FIELDS = ("agent", "marketplace", "last_created_at", "tasks_today", "tasks_7d",
                 "approval_rate", "health_score", "health")
+CLAIM_FIELDS = ("task_id", "title", "marketplace", "holder", "claimed_at", "lease_expires_at",
+                "lease_left_s")
 QUEUE_FIELDS = ("pending", "awaiting_approval", "approved_unassigned", "in_progress",
                 "overdue", "stale")
 
@@ -23,7 +25,8 @@ def status(
     check: Annotated[bool, typer.Option(
         "--check", help="Exit 10 when an alert fires (for cron and monitors).")] = False,
 ) -> None:
-    """Show each agent's activity and health, the queue, and alerts.
+    """Show each agent's activity and health, the queue, the claims (who holds which task,
+    for how much longer), and alerts.
 
     Example: mpo status --check
     """
@@ -44,6 +47,8 @@ def status(
         queue = vars(report.queue) | report.queue.custom  # custom states after the rest
         names = (*QUEUE_FIELDS, *report.queue.custom)
         Output(mode, names).rows([queue], title="queue")
+        if report.claims:
+            Output(mode, CLAIM_FIELDS).rows([vars(c) for c in report.claims], title="claims")
         if not check:  # with --check, the error line names them all
             for alert in report.alerts:
                 message(f"alert: {alert['message']}")

@@ -156,6 +156,17 @@ def routing(key: str, value: Any) -> list[dict[str, Any]]:
     return [loaded] if isinstance(loaded, dict) else list(loaded)
 
 
+def executors(key: str, value: Any) -> list[dict[str, Any]]:
+    from mpo.core.domain.executors import parse_executors
+
+    try:  # I-JSON with bounded nesting, as routing
+        loaded = wellformed.loads(key, value) if isinstance(value, str) else value
+    except MpoError as exc:
+        raise ConfigError(exc.message) from None
+    parse_executors(key, loaded)
+    return [loaded] if isinstance(loaded, dict) else list(loaded)
+
+
 def check_profile(table: Mapping[str, Any]) -> None:
     """Checks across keys: every team and person a routing rule names exists in `teams`."""
     if "routing" in table:

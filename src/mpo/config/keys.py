@@ -71,6 +71,9 @@ KEYS: Mapping[str, Key] = {
             "named teams of people routing rules assign to (JSON with config set)"),
         Key("routing", checks.routing, "list of tables", [], env.ROUTING,
             "routing rules, first match wins: see docs/routing.md (JSON with config set)"),
+        Key("executors", checks.executors, "list of tables", [], env.EXECUTORS,
+            "who may `mpo claim` which tasks: see docs/claim.md (JSON with config set); "
+            "none: members and admins"),
         Key("alert_awaiting_over", checks.count, "integer", 500, env.ALERT_AWAITING_OVER,
             "mpo status alerts when more tasks than this await approval"),
         Key("alert_silent_hours", checks.count, "integer", 24, env.ALERT_SILENT_HOURS,

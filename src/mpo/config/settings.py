@@ -49,6 +49,7 @@ class Settings:
     auto_assign: bool = False
     teams: dict[str, list[str]] = field(default_factory=dict)
     routing: list[dict[str, Any]] = field(default_factory=list)
+    executors: list[dict[str, Any]] = field(default_factory=list)
     alert_awaiting_over: int = 500
     alert_silent_hours: int = 24
     alert_stale_days: int = 7
@@ -64,8 +65,11 @@ class Settings:
     @property
     def rules(self) -> Rules:
         """The validation rules these settings configure."""
+        from mpo.core.domain.executors import parse_executors
+
         return Rules(marketplaces=self.marketplaces, rejection_codes=self.rejection_codes,
-                     cancel_codes=self.cancel_codes, timezone=self.timezone)
+                     cancel_codes=self.cancel_codes, timezone=self.timezone,
+                     executors=parse_executors("executors", self.executors))
 
     @property
     def routing_rules(self) -> tuple[routing_rules.Rule, ...]:

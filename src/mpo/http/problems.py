@@ -26,6 +26,7 @@ from mpo.core.domain.errors import (
     NotFound,
     PermissionDenied,
     RateLimited,
+    TimedOut,
     UsageError,
     ValidationError,
 )
@@ -43,7 +44,7 @@ BUSY_RETRY_AFTER = 1
 STATUS: dict[type[MpoError], int] = {
     MpoError: 500, ValidationError: 422, UsageError: 422, NotFound: 404, AmbiguousId: 422,
     AuthError: 401, PermissionDenied: 403, Conflict: 409, RateLimited: 429,
-    DatabaseError: 503}
+    DatabaseError: 503, TimedOut: 404}
 #: A rejected batch's status, from the exit code its problems share.
 BATCH_STATUS = {ExitCode.USAGE: 422, ExitCode.NOT_FOUND: 404, ExitCode.AUTH: 403,
                 ExitCode.CONFLICT: 409, ExitCode.DATABASE: 503}

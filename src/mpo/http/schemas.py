@@ -100,6 +100,20 @@ def verb_body(spec: ActionSpec) -> type[Batch]:
     return create_model(spec.action.title(), __base__=Batch, __doc__=doc, **fields)
 
 
+class Claim(BaseModel):
+    """`mpo claim`: which tasks (each list: any of; empty: any), how long the lease, how
+    long to wait for one when none is free."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    marketplace: list[str] = Field(default_factory=list)
+    category: list[str] = Field(default_factory=list)
+    tag: list[str] = Field(default_factory=list)
+    lease: str = Field(default="15m", description="90s, 15m, 2h.")
+    wait: str | None = Field(default=None, description="30s, 10m; none: answer at once.")
+    order: str = Field(default="oldest", description="oldest or priority.")
+
+
 class Move(Batch):
     """`mpo move`: the status to move the selected tasks to (required), and why."""
 

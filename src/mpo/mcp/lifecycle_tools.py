@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mpo.core.domain import permissions
+from mpo.core.domain import permissions, task_fields
+from mpo.core.domain.executors import Order
 from mpo.core.domain.lifecycle import SPECS, TERMINAL, ActionSpec
 from mpo.core.domain.permissions import Verb
 from mpo.core.domain.selection import Selection
@@ -88,4 +89,33 @@ UNDO = tool(
                    "idempotency_key": schemas.selection(rules)["idempotency_key"]},
     _undo, required=("ref",))
 
-TOOLS: tuple[Tool, ...] = (*(_run(spec) for spec in SPECS), UNDO)
+def _claim(caller: Caller, args: Args) -> Document:
+    from mpo.core.domain.action_values import lease_seconds
+    from mpo.core.usecases.claims import claim, claim_query
+
+    query = claim_query(caller.rules, caller.actor,
+                        marketplaces=args.get("marketplace", list) or (),
+                        categories=args.get("category", list) or (),
+                        tags=args.get("tag", list) or (),
+                        order=args.get("order") or Order.OLDEST.value)
+    lease = args.get("lease")
+    task = claim(caller.db, caller.actor, query,
+                 lease=None if lease is None else lease_seconds("lease", lease))
+    return task_fields.task_row(task)
+
+
+CLAIM = tool(
+    "claim", Verb.CLAIM, "Take the next approved, unassigned task you may execute: assigned "
+    "to you, in_progress, with a lease (default 15m) that heartbeat extends; `mpo claim`.",
+    "The task claimed, with lease_expires_at. NOT_FOUND (exit 3) when nothing is free now; "
+    "complete it before the lease runs out (after that, complete is a CONFLICT, exit 5).",
+    lambda rules: {
+        "marketplace": schemas.many(schemas.marketplaces(rules, ""), "Only these marketplaces."),
+        "category": schemas.many(schemas.categories(""), "Only these categories."),
+        "tag": schemas.many({"type": "string", "minLength": 1}, "Only tasks with these tags."),
+        "order": schemas.one_of([o.value for o in Order], "Which first (default oldest)."),
+        "lease": {"type": "string", "description": "The lease: 90s, 15m, 2h (default 15m)."},
+    },
+    _claim)
+
+TOOLS: tuple[Tool, ...] = (*(_run(spec) for spec in SPECS if spec.http), UNDO, CLAIM)

@@ -15,6 +15,10 @@ ACTOR = "actor"  # the authenticated principal's name
 KEPT_OR_ACTOR = "kept_or_actor"  # the value it had, else the principal's name
 CLEARED = "cleared"  # NULL
 GIVEN = "given"  # a value the request carries (a reason, hours, an assignee)
+LEASE = "lease"  # a lease's end: a time after now()
+#: What an action needs of `OLD.lease_expires_at` (`rules["leases"]`).
+LEASES = {"live": "(OLD.lease_expires_at IS NULL OR OLD.lease_expires_at > now())",
+          "expired": "OLD.lease_expires_at <= now()"}
 
 #: The columns a principal other than an admin may change in its own row: its token.
 ROTATION = ("token_hash", "token_rotated_at")
@@ -47,6 +51,11 @@ def moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
                 terms.append(f"NEW.{column} = coalesce(OLD.{column}, who)")
             elif kind == CLEARED:
                 terms.append(f"NEW.{column} IS NULL")
+            elif kind == LEASE:
+                terms.append(f"NEW.{column} > now()")
+        lease = rules.get("leases", {}).get(action)
+        if lease:
+            terms.append(LEASES[lease])
         if action in rules["decisions"]:
             terms.append("who <> OLD.created_by AND who IS DISTINCT FROM OLD.recorded_by"
                          + (" AND who IS DISTINCT FROM OLD.authored_by"
@@ -58,7 +67,8 @@ def moves(rules: dict[str, Any]) -> list[tuple[str, str]]:
                 if action in rules["claims"] else "OLD.assigned_to = who")
         if rules.get("workflow"):  # leaving a custom state: its roles, not the assignee's
             mine += f" OR mpo_edge_roles('{action}', OLD.status, NEW.status)"
-        terms.append(f"(who_role NOT IN {in_list(rules['assignee_bound'])} OR {mine})")
+        if action in rules.get("executing", rules["transitions"]):
+            terms.append(f"(who_role NOT IN {in_list(rules['assignee_bound'])} OR {mine})")
         found.append((action, "\n      AND ".join(terms)))
     if rules.get("workflow"):
         found.append(("move", "\n      AND ".join([

@@ -27,7 +27,7 @@ from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store import guard_triggers as triggers
 from mpo.store.guard_sql import in_list
-from mpo.store.guard_triggers import ACTOR, GIVEN, KEPT_OR_ACTOR, NOW
+from mpo.store.guard_triggers import ACTOR, CLEARED, GIVEN, KEPT_OR_ACTOR, LEASE, NOW
 
 
 def _roles(verb: Verb) -> list[str]:
@@ -38,7 +38,8 @@ def _values(roles: frozenset[Role] | frozenset[Action]) -> list[str]:
     return sorted(r.value for r in roles)
 
 
-_KINDS = {lifecycle.NOW: NOW, lifecycle.ACTOR: ACTOR, lifecycle.KEPT_OR_ACTOR: KEPT_OR_ACTOR}
+_KINDS = {lifecycle.NOW: NOW, lifecycle.ACTOR: ACTOR, lifecycle.KEPT_OR_ACTOR: KEPT_OR_ACTOR,
+          lifecycle.CLEARED: CLEARED, lifecycle.LEASE: LEASE}
 
 
 def stamp_kinds(action: Action) -> dict[str, str]:
@@ -55,7 +56,7 @@ def _undo_moves() -> dict[str, dict[str, Any]]:
     """Each action's inverse, and each pair's that one verb makes in one transaction (an
     approval routed at once, the seed's submit-and-decide): undone whole, one event."""
     found = {a.value: {"from": t.target, "to": sorted(t.sources), "clears": sorted(t.columns)}
-             for a, t in sorted(TRANSITIONS.items())}
+             for a, t in sorted(TRANSITIONS.items()) if t.undoable}
     for a, first in sorted(TRANSITIONS.items()):
         for b, second in sorted(TRANSITIONS.items()):
             if first.target in second.sources and (a, b) in CHAINS:
@@ -82,7 +83,7 @@ def rules() -> dict[str, Any]:
             action.value: {
                 "sources": _sources(action),
                 "target": TRANSITIONS[action].target,
-                "roles": _roles(Verb(action.value)),
+                "roles": _roles(Verb(TRANSITIONS[action].verb)),
                 "stamps": stamp_kinds(action),
             }
             for action in sorted(TRANSITIONS)
@@ -93,6 +94,10 @@ def rules() -> dict[str, Any]:
         #: Custom workflows: the guards read the edges of `workflow_edge`.
         "workflow": True,
         "claims": _values(permissions.CLAIMS),
+        #: The actions an assignee-bound role takes only on its own tasks.
+        "executing": _values(permissions.EXECUTING),
+        #: What an action needs of the task's lease: live (none, or not run out), expired.
+        "leases": {a.value: t.lease for a, t in sorted(TRANSITIONS.items()) if t.lease},
         "marketplace_bound": _values(permissions.MARKETPLACE_BOUND),
         "assignee_bound": _values(permissions.ASSIGNEE_BOUND),
         "managers": _roles(Verb.MANAGE),

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mpo.store.distribution_queries import SqlDistributions
     from mpo.store.history import SqlHistoryQueries
     from mpo.store.idempotency import SqlIdempotencyKeys
+    from mpo.store.leases import SqlLeaseStore
     from mpo.store.notifications import SqlNotificationLog
     from mpo.store.routing_state import SqlRoutingStore
     from mpo.store.stats_queries import SqlStatsQueries
@@ -163,6 +164,12 @@ class SqlUnitOfWork:
         from mpo.store.notifications import SqlNotificationLog
 
         return SqlNotificationLog(self.session)
+
+    @cached_property
+    def leases(self) -> SqlLeaseStore:
+        from mpo.store.leases import SqlLeaseStore
+
+        return SqlLeaseStore(self.session)
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyKeys:

@@ -3,6 +3,8 @@
     pending -> awaiting_approval (submit) -> approved | rejected (approve / reject)
     approved -> in_progress (assign / start) -> completed (complete)
     pending | awaiting_approval | approved | in_progress -> cancelled (cancel)
+    approved -> in_progress (claim, with a lease) -> approved (release, lease_expired)
+    in_progress -> in_progress (heartbeat, note): see `core/domain/execution.py`
 
 An `ActionSpec` says where an action leaves from and leads to, which verb of the permission
 table allows it, the values it carries (required or not, and how each is checked), the task
@@ -18,38 +20,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from mpo.core.domain.action_spec import (
+    ACTOR,
+    CLEARED,
+    EXPIRED,
+    KEPT_OR_ACTOR,
+    LEASE,
+    LIVE,
+    NOTE,
+    NOW,
+    REASON,
+    ActionSpec,
+    Param,
+)
 from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.execution import DEFAULT_LEASE, EXECUTION
 from mpo.core.domain.vocabulary import Action, Status
+
+__all__ = ["ACTOR", "CLEARED", "EXPIRED", "KEPT_OR_ACTOR", "LEASE", "LIVE", "NOTE", "NOW",
+           "ActionSpec", "Lifecycle", "Param", "TransitionParams"]
 
 #: The action of a move through a custom workflow's state (`mpo move ID --to STATE`).
 MOVE = Action.MOVE.value
-#: How a stamped column gets its value (besides a parameter's name, `param:NAME`).
-NOW = "now"  # the transaction's clock
-ACTOR = "actor"  # the acting principal's name
-KEPT_OR_ACTOR = "kept_or_actor"  # the task's assignee, else the acting principal
-
-
-@dataclass(frozen=True)
-class Param:
-    """A value an action carries: its name in the core, its field name at the doors
-    (`--reason-code`, `reason_code`), how it is checked, and a short help."""
-
-    name: str
-    field: str
-    kind: str  # text | code | name | hours
-    help: str
-    required: bool = False
-    #: For `code`: the `Rules` attribute listing the allowed codes.
-    codes: str | None = None
-    #: How a refusal names it when it is missing: `a reason code (--reason-code)`.
-    need: str = ""
-
-
-NOTE = Param("note", "note", "text", "Why, for the audit log.")
-REASON = Param("reason", "reason", "text", "Free text.")
 
 
 def _code(codes: str, help: str) -> Param:
@@ -57,55 +52,15 @@ def _code(codes: str, help: str) -> Param:
                  need="a reason code (--reason-code)")
 
 
-@dataclass(frozen=True)
-class ActionSpec:
-    """One action of the lifecycle, declared once (see the module docstring)."""
-
-    action: str
-    sources: frozenset[str]
-    target: str
-    #: The permission-table verb that allows it.
-    verb: str
-    params: tuple[Param, ...] = ()
-    #: Task column -> NOW | ACTOR | KEPT_OR_ACTOR | `param:NAME`.
-    stamps: tuple[tuple[str, str], ...] = ()
-    #: Event payload key -> parameter name.
-    payload: tuple[tuple[str, str], ...] = ()
-    #: Parameters whose first non-empty value is the event's `reason`.
-    reason: tuple[str, ...] = ("note",)
-    #: Separation of duties: the task's proposer may not take it.
-    not_by_proposer: bool = False
-    #: Roles that may take it beyond what the permission table says (custom workflows).
-    roles: frozenset[str] | None = None
-    #: Must the actor differ from the task's assignee (custom workflows)?
-    not_by_assignee: bool = False
-    summary: str = ""
-    done: str = ""
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The task columns this action stamps (which its undo clears again)."""
-        return tuple(column for column, _ in self.stamps)
-
-    def label(self) -> str:
-        """The source statuses, for messages: `pending, awaiting_approval`."""
-        order = {s.value: n for n, s in enumerate(Status)}
-        return ", ".join(sorted(self.sources, key=lambda s: (order.get(s, len(order)), s)))
-
-    def param(self, name: str) -> Param | None:
-        """The declared parameter `name`, if the action carries it."""
-        return next((p for p in self.params if p.name == name), None)
-
-
 def _spec(action: Action, sources: Iterable[Status], target: Status, *, summary: str,
           done: str, params: tuple[Param, ...] = (), stamps: Mapping[str, str] | None = None,
           payload: Mapping[str, str] | None = None, reason: tuple[str, ...] = ("note",),
-          not_by_proposer: bool = False) -> ActionSpec:
+          not_by_proposer: bool = False, lease: str = "") -> ActionSpec:
     return ActionSpec(
         action=action.value, sources=frozenset(s.value for s in sources), target=target.value,
         verb=action.value, params=params, stamps=tuple((stamps or {}).items()),
         payload=tuple((payload or {}).items()), reason=reason,
-        not_by_proposer=not_by_proposer, summary=summary, done=done)
+        not_by_proposer=not_by_proposer, summary=summary, done=done, lease=lease)
 
 
 #: Where a proposal can still be called off: anything not yet finished or decided against.
@@ -145,7 +100,7 @@ SPECS: tuple[ActionSpec, ...] = (
                         "Completion notes, kept on the task (completion_notes).")),
           stamps={"completed_at": NOW, "completed_by": ACTOR,
                   "actual_hours": "param:actual_hours", "completion_notes": "param:note"},
-          payload={"actual_hours": "actual_hours"}),
+          payload={"actual_hours": "actual_hours"}, lease=LIVE),
     _spec(Action.CANCEL, CANCELLABLE, Status.CANCELLED,
           summary="Cancel tasks not yet finished", done="cancelled",
           params=(_code("cancel_codes", "Required: one of the configured cancel codes "
@@ -154,6 +109,7 @@ SPECS: tuple[ActionSpec, ...] = (
                   "cancellation_code": "param:reason_code",
                   "cancellation_reason": "param:reason"},
           payload={"reason_code": "reason_code"}, reason=_REASONED),
+    *EXECUTION,
 )
 
 #: The built-in actions, by action.
@@ -232,6 +188,8 @@ class TransitionParams:
     actual_hours: float | None = None
     #: The status `move` leads to (custom workflows).
     to: str | None = None
+    #: A lease's length in seconds (claim, heartbeat).
+    lease: float | None = None
 
     def value(self, name: str) -> Any:
         """A parameter's value by its declared name."""
@@ -253,7 +211,7 @@ class TransitionParams:
         """These values less those the action does not declare."""
         declared = {p.name for p in spec.params}
         return replace(self, **{k: None for k in ("note", "reason_code", "reason",
-                                                  "assignee", "actual_hours")
+                                                  "assignee", "actual_hours", "lease")
                                 if k not in declared})
 
 
@@ -268,6 +226,11 @@ def stamps(spec: ActionSpec, *, actor: str, now: datetime, params: TransitionPar
             values[column] = actor
         elif how == KEPT_OR_ACTOR:
             values[column] = assigned_to or actor
+        elif how == CLEARED:
+            values[column] = None
+        elif how == LEASE:
+            given = params.lease
+            values[column] = now + (DEFAULT_LEASE if given is None else timedelta(seconds=given))
         else:
             values[column] = params.value(how.removeprefix("param:"))
     return values
@@ -275,7 +238,10 @@ def stamps(spec: ActionSpec, *, actor: str, now: datetime, params: TransitionPar
 
 def event_payload(spec: ActionSpec, params: TransitionParams) -> dict[str, Any]:
     """What an event of the action records beyond its statuses and reason."""
-    return {key: params.value(name) for key, name in spec.payload}
+    found = {key: params.value(name) for key, name in spec.payload}
+    if "lease_seconds" in found and found["lease_seconds"] is None:  # the default lease
+        found["lease_seconds"] = DEFAULT_LEASE.total_seconds()
+    return found
 
 
 def accuracy(estimated: float | None, actual: float | None) -> float | None:

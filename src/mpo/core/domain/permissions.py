@@ -57,16 +57,20 @@ class Verb(StrEnum):
     NOTIFY = "notify"
     CAMPAIGN = "campaign"
     WORKFLOW = "workflow"
+    #: Execute work with leases: claim, heartbeat, release, note (and return lost leases).
+    CLAIM = "claim"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})
 
 PERMISSIONS: Mapping[Role, frozenset[Verb]] = {
-    Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL, Verb.WORK}) | _READ,
+    # Agents and the master execute what they claim (who may claim: the `executors` rules).
+    Role.AGENT: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.CANCEL, Verb.WORK, Verb.CLAIM,
+                           Verb.COMPLETE}) | _READ,
     Role.MASTER: frozenset({Verb.CREATE, Verb.SUBMIT, Verb.STATUS, Verb.TICK, Verb.PLAN,
-                            Verb.WORK, Verb.CAMPAIGN}) | _READ,
+                            Verb.WORK, Verb.CAMPAIGN, Verb.CLAIM, Verb.COMPLETE}) | _READ,
     Role.ADMIN: frozenset(Verb),
-    Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE, Verb.REVIEW}) | _READ,
+    Role.MEMBER: frozenset({Verb.START, Verb.COMPLETE, Verb.REVIEW, Verb.CLAIM}) | _READ,
     Role.VIEWER: frozenset({Verb.STATS, Verb.LOG, Verb.STATUS}) | _READ,
 }
 
@@ -85,13 +89,17 @@ ON_BEHALF: frozenset[Role] = frozenset({Role.MASTER, Role.ADMIN})
 PROPOSERS: frozenset[Role] = frozenset({Role.AGENT, Role.MASTER})
 #: Roles bound to one marketplace: they read and write only its tasks.
 MARKETPLACE_BOUND: frozenset[Role] = frozenset({Role.AGENT})
-#: Roles that work only on tasks assigned to them (or claimed through `CLAIMS`).
-ASSIGNEE_BOUND: frozenset[Role] = frozenset({Role.MEMBER})
+#: Roles that do work (`EXECUTING`) only on tasks assigned to them (or claimed through
+#: `CLAIMS`).
+ASSIGNEE_BOUND: frozenset[Role] = frozenset({Role.MEMBER, Role.AGENT, Role.MASTER})
 #: Actions that decide a proposal: nobody takes them on a task they proposed
 #: (`lifecycle.ActionSpec.not_by_proposer`).
 DECISIONS: frozenset[Action] = frozenset(a for a, s in TRANSITIONS.items() if s.not_by_proposer)
 #: Actions an assignee-bound role may take on an unassigned task, claiming it.
-CLAIMS: frozenset[Action] = frozenset({Action.START})
+CLAIMS: frozenset[Action] = frozenset({Action.START, Action.CLAIM})
+#: Actions that do the work: an assignee-bound role takes them only on its own tasks.
+EXECUTING: frozenset[Action] = frozenset({Action.START, Action.COMPLETE, Action.CLAIM,
+                                          Action.HEARTBEAT, Action.RELEASE, Action.NOTE})
 
 
 @dataclass(frozen=True)
@@ -139,12 +147,13 @@ def limit(role: Role, spec: ActionSpec) -> str | None:
     own = OWN_ONLY.get(role, {}).get(Verb(spec.verb))
     if own is not None:
         return "own, from " + " or ".join(s.value for s in Status if s in own)
-    if role in ASSIGNEE_BOUND:
-        return ("unassigned or assigned to them" if spec.action in CLAIMS
-                else "assigned to them")
+    bounds = []
     if role in MARKETPLACE_BOUND:
-        return "own marketplace"
-    return None
+        bounds.append("own marketplace")
+    if role in ASSIGNEE_BOUND and spec.action in EXECUTING:
+        bounds.append("unassigned or assigned to them" if spec.action in CLAIMS
+                      else "assigned to them")
+    return ", ".join(bounds) or None
 
 
 def _with_limit(name: str, role: Role, spec: ActionSpec) -> str:
@@ -191,7 +200,7 @@ def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) ->
                 "proposal")
     if spec.not_by_assignee and actor.name == task.assigned_to:
         return f"is assigned to {actor.name}; {name} needs someone other than who did the work"
-    if actor.role in ASSIGNEE_BOUND and spec.roles is None:
+    if actor.role in ASSIGNEE_BOUND and spec.roles is None and name in EXECUTING:
         # A member may claim an unassigned approved task, and finish only their own.
         mine = (None, actor.name) if name in CLAIMS else (actor.name,)
         if task.assigned_to not in mine:

@@ -55,16 +55,32 @@ class Queue:
     custom: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Who holds which task, since when and for how much longer (`mpo claim`)."""
+
+    task_id: str
+    title: str
+    marketplace: str
+    holder: str | None
+    claimed_at: datetime | None
+    lease_expires_at: datetime | None
+    #: Seconds until the lease runs out; 0 or less: lost (the next claim returns the task).
+    lease_left_s: int
+
+
 @dataclass
 class StatusReport:
-    """What the store returns, and the alerts the core adds."""
+    """What the store returns, and the alerts and claims the core adds."""
 
     agents: list[AgentStatus]
     queue: Queue
     alerts: list[dict[str, Any]] = field(default_factory=list)
     generated_at: datetime | None = None
+    claims: list[Claim] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
         """The `--json` document."""
         return {"generated_at": self.generated_at, "agents": [asdict(a) for a in self.agents],
-                "queue": asdict(self.queue), "alerts": self.alerts}
+                "queue": asdict(self.queue), "claims": [asdict(c) for c in self.claims],
+                "alerts": self.alerts}

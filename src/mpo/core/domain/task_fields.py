@@ -25,6 +25,7 @@ TASK: tuple[str, ...] = (
     "tags", "metadata", "idempotency_key", "recorded_by", "due_date", "listing_id",
     "completion_notes", "assigned_by", "completed_by", "source_type", "plan_id",
     "cancelled_at", "cancelled_by", "cancellation_code", "cancellation_reason", "authored_by",
+    "lease_expires_at",
 )
 
 #: An audit event's fields.

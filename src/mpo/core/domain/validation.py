@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from mpo.core.domain import wellformed
 from mpo.core.domain.errors import ValidationError
+from mpo.core.domain.executors import DEFAULT_EXECUTORS, ExecutorRule
 from mpo.core.domain.routing_rules import Rule
 from mpo.core.domain.vocabulary import (
     DEFAULT_CANCEL_CODES,
@@ -85,6 +86,8 @@ class Rules:
     auto_assign: tuple[Rule, ...] | None = None
     #: Plugins' `mpo_validate_create`: a message refuses the task about to be created.
     validator: Validator | None = None
+    #: Who may claim which tasks (`mpo claim`).
+    executors: tuple[ExecutorRule, ...] = DEFAULT_EXECUTORS
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,12 @@ class Action(StrEnum):
     UNDO = "undo"
     #: A move through a custom workflow's state (`mpo move`).
     MOVE = "move"
+    #: Execution with leases (`mpo claim`, docs/claim.md).
+    CLAIM = "claim"
+    HEARTBEAT = "heartbeat"
+    RELEASE = "release"
+    NOTE = "note"
+    LEASE_EXPIRED = "lease_expired"
 
 
 class SourceType(StrEnum):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mpo.core.domain.workflow import CustomState
     from mpo.core.ports.events import EventStream, NotificationLog, WebhookRepository
     from mpo.core.ports.idempotency import IdempotencyKeys
+    from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
     from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
 
@@ -278,15 +279,15 @@ class UnitOfWork(Protocol):
     def notifications(self) -> NotificationLog: ...
 
     @property
+    def leases(self) -> LeaseStore: ...
+
+    @property
     def idempotency(self) -> IdempotencyKeys: ...
 
     @property
     def web_sessions(self) -> WebSessionStore: ...
 
-    def as_history(self) -> None:
-        """The events this unit of work writes are history, not news: no after-commit
-        consumer (shell hook, plugin) sees them (`mpo import`)."""
-        ...
+    def as_history(self) -> None: ...  # its events are history: no after-commit consumer
 
     def commit(self) -> None: ...
 

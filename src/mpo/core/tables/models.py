@@ -76,6 +76,7 @@ class Task(SQLModel, table=True):
         Index("ix_task_listing_id", "listing_id"),
         Index("ix_task_plan_id", "plan_id"),
         Index("ix_task_due_date", "due_date"),
+        Index("ix_task_lease_expires_at", "lease_expires_at"),
         *stats_indexes(),
         *history_indexes(),
     )
@@ -128,6 +129,9 @@ class Task(SQLModel, table=True):
     cancelled_by: str | None = Field(default=None, sa_type=String(100))
     cancellation_code: str | None = Field(default=None, sa_type=String(50))
     cancellation_reason: str | None = Field(default=None, sa_type=Text)
+    #: When the executor's claim runs out (`mpo claim`, docs/claim.md): the task then goes
+    #: back to approved. NULL when nobody holds a lease on it.
+    lease_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TaskEvent(SQLModel, table=True):

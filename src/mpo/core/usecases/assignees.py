@@ -1,7 +1,8 @@
 """Who tasks may be assigned to: active principals whose role may work on tasks.
 
 `mpo assign ID --to anaa` once succeeded silently, leaving a task nobody could complete
-(issue 11, defect 4). The roles come from the permission table: those that may complete.
+(issue 11, defect 4). The roles come from the permission table: those that may start and
+complete.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
 if TYPE_CHECKING:
     from mpo.core.ports import UnitOfWork
 
-#: The roles that may be given work: those the table lets complete it.
-WORKERS: tuple[Role, ...] = tuple(r for r in Role if Verb.COMPLETE in PERMISSIONS[r])
+#: The roles that may be given work: those the table lets start and complete it (people;
+#: agents and the master take work by claiming it, docs/claim.md).
+WORKERS: tuple[Role, ...] = tuple(r for r in Role if {Verb.START, Verb.COMPLETE}
+                                  <= PERMISSIONS[r])
 
 
 def require(uow: UnitOfWork, name: str) -> None:

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mpo.core.domain import permissions
+from mpo.core.domain.action_spec import EXPIRED, LIVE
+from mpo.core.domain.clock import utcnow
 from mpo.core.domain.errors import (
     BatchRejected,
     InvalidTransition,
@@ -70,15 +72,28 @@ class Move:
 
 
 def blocker(actor: Actor, spec: ActionSpec, task: Task, status: str,
-            lifecycle: Lifecycle) -> MpoError | None:
+            lifecycle: Lifecycle, now: datetime | None = None) -> MpoError | None:
     """Why the action cannot apply to `task` while it is in `status`, or None if it can:
-    the one check every verb makes of every task it moves."""
+    the one check every verb makes of every task it moves (`now`: for its lease)."""
     short = str(task.id)[:8]
     if status not in spec.sources:
         return InvalidTransition(f"task {short} {lifecycle.why_not(spec, status)}")
     refusal = permissions.task_refusal(actor, spec, task)
     if refusal is not None:
         return PermissionDenied(f"task {short} {refusal}")
+    return lease_refusal(spec, task, now or utcnow())
+
+
+def lease_refusal(spec: ActionSpec, task: Task, now: datetime) -> MpoError | None:
+    """Why the task's lease forbids the action now (exit 5), or None."""
+    until = task.lease_expires_at
+    if spec.lease == LIVE and until is not None and until <= now:
+        return InvalidTransition(
+            f"task {str(task.id)[:8]}: the lease of {task.assigned_to} ran out at "
+            f"{until.isoformat(timespec='seconds')}; {spec.action} needs a live lease "
+            "(claim it again: mpo claim)")
+    if spec.lease == EXPIRED and (until is None or until > now):
+        return InvalidTransition(f"task {str(task.id)[:8]}: its lease has not run out")
     return None
 
 

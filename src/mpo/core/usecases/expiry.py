@@ -1,12 +1,14 @@
 """`mpo expire`: cancel proposals nobody acted on in time, as one batch with reason code
 `expired`. Age counts from when a task entered its status (pending: created; awaiting
-approval: submitted).
+approval: submitted). Then tasks whose executor's lease ran out go back to approved
+(`lease_expired`, docs/claim.md), reported as the batch's follow-up.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from mpo.core.domain import permissions, timeparse, validation
 from mpo.core.domain.clock import Clock, utcnow
@@ -17,6 +19,7 @@ from mpo.core.domain.selection import Selection
 from mpo.core.domain.validation import Rules
 from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.ports import Database
+from mpo.core.usecases.claims import return_lost
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.transitions import transition
 
@@ -44,9 +47,11 @@ def expire(
         with db.read() as uow:
             stale = uow.audit.stale(chosen, now - age)
         given = TransitionParams(reason_code=EXPIRED, reason=f"no action for {older_than}")
-        if not stale:
-            return BatchResult(Action.CANCEL, uuid.uuid4(), dry_run, [])
         # A task approved meanwhile is skipped, not a failure: expiry is best effort.
-        return transition(
+        cancelled = transition(
             db, actor, Action.CANCEL, Selection(refs=tuple(str(t) for t in stale)), given,
-            rules, dry_run=dry_run, skip_invalid=True, clock=lambda: now)
+            rules, dry_run=dry_run, skip_invalid=True, clock=lambda: now,
+        ) if stale else BatchResult(Action.CANCEL, uuid.uuid4(), dry_run, [])
+        returned = return_lost(db, actor, dry_run=dry_run, clock=clock)
+        return replace(cancelled, then=[*cancelled.then, returned]) if returned.items \
+            else cancelled

@@ -3,8 +3,9 @@
 Per agent: its marketplace, last task created, tasks today and in the last 7 days, its
 approval rate over 30 days, and its health score and band over 30 days (`mpo.core.domain.health`,
 the same score `mpo stats` shows: approval 0.5, completion 0.3, speed 0.2). The queue:
-pending, awaiting approval, approved but unassigned, in progress, overdue. Alerts compare
-those numbers with the thresholds in config. The database computes every number
+pending, awaiting approval, approved but unassigned, in progress, overdue. The claims: who
+holds which task under a lease, and for how much longer. Alerts compare those numbers with
+the thresholds in config (and name leases that ran out). The database computes every number
 (`mpo.store.status_queries`).
 """
 
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 from mpo.core.domain import health, permissions, timeparse
 from mpo.core.domain.clock import utcnow
 from mpo.core.domain.permissions import Actor, Verb
-from mpo.core.domain.status_report import StatusQuery, StatusReport
+from mpo.core.domain.status_report import Claim, StatusQuery, StatusReport
 
 if TYPE_CHECKING:
     from mpo.core.ports import Database
@@ -57,6 +58,11 @@ def alerts(report: StatusReport, limits: Thresholds, now: datetime) -> list[dict
                       "threshold": limits.stale_days,
                       "message": f"{q.stale} tasks pending or awaiting approval for more than "
                                  f"{limits.stale_days} days"})
+    lost = [c for c in report.claims if c.lease_left_s <= 0]
+    if lost:
+        found.append({"alert": "lost_leases", "value": len(lost), "threshold": 0,
+                      "message": f"{len(lost)} claimed tasks' leases ran out (their executors "
+                                 "stopped; the next claim or mpo expire returns them)"})
     if q.overdue:
         found.append({"alert": "overdue", "value": q.overdue, "threshold": 0,
                       "message": f"{q.overdue} open tasks are past their due date"})
@@ -77,6 +83,10 @@ def status(db: Database, actor: Actor, *, zone: str = "UTC",
     with db.read() as uow:
         report = uow.status.report(query)
         execution = uow.history.execution(query.approval_since, now)
+        report.claims = [Claim(
+            str(t.id), t.title, t.marketplace, t.assigned_to, t.started_at, t.lease_expires_at,
+            int((t.lease_expires_at - now).total_seconds()) if t.lease_expires_at else 0)
+            for t in uow.leases.held()]
     scored = {h.agent: h for h in health.agents(
         {a.agent: (a.approved_30d, a.rejected_30d, a.started_30d, a.completed_30d)
          for a in report.agents}, execution)}

@@ -101,7 +101,7 @@ def _edge(edges: dict[str, ActionSpec], task: Task) -> ActionSpec:
 
 
 def _chain(actor: Actor, lifecycle: Lifecycle, spec: ActionSpec, task: Task,
-           submit_first: bool) -> tuple[ActionSpec, ...] | MpoError:
+           submit_first: bool, now: datetime) -> tuple[ActionSpec, ...] | MpoError:
     """The actions that bring `task` to `spec`'s target: the action itself, or (the seed's
     dashboard deciding a pending task) a submit first; or why none can."""
     if submit_first and task.status == Status.PENDING.value:
@@ -111,11 +111,11 @@ def _chain(actor: Actor, lifecycle: Lifecycle, spec: ActionSpec, task: Task,
                                     "not submit it")
         for step, status in ((submit, Status.PENDING.value),
                              (spec, submit.target)):
-            why = blocker(actor, step, task, status, lifecycle)
+            why = blocker(actor, step, task, status, lifecycle, now)
             if why is not None:
                 return why
         return (submit, spec)
-    why = blocker(actor, spec, task, task.status, lifecycle)
+    why = blocker(actor, spec, task, task.status, lifecycle, now)
     return why if why is not None else (spec,)
 
 
@@ -165,10 +165,11 @@ def transition(
             sources = (frozenset(edges) if edges else spec.sources) | (
                 {Status.PENDING.value} if submit_first else set())
             plan: list[tuple[str, Task, tuple[ActionSpec, ...]]] = []
+            now = clock()
             for label, task in _candidates(uow, actor, frozenset(sources), selection,
                                            problems, errors):
                 chain = _chain(actor, lifecycle, _edge(edges, task) if edges else spec,
-                               task, submit_first)
+                               task, submit_first, now)
                 if isinstance(chain, MpoError):
                     problems.append(problem(label, chain))
                     errors.append(chain)
@@ -187,7 +188,6 @@ def transition(
             if expect is not None and {t.id for _, t, _ in plan} != expect:
                 raise Conflict(f"{name}: the selection changed since it was confirmed; "
                                "run it again")
-            now = clock()
             origin = {t.id: t.status for _, t, _ in plan}  # before the read-back refreshes
             moved = _run(uow, actor, lifecycle, plan, params, batch_id, now, problems,
                          skip_invalid, progress)
@@ -230,7 +230,7 @@ def _run(uow: UnitOfWork, actor: Actor, lifecycle: Lifecycle,
             uow, actor.name, moves, batch_id, now, skip_invalid=skip_invalid,
             progress=progress if depth == 1 else None,
             why=lambda m, current: blocker(actor, lifecycle.spec(m.action), m.task, current,
-                                           lifecycle))
+                                           lifecycle, now))
         problems.extend(missed)
         alive -= {m.task.id for m in moves} - {m.task.id for m in done}
     return alive

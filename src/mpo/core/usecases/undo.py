@@ -74,7 +74,8 @@ def _conflict(lifecycle: Lifecycle, chain: Sequence[TaskEvent], task: Task | Non
     """Why these events are no longer the task's latest state, or None."""
     last = chain[-1]
     for event in chain:
-        if lifecycle.of_event(event.action, event.from_status, event.to_status) is None:
+        spec = lifecycle.of_event(event.action, event.from_status, event.to_status)
+        if spec is None or not spec.undoable:
             return (f"event {event.id} is a {event.action}, which cannot be undone"
                     + ("; cancel the task instead" if event.action == Action.CREATE else ""))
     if task is None:

@@ -1,6 +1,7 @@
 """`POST /api/v1/tasks/{action}` for every action of the lifecycle's declaration (submit,
-approve, reject, assign, start, complete, cancel), `POST /api/v1/tasks/move` (custom
-workflows) and `POST /api/v1/tasks/undo`: the CLI's
+approve, reject, assign, start, complete, cancel, heartbeat, release, note), `POST
+/api/v1/tasks/claim`, `POST /api/v1/tasks/move` (custom workflows) and `POST
+/api/v1/tasks/undo`: the CLI's
 batch verbs (ids or filters, all or nothing unless skip_invalid, dry runs), each one call
 of the use case the CLI calls. A verb declared in `core/domain/lifecycle.py` appears here.
 
@@ -13,18 +14,21 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 
-from mpo.core.domain.action_values import transition_params
+from mpo.core.domain import task_fields
+from mpo.core.domain.action_values import lease_seconds, transition_params
 from mpo.core.domain.lifecycle import MOVE, SPECS, ActionSpec
 from mpo.core.domain.results import BatchResult
 from mpo.core.domain.selection import Selection
 from mpo.core.domain.vocabulary import Action
+from mpo.core.usecases.claims import claim, claim_query
 from mpo.core.usecases.transitions import transition
 from mpo.core.usecases.undo import undo
+from mpo.core.usecases.waiting import timeout_seconds
 from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.render import JSON
 from mpo.http.routers.params import Key, split
-from mpo.http.schemas import Batch, Move, Undo, verb_body
+from mpo.http.schemas import Batch, Claim, Move, Undo, verb_body
 from mpo.report.fields import batch_document as answer
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["lifecycle"])
@@ -62,9 +66,26 @@ def _route(spec: ActionSpec, model: type[Batch]) -> Callable[..., JSON]:
     return endpoint
 
 
-for _spec in SPECS:
+for _spec in (s for s in SPECS if s.http):
     router.add_api_route(f"/{_spec.action}", _route(_spec, verb_body(_spec)), methods=["POST"],
                          responses=V1_RESPONSES, name=_spec.action)
+
+
+@router.post("/claim", responses=V1_RESPONSES, name=Action.CLAIM.value)
+def claim_(body: Claim, who: Auth, rules: RulesDep) -> JSON:
+    """`mpo claim`: take the next approved, unassigned task you may execute, with a lease;
+    404 when nothing is free (after `wait`, if given: the exit code says which)."""
+    query = claim_query(rules, who.actor, marketplaces=split(body.marketplace),
+                        categories=split(body.category), tags=tuple(body.tag),
+                        order=body.order)
+    lease = lease_seconds("lease", body.lease)
+    if body.wait is None:
+        task = claim(who.db, who.actor, query, lease=lease)
+    else:
+        with who.db.waker() as waker:
+            task = claim(who.db, who.actor, query, lease=lease,
+                         wait=timeout_seconds(body.wait), waker=waker)
+    return JSON(task_fields.task_row(task))
 
 
 @router.post("/move", responses=V1_RESPONSES, name=MOVE)
