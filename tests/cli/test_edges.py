@@ -85,12 +85,12 @@ def test_skip_invalid_with_every_task_invalid_does_not_crash(
         runner: MpoRunner, initialised: str, tmp_path: Path) -> None:
     single = runner("create", "--skip-invalid", "--marketplace", "nowhere", "--title", "x",
                     "--category", "analysis", "--estimated-hours", "2")
-    assert single.exit_code == 0, single.stderr
+    assert single.exit_code == 12, single.stderr  # nothing applied (docs/exit-codes.md)
     assert "skipped task: marketplace" in single.stderr and "created 0" in single.stderr
     lines = tmp_path / "bad.ndjson"
     lines.write_text('nope\n{"marketplace": "nowhere"}\n[1]\n', encoding="utf-8")
     many = runner("create", "--from", str(lines), "--skip-invalid", "--json")
-    assert many.exit_code == 0, many.stderr
+    assert many.exit_code == 12, many.stderr
     assert json.loads(many.stdout) == [] and "skipped 3" in many.stderr
     assert _tasks(initialised) == 0
 

@@ -108,11 +108,7 @@ def create(
     rows = [task_fields.task_row(c.task) | {"created": c.created} for c in result.tasks]
     for problem in result.skipped:
         message(f"skipped {problem.item}: {problem.reason}")
-    if not result.tasks:
-        from mpo.cli.lifecycle import nothing_applied
-
-        nothing_applied(len(result.skipped), 0)
-    if from_ is None:
+    if from_ is None and rows:  # (with --skip-invalid, the one task may have been skipped)
         out.record(rows[0], extra=_prediction(out, result.tasks[0].task))
     else:
         out.rows(rows)
@@ -121,6 +117,10 @@ def create(
                 f"{len(rows) - made}, skipped {len(result.skipped)}")
     if dry_run:
         message("dry run: nothing was stored")
+    if not result.tasks:
+        from mpo.cli.lifecycle import nothing_applied
+
+        nothing_applied(len(result.skipped), 0)
 
 
 @app.command("list", rich_help_panel=PANEL)

@@ -212,6 +212,9 @@ def _install(rules: dict[str, Any], audit: dict[str, Any]) -> None:
     schema = str(op.get_bind().exec_driver_sql("SELECT current_schema()").scalar())
     for statement in (*guards.statements(rules, schema), *audit_guards.statements(audit, schema)):
         op.execute(statement)
+    # The guards revoke DELETE on every table from the app; 0015 gave it back on templates
+    # (`mpo template remove` as an app login), and still stands.
+    op.execute("GRANT DELETE ON task_template TO mpo_app")
 
 
 def upgrade() -> None:
