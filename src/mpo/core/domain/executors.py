@@ -12,13 +12,13 @@ the rules that name it, and the order.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from mpo.core.domain.errors import ConfigError
+from mpo.core.domain.routing_rules import strings, tables
 from mpo.core.domain.vocabulary import NAME_RE, Role
 
 RULE_KEYS = ("name", "principals", "roles", "marketplace", "category", "tags")
@@ -76,36 +76,13 @@ def covers(rules: Sequence[ExecutorRule], name: str, role: str) -> tuple[Cover, 
     return tuple(rule.cover for rule in rules if rule.names(name, role))
 
 
-def _strings(where: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
-        raise ConfigError(f"{where}: must be a list of non-empty strings")
-    return tuple(value)
-
-
 def parse_executors(key: str, value: Any) -> tuple[ExecutorRule, ...]:
     """The rules as the config holds them (a list of tables, or JSON text); none given:
     `DEFAULT_EXECUTORS`."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{key}: not valid JSON ({exc.msg})") from None
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list | tuple):
-        raise ConfigError(f"{key}: must be a list of rules (tables)")
     rules: list[ExecutorRule] = []
-    for index, raw in enumerate(value):
-        where = f"{key}[{index}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: must be a table")
-        unknown = sorted(set(raw) - set(RULE_KEYS))
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(RULE_KEYS)}")
-        principals = _strings(f"{where}.principals", raw.get("principals", []))
-        roles = _strings(f"{where}.roles", raw.get("roles", []))
+    for index, (where, raw) in enumerate(tables(key, value, RULE_KEYS)):
+        principals = strings(f"{where}.principals", raw.get("principals", []))
+        roles = strings(f"{where}.roles", raw.get("roles", []))
         if not principals and not roles:
             raise ConfigError(f"{where}: name principals or roles (or both)")
         for name in principals:
@@ -118,7 +95,7 @@ def parse_executors(key: str, value: Any) -> tuple[ExecutorRule, ...]:
         rules.append(ExecutorRule(
             name=str(raw.get("name") or f"executors-{index + 1}"), principals=principals,
             roles=roles, cover=Cover(
-                marketplaces=_strings(f"{where}.marketplace", raw.get("marketplace", [])),
-                categories=_strings(f"{where}.category", raw.get("category", [])),
-                tags=_strings(f"{where}.tags", raw.get("tags", [])))))
+                marketplaces=strings(f"{where}.marketplace", raw.get("marketplace", [])),
+                categories=strings(f"{where}.category", raw.get("category", [])),
+                tags=strings(f"{where}.tags", raw.get("tags", [])))))
     return tuple(rules) or DEFAULT_EXECUTORS

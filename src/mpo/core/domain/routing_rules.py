@@ -61,7 +61,28 @@ def _loaded(key: str, value: Any) -> Any:
     return value
 
 
-def _strings(where: str, value: Any) -> tuple[str, ...]:
+def tables(key: str, value: Any, keys: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+    """A list of rule tables as the config holds it (a list of tables, one table, or JSON
+    text), each with where it stands (`key[i]`) and checked for unknown keys; shared by
+    routing rules and executors rules."""
+    value = _loaded(key, value)
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{key}: must be a list of rules (tables)")
+    found: list[tuple[str, dict[str, Any]]] = []
+    for index, raw in enumerate(value):
+        where = f"{key}[{index}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: must be a table")
+        unknown = sorted(set(raw) - set(keys))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(keys)}")
+        found.append((where, raw))
+    return found
+
+
+def strings(where: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
@@ -76,7 +97,7 @@ def parse_teams(key: str, value: Any) -> dict[str, tuple[str, ...]]:
         raise ConfigError(f"{key}: must be a table of team name -> list of people")
     teams: dict[str, tuple[str, ...]] = {}
     for name, people in value.items():
-        members = _strings(f"{key}.{name}", people)
+        members = strings(f"{key}.{name}", people)
         if not members:
             raise ConfigError(f"{key}.{name}: a team needs at least one person")
         for person in members:
@@ -90,27 +111,16 @@ def parse_rules(key: str, value: Any, teams: Mapping[str, Sequence[str]] | None 
                 ) -> tuple[Rule, ...]:
     """The rules, in order (the first that matches a task wins). With `teams`, every team
     named must exist and every person named must belong to a team."""
-    value = _loaded(key, value)
-    if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list | tuple):
-        raise ConfigError(f"{key}: must be a list of rules (tables)")
     rules: list[Rule] = []
-    for index, raw in enumerate(value):
-        where = f"{key}[{index}]"
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{where}: must be a table")
-        unknown = sorted(set(raw) - set(RULE_KEYS))
-        if unknown:
-            raise ConfigError(f"{where}: unknown key {unknown[0]!r}; keys: {', '.join(RULE_KEYS)}")
+    for index, (where, raw) in enumerate(tables(key, value, RULE_KEYS)):
         name = raw.get("name") or f"rule-{index + 1}"
-        where = f"{key}[{index}] ({name})"
+        where = f"{where} ({name})"
         strategy_name = raw.get("strategy", Strategy.ROUND_ROBIN.value)
         if strategy_name not in [s.value for s in Strategy]:
             raise ConfigError(f"{where}: strategy {strategy_name!r} is not one of "
                               f"{', '.join(s.value for s in Strategy)}")
         team = raw.get("team")
-        people = _strings(f"{where}.assignees", raw.get("assignees", []))
+        people = strings(f"{where}.assignees", raw.get("assignees", []))
         if (team is None) == (not people):
             raise ConfigError(f"{where}: give a team or a non-empty list of assignees "
                               "(one of them, not both)")
@@ -127,10 +137,10 @@ def parse_rules(key: str, value: Any, teams: Mapping[str, Sequence[str]] | None 
                                       f"teams: {', '.join(roster) or 'none (set `teams` first)'}")
         rules.append(Rule(
             name=str(name), pool=people, strategy=Strategy(strategy_name), team=team,
-            marketplaces=_strings(f"{where}.marketplace", raw.get("marketplace", [])),
-            categories=_strings(f"{where}.category", raw.get("category", [])),
-            tags=_strings(f"{where}.tags", raw.get("tags", [])),
-            listings=_strings(f"{where}.listing", raw.get("listing", [])),
+            marketplaces=strings(f"{where}.marketplace", raw.get("marketplace", [])),
+            categories=strings(f"{where}.category", raw.get("category", [])),
+            tags=strings(f"{where}.tags", raw.get("tags", [])),
+            listings=strings(f"{where}.listing", raw.get("listing", [])),
         ))
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
