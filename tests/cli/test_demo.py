@@ -82,22 +82,26 @@ def test_each_printed_command_works_as_written(mpo_process: Run, tmp_path: Path)
     assert (tmp_path / "demo" / "report.html").read_text(encoding="utf-8").startswith(
         "<!doctype html>")
     for command, shows in ((review, "awaiting"), (dashboard, "tasks")):
-        _in_tmux(command, shows, tmp_path)
+        _in_tmux(command, shows, tmp_path / shows)
 
 
 def _in_tmux(command: str, shows: str, tmp_path: Path) -> None:
+    """Each command in its own tmux server (own socket, own directory): a server just
+    killed may still hold its socket when the next `new-session` starts (CI saw exit 1)."""
     tmux = shutil.which("tmux")
     if tmux is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but tmux is missing (.ci/run installs it)")
         pytest.skip("tmux is not installed")
+    tmp_path.mkdir()
     socket, done = tmp_path / "tmux.sock", tmp_path / "exit-code"
-    done.unlink(missing_ok=True)
     env = {k: v for k, v in environment().items() if k not in ("COLUMNS", "LINES")}
 
     def tm(*args: str) -> str:
-        return subprocess.run([tmux, "-S", str(socket), *args], env=env, check=True,
-                              capture_output=True, text=True, timeout=10).stdout
+        ran = subprocess.run([tmux, "-S", str(socket), *args], env=env, check=False,
+                             capture_output=True, text=True, timeout=10)
+        assert ran.returncode == 0, f"tmux {args[0]}: {ran.stderr}"
+        return ran.stdout
 
     def shown() -> str:
         return tm("capture-pane", "-p")
