@@ -55,6 +55,8 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 #: 100x the seed's 5,000 tasks a day.
 TARGET_PER_DAY = 500_000
 TARGET = TARGET_PER_DAY / 86_400
+#: A database's size, and its tables' sizes and rows (scale_pg.sizes).
+Sizes = tuple[int, dict[str, int], dict[str, int]]
 
 
 def _people(url: str, servers: int) -> dict[str, Any]:
@@ -167,26 +169,31 @@ def _report_logs(logs: list[Path]) -> None:
         print(f"  server log: {count} x {kind}")
 
 
-def _report_sizes(before: tuple[int, dict[str, int], dict[str, int]],
-                  after: tuple[int, dict[str, int], dict[str, int]], load: str) -> None:
-    tasks, events = after[2].get("task", 0), after[2].get("task_event", 0)
-    print(f"\n== database size ({tasks} tasks, {events} events = "
-          f"{events / max(tasks, 1):.1f} per task; before VACUUM) ==")
+def _report_sizes(before: Sizes, written: Sizes, live: Sizes, load: str) -> None:
+    """Growth per million tasks as written (dead row versions of the updates included,
+    which autovacuum lets PostgreSQL reuse) and after VACUUM FULL (live rows only): a
+    database kept by autovacuum settles in between."""
+    tasks, events = live[2].get("task", 0), live[2].get("task_event", 0)
+    print(f"\n== database size per million tasks ({tasks} tasks, {events} events = "
+          f"{events / max(tasks, 1):.1f} per task) ==")
     if not tasks:
         return
-    per = 1_000_000 / tasks
-    grown = after[0] - before[0]
-    print(f"pg_database_size: {after[0] / 2**20:.1f} MiB, {grown / 2**20:.1f} MiB grown "
-          f"= {grown * per / 2**30:.2f} GiB per million tasks  {load}")
-    rows = sorted(((after[1][t] - before[1].get(t, 0), t) for t in after[1]), reverse=True)
-    for size, table in rows:
-        if size > 0:
-            print(f"  {table:<24}{size / 2**20:>9.1f} MiB  {size * per / 2**30:>7.2f} GiB "
-                  f"per million tasks ({after[2].get(table, 0)} rows)")
+    per = 1_000_000 / tasks / 2**30
+    print(f"{'':<24}{'as written':>12}{'VACUUM FULL':>13}  (GiB per million tasks)")
+    print(f"{'pg_database_size':<24}{(written[0] - before[0]) * per:>12.2f}"
+          f"{(live[0] - before[0]) * per:>13.2f}  (catalogs too)  {load}")
+    grown = {t: written[1][t] - before[1].get(t, 0) for t in written[1]}
+    kept = {t: live[1][t] - before[1].get(t, 0) for t in live[1]}
+    print(f"{'tables (sum)':<24}{sum(grown.values()) * per:>12.2f}"
+          f"{sum(kept.values()) * per:>13.2f}  {load}")
+    for table in sorted(written[1], key=lambda t: before[1].get(t, 0) - written[1][t]):
+        if grown[table] > 0:
+            print(f"  {table:<22}{grown[table] * per:>12.2f}{kept.get(table, 0) * per:>13.2f}"
+                  f"  ({live[2].get(table, 0)} rows)")
 
 
 def _report_database(times: scale_pg.QueryTimes, cpu: dict[str, float], elapsed: float,
-                     bouncer: dict[str, int], load: str) -> None:
+                     requests: int, bouncer: dict[str, int], load: str) -> None:
     print(f"\n== slowest statements ({times.why}) ==")
     print("\n".join(times.slowest(10)) or "none over the threshold")
     print(f"\n{'pg_stat_user_tables':<24}{'seq_scan':>9}{'seq_tup_read':>13}{'idx_scan':>10}"
@@ -200,7 +207,8 @@ def _report_database(times: scale_pg.QueryTimes, cpu: dict[str, float], elapsed:
     cores = os.cpu_count() or 1
     print(f"\n== CPU over the {elapsed:.1f} s ({cores} cores = {cores * elapsed:.0f} CPU s) ==")
     for part, seconds in cpu.items():
-        print(f"  {part:<22}{seconds:>8.1f} CPU s = {seconds / elapsed:.2f} cores  {load}")
+        print(f"  {part:<22}{seconds:>8.1f} CPU s = {seconds / elapsed:.2f} cores, "
+              f"{seconds * 1000 / max(requests, 1):.1f} ms per request  {load}")
     if bouncer:
         count = max(1, bouncer.get("total_xact_count", 0))
         print(f"PgBouncer: {bouncer.get('total_xact_count', 0)} transactions, average "
@@ -232,8 +240,13 @@ def main() -> None:
     parser.add_argument("--slow-ms", type=float, default=50.0,
                         help="auto_explain's threshold (without pg_stat_statements)")
     parser.add_argument("--pg-url", default=os.environ.get("MPO_TEST_DATABASE_URL", PG_URL))
+    parser.add_argument("--own-server", action="store_true",
+                        help="run on a throwaway PostgreSQL cluster that preloads "
+                        "pg_stat_statements, instead of --pg-url's server")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C, even when started in the background by a shell (which ignores SIGINT there).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _install("pgbouncer", "pgbouncer")
     _install("psql", "postgresql-client")
     listen = getattr(mpo_env, "LISTEN_DATABASE_URL", None)
@@ -250,12 +263,14 @@ def main() -> None:
 
 def _run(stack: ExitStack, args: argparse.Namespace, listen: str | None) -> bool:
     """The whole run inside `stack`, which stops and drops what it made; True on errors."""
+    if args.own_server:
+        args.pg_url = stack.enter_context(scale_pg.own_server())
     database, role, password = stack.enter_context(scale_pg.fresh_database(args.pg_url))
     where = urlsplit(args.pg_url)
     host, port = where.hostname or "127.0.0.1", where.port or 5432
     owner = f"{args.pg_url.rpartition('/')[0]}/{database}"
     people = _people(owner, args.servers)
-    times = scale_pg.QueryTimes(args.pg_url, database, args.slow_ms)
+    times = scale_pg.QueryTimes(args.pg_url, database, role, args.slow_ms)
     before = scale_pg.sizes(scale_pg.plain(owner))
     bouncer, process = stack.enter_context(
         scale_pg.pgbouncer(database, role, password, host, port, args.pool))
@@ -286,8 +301,11 @@ def _run(stack: ExitStack, args: argparse.Namespace, listen: str | None) -> bool
     pooled = scale_pg.pgbouncer_stats(bouncer, database, role, password)
     _report_http(tally, elapsed, load, bases)
     _report_logs(sorted(home.glob("s*/stderr.log")))
-    _report_sizes(before, scale_pg.sizes(scale_pg.plain(owner)), load)
-    _report_database(times, cpu.seconds(), elapsed, {} if args.direct else pooled, load)
+    requests = sum(len(v) for v in tally.latencies.values())
+    _report_database(times, cpu.seconds(), elapsed, requests, {} if args.direct else pooled,
+                     load)
+    written = scale_pg.sizes(scale_pg.plain(owner))
+    _report_sizes(before, written, scale_pg.sizes(scale_pg.plain(owner), full=True), load)
     return bool(tally.errors)
 
 

@@ -96,6 +96,46 @@ def pgbouncer(database: str, role: str, password: str, host: str, port: int,
                 process.wait()
 
 
+@contextmanager
+def own_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster from Debian's binaries that preloads
+    pg_stat_statements (the shared server may not, and is not ours to restart): a superuser
+    URL; the cluster is stopped and deleted on the way out."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda path: int(path.parts[-3]))
+    if not found:
+        raise SystemExit("--own-server needs PostgreSQL's binaries (apt-get install postgresql)")
+    bindir, port = found[-1].parent, _port()
+    user = "postgres" if os.geteuid() == 0 else None  # postgres refuses to run as root
+    with tempfile.TemporaryDirectory(prefix="mpo-bench-cluster-") as tmp:
+        if user is not None:
+            owner = pwd.getpwnam(user)
+            os.chown(tmp, owner.pw_uid, owner.pw_gid)
+        subprocess.run([str(bindir / "initdb"), "-D", f"{tmp}/data", "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8"], user=user, check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(f"{tmp}/log", "wb") as log:
+            process = subprocess.Popen(
+                [str(bindir / "postgres"), "-D", f"{tmp}/data", "-p", str(port), "-k", tmp,
+                 "-c", "listen_addresses=127.0.0.1",
+                 "-c", "shared_preload_libraries=pg_stat_statements"],
+                user=user, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+            for _ in range(200):
+                if process.poll() is not None:
+                    raise SystemExit(f"postgres exited: {Path(tmp, 'log').read_text()[-800:]}")
+                try:
+                    psycopg.connect(url, connect_timeout=1).close()
+                    break
+                except psycopg.OperationalError:
+                    time.sleep(0.05)
+            yield url.replace("postgresql://", "postgresql+psycopg://", 1)
+        finally:
+            process.send_signal(signal.SIGINT)  # fast shutdown
+            process.wait(timeout=60)
+
+
 def _wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     import socket
 
@@ -131,11 +171,12 @@ def pgbouncer_stats(port: int, database: str, role: str, password: str) -> dict[
     return {}
 
 
-def sizes(conninfo: str) -> tuple[int, dict[str, int], dict[str, int]]:
+def sizes(conninfo: str, full: bool = False) -> tuple[int, dict[str, int], dict[str, int]]:
     """The database's size, and each table's total size (indexes and TOAST included) and
-    live rows (pg_class.reltuples after ANALYZE)."""
+    live rows (pg_class.reltuples after ANALYZE); `full`: after VACUUM FULL, the live rows
+    alone (the bench's database only: it locks every table while it rewrites it)."""
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute("ANALYZE")
+        conn.execute("VACUUM (FULL, ANALYZE)" if full else "ANALYZE")
         total = conn.execute("SELECT pg_database_size(current_database())").fetchone()
         rows = conn.execute(
             "SELECT c.relname, pg_total_relation_size(c.oid), greatest(c.reltuples, 0)::bigint "
@@ -151,8 +192,9 @@ class QueryTimes:
     (loaded per session with `ALTER DATABASE ... SET session_preload_libraries`, logging
     statements over `threshold_ms` to the server's log, read back with pg_read_file)."""
 
-    def __init__(self, admin: str, database: str, threshold_ms: float) -> None:
-        self.admin, self.name = plain(admin), database
+    def __init__(self, admin: str, database: str, role: str, threshold_ms: float) -> None:
+        """Statements of `role` (the servers' login) in `database` only."""
+        self.admin, self.name, self.role = plain(admin), database, role
         self.conninfo = f"{self.admin.rpartition('/')[0]}/{database}"
         self.threshold_ms = threshold_ms
         self.log: str | None = None
@@ -188,8 +230,9 @@ class QueryTimes:
                 rows = conn.execute(
                     "SELECT calls, total_exec_time, mean_exec_time, max_exec_time, query "
                     "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
-                    "WHERE datname = current_database()) ORDER BY total_exec_time DESC "
-                    "LIMIT %s", (count,)).fetchall()
+                    "WHERE datname = current_database()) AND userid = (SELECT oid FROM "
+                    "pg_roles WHERE rolname = %s) ORDER BY total_exec_time DESC LIMIT %s",
+                    (self.role, count)).fetchall()
             return [f"{total / 1000:8.1f} s total {calls:>8} calls mean {mean:7.2f} ms max "
                     f"{most:8.1f} ms  {_short(query)}" for calls, total, mean, most, query in rows]
         return self._logged(count)
@@ -202,8 +245,8 @@ class QueryTimes:
             text = str(_one(conn, "SELECT pg_read_file(%s, %s, %s)",
                             (self.log, self.offset, max(0, size - self.offset))))
         found: dict[str, list[float]] = {}
-        entry = re.compile(rf"@{re.escape(self.name)} LOG:  duration: ([\d.]+) ms  plan:"
-                           r"\n\s*Query Text: (.*)")
+        who = f"{re.escape(self.role)}@{re.escape(self.name)}"
+        entry = re.compile(rf"{who} LOG:  duration: ([\d.]+) ms  plan:\n\s*Query Text: (.*)")
         for took, query in entry.findall(text):
             found.setdefault(_short(query), []).append(float(took))
         ranked = sorted(found.items(), key=lambda item: -max(item[1]))[:count]
