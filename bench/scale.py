@@ -209,6 +209,9 @@ def _report_database(times: scale_pg.QueryTimes, cpu: dict[str, float], elapsed:
     for part, seconds in cpu.items():
         print(f"  {part:<22}{seconds:>8.1f} CPU s = {seconds / elapsed:.2f} cores, "
               f"{seconds * 1000 / max(requests, 1):.1f} ms per request  {load}")
+    ratio = cpu["PostgreSQL backends"] / max(cpu["mpo serve (all)"], 1e-9)
+    print(f"  PostgreSQL / mpo serve: {ratio:.2f} (the bench database's backends only: not "
+          f"the WAL writer, checkpointer or autovacuum)  {load}")
     if bouncer:
         count = max(1, bouncer.get("total_xact_count", 0))
         print(f"PgBouncer: {bouncer.get('total_xact_count', 0)} transactions, average "
@@ -237,7 +240,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=20, help="PgBouncer's server connections")
     parser.add_argument("--direct", action="store_true",
                         help="servers connect to PostgreSQL directly, not through PgBouncer")
-    parser.add_argument("--slow-ms", type=float, default=50.0,
+    parser.add_argument("--slow-ms", type=float, default=10.0,
                         help="auto_explain's threshold (without pg_stat_statements)")
     parser.add_argument("--pg-url", default=os.environ.get("MPO_TEST_DATABASE_URL", PG_URL))
     parser.add_argument("--own-server", action="store_true",
@@ -280,7 +283,7 @@ def _run(stack: ExitStack, args: argparse.Namespace, listen: str | None) -> bool
     extra = {listen: direct} if listen and not args.direct else {}
     via = ("PostgreSQL directly" if args.direct else
            f"PgBouncer (transaction mode, {args.pool} server connections)")
-    print(f"servers on {via}; LISTEN: "
+    print(f"database {database}, login {role}; servers on {via}; LISTEN: "
           + ("direct (listen_database_url)" if extra else
              "through the same URL" if args.direct else
              "this mpo has no listen_database_url setting: statements are prepared and "

@@ -226,15 +226,21 @@ class QueryTimes:
         """The statements with the most total time (pg_stat_statements), or the slowest
         ones auto_explain logged, one line each."""
         if self.statements:
+            mine = ("FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE "
+                    "datname = current_database()) AND userid = (SELECT oid FROM pg_roles "
+                    "WHERE rolname = %s)")
             with psycopg.connect(self.conninfo, autocommit=True) as conn:
                 rows = conn.execute(
                     "SELECT calls, total_exec_time, mean_exec_time, max_exec_time, query "
-                    "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
-                    "WHERE datname = current_database()) AND userid = (SELECT oid FROM "
-                    "pg_roles WHERE rolname = %s) ORDER BY total_exec_time DESC LIMIT %s",
+                    f"{mine} ORDER BY total_exec_time DESC LIMIT %s",
                     (self.role, count)).fetchall()
-            return [f"{total / 1000:8.1f} s total {calls:>8} calls mean {mean:7.2f} ms max "
-                    f"{most:8.1f} ms  {_short(query)}" for calls, total, mean, most, query in rows]
+                worst = conn.execute(f"SELECT max_exec_time, query {mine} "
+                                     "ORDER BY max_exec_time DESC LIMIT 1", (self.role,)).fetchone()
+            lines = [f"{total / 1000:8.1f} s total {calls:>8} calls mean {mean:7.2f} ms max "
+                     f"{most:8.1f} ms  {_short(query)}" for calls, total, mean, most, query in rows]
+            if worst is not None:
+                lines.append(f"slowest single execution: {worst[0]:.1f} ms  {_short(worst[1])}")
+            return lines
         return self._logged(count)
 
     def _logged(self, count: int) -> list[str]:
