@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from mpo.config import urls
+from mpo.store import bi_views
 from mpo.store.driver_errors import translated
 from mpo.store.engine import WRITE, make_engine
+from mpo.store.migrations import HEAD
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Any constant will do: it names the lock PostgreSQL sessions queue on during upgrades.
@@ -28,7 +30,13 @@ def upgrade(url: str) -> tuple[str | None, str]:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
+        # Views pin the columns they read: later revisions run without them (bi_views).
+        remake = before not in (None, HEAD) and bi_views.present(connection)
+        if remake:
+            bi_views.drop(connection)
         command.upgrade(config, "head")
+        if remake and not bi_views.present(connection):
+            bi_views.create(connection)
         after = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     return before, after or ""

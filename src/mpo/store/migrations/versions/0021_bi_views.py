@@ -1,0 +1,39 @@
+"""BI views (issue 25): `bi_tasks`, `bi_events`, `bi_daily`, and the `mpo_bi` read-only role.
+
+- Both databases: the three views of `mpo.store.bi_views`, whose columns docs/bi.md
+  documents as a contract. `mpo.store.migrate` drops and remakes them around later
+  revisions, so those may alter the tables the views read.
+- PostgreSQL: the NOLOGIN group role `mpo_bi` (made here unless it exists; an owner that
+  may not create roles needs a DBA's `CREATE ROLE mpo_bi NOLOGIN`, docs/postgresql.md),
+  `SELECT` on the views and nothing else, and read policies on `task` and `task_event`
+  that show its members every row through the views (the views run with the owner's
+  rights, on whom row-level security is forced).
+
+Revision ID: 0021
+Revises: 0020
+Create Date: 2026-12-06
+"""
+
+from alembic import op
+
+from mpo.store import bi_views
+
+revision = "0021"
+down_revision = "0020"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
+        bi_views.install_access(bind)
+    bi_views.drop(bind)
+    bi_views.create(bind)
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    bi_views.drop(bind)
+    if bind.dialect.name == "postgresql":
+        bi_views.remove_access(bind)
