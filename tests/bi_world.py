@@ -16,6 +16,11 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
 from mpo.config import urls
 from mpo.core.domain.lifecycle import TransitionParams
 from mpo.core.domain.permissions import Actor, Role
@@ -26,6 +31,7 @@ from mpo.core.usecases.create import create_tasks
 from mpo.core.usecases.demo import play_week
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
+from mpo.store.migrate import MIGRATIONS
 from tests.conftest import _admin_connect
 from tests.migrated import upgrade
 
@@ -99,3 +105,25 @@ def _value(name: str, value: Any) -> Any:
     if name == "at" or name.endswith("_at"):
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return value
+
+
+def bi_revision() -> tuple[str, str]:
+    """(the BI views' revision, the one before it), whatever they are numbered."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    for script in ScriptDirectory.from_config(config).walk_revisions():
+        if script.path.endswith("_bi_views.py"):
+            assert isinstance(script.down_revision, str)
+            return script.revision, script.down_revision
+    raise AssertionError("no *_bi_views.py migration")
+
+
+def upgrade_to(url: str, revision: str) -> None:
+    """Alembic, as the owner, to an older revision: a database made before the views."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
 from mpo.config import urls
+from mpo.store import bi_views, migrate
 from mpo.store.bi_views import VIEWS
-from tests.bi_world import reader, rows, week
+from mpo.store.migrations import HEAD
+from tests.bi_world import bi_revision, reader, rows, upgrade_to, week
 from tests.pg_app import module_database
 
 DOC = (Path(__file__).parents[2] / "docs" / "bi.md").read_text(encoding="utf-8")
@@ -244,3 +247,18 @@ def test_the_views_give_the_numbers_of_stats_json(
     assert checked > 50
     now = runner.json("stats")["pipeline"]["now"]
     assert {s: n for s, n in now.items() if n} == Counter(t["status"] for t in tasks)
+
+
+def test_an_upgrade_with_views_already_there_makes_them_again(database_url: str) -> None:
+    """`mpo db upgrade` takes the views away while later revisions run, then makes them
+    again: here over views an older mpo left, which the BI revision would collide with."""
+    _bi, before = bi_revision()
+    upgrade_to(database_url, before)
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        bi_views.create(connection)
+    assert migrate.upgrade(database_url) == (before, HEAD)
+    with engine.connect() as connection:
+        assert bi_views.present(connection)
+        assert connection.exec_driver_sql("SELECT count(*) FROM bi_daily").scalar() == 0
+    engine.dispose()

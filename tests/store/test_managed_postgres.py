@@ -14,15 +14,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from mpo.core.domain.errors import ExitCode, PermissionDenied
 from mpo.store import bi_views, group_roles
-from mpo.store.migrate import MIGRATIONS
 from mpo.store.migrations import HEAD
+from tests.bi_world import bi_revision, upgrade_to
 from tests.conftest import GROUP_ROLES, MpoRunner, _admin_connect, _server_url, _with_database
 from tests.pg_app import conninfo
 
@@ -75,28 +72,6 @@ def managed() -> Iterator[Managed]:
                 conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
-def _bi_revision() -> tuple[str, str]:
-    """(the BI views' revision, the one before it), whatever they are numbered."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    for script in ScriptDirectory.from_config(config).walk_revisions():
-        if script.path.endswith("_bi_views.py"):
-            assert isinstance(script.down_revision, str)
-            return script.revision, script.down_revision
-    raise AssertionError("no *_bi_views.py migration")
-
-
-def _upgrade_to(url: str, revision: str) -> None:
-    """Alembic, as the owner, to an older revision: a database made before the views."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    engine.dispose()
-
-
 def test_a_missing_group_role_is_refused_with_the_dbas_statement(managed: Managed) -> None:
     engine = create_engine(managed.owner)
     missing = f"mpo_test_missing_{uuid.uuid4().hex[:8]}"
@@ -120,8 +95,8 @@ def test_every_command_runs_as_an_owner_without_superuser_or_createrole(
         tmp_path: Path) -> None:
     # A database from before the views, with views of an older mpo already there:
     # `mpo db upgrade` (the owner's) remakes them and grants them to mpo_bi.
-    _bi, before = _bi_revision()
-    _upgrade_to(managed.owner, before)
+    _bi, before = bi_revision()
+    upgrade_to(managed.owner, before)
     engine = create_engine(managed.owner)
     with engine.begin() as connection:
         bi_views.create(connection)

@@ -8,8 +8,9 @@ with their owner's rights, and two read policies let the owner's row-level secur
 every row when the one asking is in `mpo_bi` (issue 25).
 
 A view depends on the columns it reads, so `mpo.store.migrate` drops these views before a
-later migration runs and makes them again afterwards: a migration may alter `task` or
-`task_event` (or SQLite's batch mode recreate them) without knowing about the views.
+later migration runs and makes them again afterwards (`after_upgrade`): a migration may
+alter `task` or `task_event` (or SQLite's batch mode recreate them) without knowing about
+the views, or re-install their policies without knowing about `mpo_bi`'s.
 """
 
 from __future__ import annotations
@@ -160,8 +161,26 @@ def create(connection: Any) -> None:
         connection.exec_driver_sql(statement)
     if not d.sqlite:
         connection.exec_driver_sql(f"GRANT SELECT ON {', '.join(VIEWS)} TO {BI_ROLE}")
-        for function in connection.exec_driver_sql(READ_POLICY_FUNCTIONS).scalars():
-            connection.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {BI_ROLE}")
+        _grant_policy_functions(connection)
+
+
+def after_upgrade(connection: Any, remake: bool) -> None:
+    """After migrations ran: make the views again if `remake` (`drop` took them away
+    first), and on PostgreSQL install the read policies and grants again, so a later
+    revision that re-installs the tables' policies (or adds functions they call) leaves
+    `mpo_bi` reading every row."""
+    if not present(connection):
+        if remake:
+            create(connection)
+        return
+    if connection.dialect.name == "postgresql":
+        install_access(connection)
+        _grant_policy_functions(connection)
+
+
+def _grant_policy_functions(connection: Any) -> None:
+    for function in connection.exec_driver_sql(READ_POLICY_FUNCTIONS).scalars():
+        connection.exec_driver_sql(f"GRANT EXECUTE ON FUNCTION {function} TO {BI_ROLE}")
 
 
 #: mpo's functions the read policies of the views' tables call. PostgreSQL checks the

@@ -35,8 +35,8 @@ def upgrade(url: str) -> tuple[str | None, str]:
         if remake:
             bi_views.drop(connection)
         command.upgrade(config, "head")
-        if remake and not bi_views.present(connection):
-            bi_views.create(connection)
+        if before != HEAD:
+            bi_views.after_upgrade(connection, remake)
         after = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     return before, after or ""
