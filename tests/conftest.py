@@ -128,7 +128,7 @@ def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.Monkey
 
 
 #: The cluster-wide roles the migrations create when they are missing (mpo_app, 0003;
-#: mpo_bi, 0021).
+#: mpo_bi, the BI views' revision).
 GROUP_ROLES = ("mpo_app", "mpo_bi")
 APP_ROLE = GROUP_ROLES[0]
 _ROLES_THERE = pytest.StashKey[set[str]]()

@@ -9,8 +9,8 @@
   that show its members every row through the views (the views run with the owner's
   rights, on whom row-level security is forced).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 
 from mpo.store import bi_views
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
