@@ -7,10 +7,11 @@ On PostgreSQL the group role `mpo_bi` may read these views and nothing else: the
 with their owner's rights, and two read policies let the owner's row-level security show
 every row when the one asking is in `mpo_bi` (issue 25).
 
-A view depends on the columns it reads, so `mpo.store.migrate` drops these views before a
-later migration runs and makes them again afterwards (`after_upgrade`): a migration may
-alter `task` or `task_event` (or SQLite's batch mode recreate them) without knowing about
-the views, or re-install their policies without knowing about `mpo_bi`'s.
+A view pins the columns it reads (and SQLite's batch mode cannot recreate a table a view
+reads), so the views are no migration's: `mpo.store.migrate` drops them before any
+migration runs and makes them again (`install`) once the schema is at head. A migration
+may alter `task` or `task_event`, or re-install their policies, without knowing about the
+views; a change to the views is a change to this module, applied by the next upgrade.
 """
 
 from __future__ import annotations
@@ -164,18 +165,14 @@ def create(connection: Any) -> None:
         _grant_policy_functions(connection)
 
 
-def after_upgrade(connection: Any, remake: bool) -> None:
-    """After migrations ran: make the views again if `remake` (`drop` took them away
-    first), and on PostgreSQL install the read policies and grants again, so a later
-    revision that re-installs the tables' policies (or adds functions they call) leaves
-    `mpo_bi` reading every row."""
-    if not present(connection):
-        if remake:
-            create(connection)
-        return
+def install(connection: Any) -> None:
+    """Make the views as this mpo defines them, once the schema is at head (after `drop`
+    and the migrations); on PostgreSQL install `mpo_bi`'s policies and grants again too,
+    so a revision that re-installed the tables' policies (or added functions they call)
+    leaves `mpo_bi` reading every row."""
     if connection.dialect.name == "postgresql":
         install_access(connection)
-        _grant_policy_functions(connection)
+    create(connection)
 
 
 def _grant_policy_functions(connection: Any) -> None:
@@ -187,8 +184,7 @@ def _grant_policy_functions(connection: Any) -> None:
 #: right to execute every function of every policy on the table (permissive policies are
 #: OR-ed), as the session's role: a BI login needs them, and they tell it nothing (they
 #: read the principal an mpo token authenticated in this transaction: none). Read from
-#: the policies' dependencies, so a later migration's policies are covered when
-#: `mpo.store.migrate` makes the views again.
+#: the policies' dependencies, so a later migration's policies are covered.
 READ_POLICY_FUNCTIONS = """SELECT DISTINCT d.refobjid::regprocedure::text
 FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
 JOIN pg_proc f ON f.oid = d.refobjid
@@ -204,7 +200,7 @@ def drop(connection: Any) -> None:
 
 
 def present(connection: Any) -> bool:
-    """Whether this database has the views (a revision before theirs has not)."""
+    """Whether this database has the views."""
     if connection.dialect.name == "sqlite":
         sql = "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = 'bi_tasks'"
     else:

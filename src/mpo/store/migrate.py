@@ -30,13 +30,13 @@ def upgrade(url: str) -> tuple[str | None, str]:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
-        # Views pin the columns they read: later revisions run without them (bi_views).
-        remake = before not in (None, HEAD) and bi_views.present(connection)
-        if remake:
+        # The BI views pin the columns they read: migrations run without them, and they
+        # are made as this mpo defines them once the schema is at head (bi_views).
+        if before != HEAD:
             bi_views.drop(connection)
         command.upgrade(config, "head")
         if before != HEAD:
-            bi_views.after_upgrade(connection, remake)
+            bi_views.install(connection)
         after = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     return before, after or ""

@@ -1,8 +1,10 @@
 """BI views (issue 25): `bi_tasks`, `bi_events`, `bi_daily`, and the `mpo_bi` read-only role.
 
 - Both databases: the three views of `mpo.store.bi_views`, whose columns docs/bi.md
-  documents as a contract. `mpo.store.migrate` drops and remakes them around later
-  revisions, so those may alter the tables the views read.
+  documents as a contract, are made by `mpo.store.migrate` once the schema is at head,
+  not here: a view pins the columns it reads, and SQLite's batch mode cannot recreate a
+  table a view reads, so every migration runs without them (this one only takes them
+  away when going down).
 - PostgreSQL: the NOLOGIN group role `mpo_bi` (made here unless it exists; an owner that
   may not create roles needs a DBA's `CREATE ROLE mpo_bi NOLOGIN`, docs/postgresql.md),
   `SELECT` on the views and nothing else, and read policies on `task` and `task_event`
@@ -28,8 +30,6 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         bi_views.install_access(bind)
-    bi_views.drop(bind)
-    bi_views.create(bind)
 
 
 def downgrade() -> None:
