@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from mpo.auth import secrets
+from mpo.store.database import SqlDatabase
 from tests import readback
 from tests.conftest import MpoRunner
 from tests.http.conftest import Served, _populate, start, stop
@@ -112,6 +113,28 @@ def test_the_servers_reach_postgresql_through_the_pooler(cluster: Cluster) -> No
     assert cluster.pooler.logins(role) >= 3, cluster.pooler.log.read_text()[-2000:]
 
 
+def test_statements_through_the_pooler_are_never_prepared(cluster: Cluster) -> None:
+    db = SqlDatabase.shared(cluster.pooled, listen_url=cluster.direct)
+    pooled = db.acting(cluster.servers[0].tokens["ana"])
+    failures: list[BaseException] = []
+
+    def reads() -> None:
+        try:
+            for _ in range(30):  # psycopg would prepare a statement from its 5th run
+                with pooled.read() as uow:
+                    raw = uow.session.connection().connection.driver_connection
+                    assert raw is not None and raw.prepare_threshold is None
+                    assert uow.principals.by_name("ana") is not None
+        except BaseException as exc:
+            failures.append(exc)
+
+    try:
+        _threads([reads for _ in range(6)])
+    finally:
+        db.engine.dispose()
+    assert failures == []
+
+
 def test_a_rate_limit_is_exact_across_the_servers(cluster: Cluster) -> None:
     statuses: list[int] = []
 
@@ -184,7 +207,7 @@ def test_a_change_on_one_server_streams_from_another_within_a_second(cluster: Cl
     def listen() -> None:
         headers = {"Authorization": f"Bearer {a.tokens['ana']}"}
         with httpx.Client(base_url=a.url, timeout=30, headers=headers) as client, \
-                client.stream("GET", f"{V1}/events", params={"idle": 0.5}) as response:
+                client.stream("GET", f"{V1}/events", params={"idle": 5}) as response:
             for line in response.iter_lines():
                 opened.set()
                 if line.startswith("data: "):
@@ -196,6 +219,7 @@ def test_a_change_on_one_server_streams_from_another_within_a_second(cluster: Cl
     reader.start()
     assert opened.wait(10)
     time.sleep(0.3)  # the stream has read up to now and waits on its LISTEN
+    # Only a NOTIFY wakes it within a second: its keep-alive comes every 5 s.
     delays = []
     for _ in range(5):
         sent = time.monotonic()
