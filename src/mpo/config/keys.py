@@ -35,10 +35,6 @@ KEYS: Mapping[str, Key] = {
     for k in (
         Key("database_url", checks.url, "string (URL or path)", None, env.DATABASE_URL,
             "SQLite path/URL or postgresql+psycopg:// URL; default: the platform data dir"),
-        Key("listen_database_url", checks.listen_url, "string (URL)", "",
-            env.LISTEN_DATABASE_URL,
-            "PostgreSQL itself, for LISTEN, when database_url is a PgBouncer in transaction "
-            "mode (docs/postgresql.md); set, database_url's statements are never prepared"),
         Key("default_role", checks.role, "string", Role.ADMIN.value, env.ROLE,
             "role whose stored credential commands use when --as is not given"),
         Key("timezone", checks.timezone, "string (IANA zone)", "UTC", env.TIMEZONE,
@@ -98,5 +94,9 @@ KEYS: Mapping[str, Key] = {
             "the sender address of notification emails"),
         Key("public_url", checks.public_url, "string (URL)", "", env.PUBLIC_URL,
             "where browsers reach `mpo serve`: digests and sign-in links point there"),
+        Key("listen_database_url", checks.listen_url, "string (URL)", "",
+            env.LISTEN_DATABASE_URL,
+            "PostgreSQL itself, for LISTEN, when database_url is a PgBouncer in transaction "
+            "mode (docs/postgresql.md); set, database_url's statements are never prepared"),
     )
 }
