@@ -276,7 +276,8 @@ class WorkflowEdge(SQLModel, table=True):
     action: str = Field(primary_key=True, sa_type=String(20))
     source: str = Field(primary_key=True, sa_type=String(20))
     target: str = Field(primary_key=True, sa_type=String(20))
-    roles: list[str] | None = Field(default=None, sa_type=JSON)
+    #: NULL (not JSON null) when the action keeps the built-in roles: the guards test IS NULL.
+    roles: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     not_by_assignee: bool = False
 
 
