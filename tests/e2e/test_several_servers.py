@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from mpo.auth import secrets
 from mpo.store.database import SqlDatabase
@@ -137,6 +138,35 @@ def test_statements_through_the_pooler_are_never_prepared(cluster: Cluster) -> N
     finally:
         db.engine.dispose()
     assert failures == []
+
+
+def test_no_authentication_outlives_its_transaction_through_the_pooler(cluster: Cluster
+                                                                       ) -> None:
+    """`mpo_authenticate` sets who acts for its transaction only: a server connection the
+    pooler hands to the next transaction carries nobody, and row-level security shows that
+    transaction nothing."""
+    made = cluster.servers[0].client("marketplace-amazon").post(f"{V1}/tasks", json=TASK)
+    assert made.status_code == 201, made.text
+    db = SqlDatabase.shared(cluster.pooled, listen_url=cluster.direct)
+    ana = db.acting(cluster.servers[0].tokens["ana"])
+    probe = text("SELECT current_setting('mpo.principal', true), (SELECT count(*) FROM task)")
+    seen: list[tuple[Any, ...]] = []
+
+    def alternate() -> None:
+        for _ in range(20):
+            with ana.read() as uow:
+                seen.append(("ana", *uow.session.execute(probe).one()))
+            with db.read() as uow:
+                seen.append(("nobody", *uow.session.execute(probe).one()))
+
+    try:
+        _threads([alternate for _ in range(4)])
+    finally:
+        db.engine.dispose()
+    assert {row[1] for row in seen if row[0] == "ana"} == {"ana"}
+    assert min(row[2] for row in seen if row[0] == "ana") >= 1
+    assert {row[1:] for row in seen if row[0] == "nobody"} <= {(None, 0), ("", 0)}
+    assert len(seen) == 160
 
 
 def test_a_rate_limit_is_exact_across_the_servers(cluster: Cluster) -> None:
