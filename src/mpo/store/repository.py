@@ -43,6 +43,23 @@ _TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
 _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 
 
+def _used(states: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The columns some row sets: those NULL in every row are left out, so fewer values
+    for the driver to convert. One look per row at the columns the first row leaves NULL."""
+    first = states[0]
+    unset = [attr for _, attr in _TASK_COLUMNS if first[attr] is None]
+    if len(unset) > 1:
+        nulls = (None,) * len(unset)
+        values = itemgetter(*unset)
+        seen = {attr for row in states if (got := values(row)) != nulls
+                for attr, value in zip(unset, got, strict=True) if value is not None}
+    else:
+        seen = {attr for attr in unset
+                if any(map(is_not, map(itemgetter(attr), states), repeat(None)))}
+    return [(column, attr) for column, attr in _TASK_COLUMNS
+            if attr in seen or attr not in unset]
+
+
 class SqlTaskRepository:
     """The store's implementation of `mpo.core.ports.TaskRepository`."""
 
@@ -72,9 +89,7 @@ class SqlTaskRepository:
         if not tasks:
             return
         states = [vars(task) for task in tasks]
-        # Columns NULL in every row are left out: fewer values for the driver to convert.
-        used = [(column, attr) for column, attr in _TASK_COLUMNS
-                if any(map(is_not, map(itemgetter(attr), states), repeat(None)))]
+        used = _used(states)
         executemany(self.session.connection(), _TASK_TABLE, [column for column, _ in used],
                           [[state[attr] for _, attr in used] for state in states])
 
