@@ -36,34 +36,16 @@ def executemany(connection: Connection, table: Table, names: list[str],
     without its per-row parameter bookkeeping, which cost more than the insert itself.
     """
     dialect = connection.dialect
-    processors = [_processor(connection, table, name) for name in names]
-    convert = [(n, process) for n, process in enumerate(processors) if process is not None]
-    for n, process in convert:
-        # A batch shares its stamp and batch id: each distinct object converted once.
-        last_in: Any = object()
-        last_out: Any = None
-        for row in rows:
-            value = row[n]
-            if value is not last_in:
-                last_in, last_out = value, process(value)
-            row[n] = last_out
+    convert(connection, table, names, rows)
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    quoted = _quoted(connection, names)
     marks = ", ".join(mark for _ in names)
     if dialect.name == "postgresql" and len(rows) >= STAGE_AT_LEAST:
         # COPY: one stream of rows, no statement per row to parse, plan and answer. Not into
         # the table itself: PostgreSQL refuses COPY FROM where row-level security applies
         # (the app's logins); into a temporary table, then one INSERT ... SELECT, which the
         # policies and guards check row by row as any INSERT.
-        stage = f"pg_temp.mpo_stage_{table.name}"
-        connection.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {stage.split('.')[1]} ON COMMIT DROP AS "
-            f"SELECT {quoted} FROM {table.name} WITH NO DATA")
-        driver = connection.connection.dbapi_connection
-        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY {stage} ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        stage = copied(connection, table, names, rows)
         connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {stage}")
         connection.exec_driver_sql(f"DROP TABLE {stage}")
@@ -85,6 +67,44 @@ def executemany(connection: Connection, table: Table, names: list[str],
     connection.exec_driver_sql(f"DROP TABLE {stage}")
 
 
+def convert(connection: Connection, table: Table, names: list[str],
+            rows: list[list[Any]]) -> None:
+    """`rows`' values (columns `names` of `table`) as the driver takes them, in place."""
+    processors = [_processor(connection, table, name) for name in names]
+    for n, process in enumerate(processors):
+        if process is None:
+            continue
+        # A batch shares its stamp and batch id: each distinct object converted once.
+        last_in: Any = object()
+        last_out: Any = None
+        for row in rows:
+            value = row[n]
+            if value is not last_in:
+                last_in, last_out = value, process(value)
+            row[n] = last_out
+
+
+def copied(connection: Connection, table: Table, names: list[str],
+           rows: list[list[Any]]) -> str:
+    """PostgreSQL: converted `rows` COPYed into a new temporary table shaped like
+    `table`'s columns `names` (dropped at COMMIT at the latest); its qualified name."""
+    stage = f"pg_temp.mpo_stage_{table.name}"
+    quoted = _quoted(connection, names)
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {stage.split('.')[1]} ON COMMIT DROP AS "
+        f"SELECT {quoted} FROM {table.name} WITH NO DATA")
+    driver = connection.connection.dbapi_connection
+    with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+            f"COPY {stage} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
+
+
+def _quoted(connection: Connection, names: list[str]) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    return ", ".join(quote(name) for name in names)
+
 
 def _processor(connection: Connection, table: Table,
                name: str) -> Callable[[Any], Any] | None:
@@ -93,8 +113,10 @@ def _processor(connection: Connection, table: Table,
     dialect = connection.dialect
     kind = table.c[name].type
     process: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
+    serializer = getattr(dialect, "_json_serializer", None)
     if (process is None or c_make_encoder is None or dialect.name != "sqlite"
-            or not isinstance(kind, JSON) or kind.none_as_null or getattr(dialect, "_json_serializer", None) not in (None, json.dumps)):
+            or not isinstance(kind, JSON) or kind.none_as_null
+            or serializer not in (None, json.dumps)):
         return process
     # json.dumps' defaults: ASCII, ", " and ": ", NaN allowed; no cycle check, as the
     # values came from JSON or the domain's plain lists and dicts.
