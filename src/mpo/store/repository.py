@@ -5,13 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from itertools import repeat
-from operator import is_not, itemgetter
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     CursorResult,
     Table,
     and_,
@@ -26,8 +23,8 @@ from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.tables.models import Task, TaskEvent
-from mpo.store import create_batch
-from mpo.store.bulk import STAGE_AT_LEAST, chunks, executemany
+from mpo.store import task_rows
+from mpo.store.bulk import chunks, executemany
 from mpo.store.search import matching
 from mpo.store.task_filters import filtered
 
@@ -35,31 +32,8 @@ from mpo.store.task_filters import filtered
 RATE_LOCK_SPACE = 0x6D706F72
 RATE_LOCK_WAIT = "10s"
 
-#: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
-_TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
-    for column in attr.columns
-)
-#: The tables bulk inserts write to, past the ORM's unit of work.
-_TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
+#: The table bulk-logged events are written to, past the ORM's unit of work.
 _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
-
-
-def _used(states: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The columns some row sets: those NULL in every row are left out, so fewer values
-    for the driver to convert. One look per row at the columns the first row leaves NULL."""
-    first = states[0]
-    unset = [attr for _, attr in _TASK_COLUMNS if first[attr] is None]
-    if len(unset) > 1:
-        nulls = (None,) * len(unset)
-        values = itemgetter(*unset)
-        seen = {attr for row in states if (got := values(row)) != nulls
-                for attr, value in zip(unset, got, strict=True) if value is not None}
-    else:
-        seen = {attr for attr in unset
-                if any(map(is_not, map(itemgetter(attr), states), repeat(None)))}
-    return [(column, attr) for column, attr in _TASK_COLUMNS
-            if attr in seen or attr not in unset]
 
 
 class SqlTaskRepository:
@@ -79,7 +53,6 @@ class SqlTaskRepository:
         #: group commit lands later, and PostgreSQL's next transaction is unauthenticated).
         self.committed_tasks: dict[uuid.UUID, Task] = {}
         self._listening = False
-        self._owner: bool | None = None
         #: PostgreSQL's guards stamp `created_at` and the transitions' clocks with `now()`
         #: for the app role: what a use case answers must then be read back.
         self.clock_in_database = session.get_bind().dialect.name == "postgresql"
@@ -89,12 +62,7 @@ class SqlTaskRepository:
 
     def add_many(self, tasks: Sequence[Task]) -> None:
         """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
-        if not tasks:
-            return
-        states = [vars(task) for task in tasks]
-        used = _used(states)
-        executemany(self.session.connection(), _TASK_TABLE, [column for column, _ in used],
-                          [[state[attr] for _, attr in used] for state in states])
+        task_rows.insert(self.session.connection(), tasks)
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
@@ -105,39 +73,17 @@ class SqlTaskRepository:
             self._logged(events)
 
     def create_many(self, tasks: Sequence[Task], events: Sequence[Mapping[str, Any]]) -> bool:
-        """New tasks and their create events: `add_many` and `log`, or on PostgreSQL, for
-        an app login and a batch worth it, both checked as one set (`store/create_batch`).
-        True when `tasks` then hold what was stored (the database's clock included)."""
+        """New tasks and their create events: `add_many` and `log`, or for a PostgreSQL app
+        login and a batch worth it, both checked as one set (`task_rows.create`). True when
+        `tasks` then hold what was stored (the database's clock included)."""
         connection = self.session.connection()
-        if (connection.dialect.name != "postgresql" or len(tasks) < STAGE_AT_LEAST
-                or self._exempt(connection)):
+        if not task_rows.as_one_set(connection, len(tasks)):
             self.add_many(tasks)
             self.log(events)
             return not self.clock_in_database
-        states = [vars(task) for task in tasks]
-        used = _used(states)
-        create_batch.create(connection, _TASK_TABLE, [column for column, _ in used],
-                            [[state[attr] for _, attr in used] for state in states],
-                            _EVENT_TABLE, [[e[k] for k in create_batch.EVENT_COLUMNS]
-                                           for e in events])
+        stored = task_rows.create(connection, tasks, events)
         self._logged(events)
-        # The function stamps `created_at` with now() (and `recorded_by` with the
-        # principal, which the rows name already): no need to read 100,000 rows back,
-        # unless a column left out as NULL everywhere took a default instead.
-        now = connection.exec_driver_sql("SELECT now()").scalar()
-        for state in states:
-            state["created_at"] = now
-        kept = {column for column, _ in used}
-        return not any(c.server_default is not None and c.name not in kept
-                       for c in _TASK_TABLE.columns)
-
-    def _exempt(self, connection: Connection) -> bool:
-        """Whether this login owns the tables (the guards let it through unchecked)."""
-        if self._owner is None:
-            self._owner = bool(connection.exec_driver_sql(
-                "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class "
-                "WHERE oid = 'task'::regclass").scalar())
-        return self._owner
+        return stored
 
     def _logged(self, events: Sequence[Mapping[str, Any]]) -> None:
         batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
