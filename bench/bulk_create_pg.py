@@ -4,7 +4,7 @@ production) next to a plain COPY of the same rows, each into a fresh migrated da
 - `mpo create --from FILE`: validation, permissions, row-level security, the audit events;
   rows and events streamed with COPY into temporary tables, then inserted by
   `mpo_create_batch`, which checks the write guards' create rules once for the batch
-  (store/create_batch.py, migration 0021);
+  (store/create_batch.py, migration 0023);
 - plain COPY: a psycopg process that reads the same NDJSON and COPYs the task rows and one
   audit event each into the same schema (same indexes and triggers) as the owner.
 Target (issue 26): >= 30,000 tasks/s. Prints figures and ratios with the load; asserts
