@@ -67,6 +67,20 @@ ATTACKS: dict[str, tuple[str, str]] = {
                         " (SELECT id FROM t LIMIT 1);")),
     "admin hands the function real tables": (
         "admin", "SELECT mpo_create_batch('task', 'task_event')"),
+    "agent records a create of an existing task in an empty batch": (
+        "agent", _batch(count=0, events=" INSERT INTO e VALUES ('{pending}',"
+                        " gen_random_uuid(), '{{}}');")),
+    # a stage is read as the owner: none may run the caller's code there
+    "admin stages a view": (
+        "admin", _batch(created_by="root", events=" ALTER TABLE e RENAME TO e0;"
+                        " CREATE TEMP VIEW e AS SELECT * FROM e0;")),
+    "admin stages a table with a policy": (
+        "admin", _batch(created_by="root", events=" ALTER TABLE e ENABLE ROW LEVEL SECURITY;"
+                        " CREATE POLICY p ON e USING (true);")),
+    "admin stages a column of another type": (
+        "admin", _batch(created_by="root", events=" ALTER TABLE t ALTER title TYPE text;")),
+    "admin stages a column the table has not": (
+        "admin", _batch(created_by="root", events=" ALTER TABLE e ADD evil text;")),
     "one bad row refuses the batch": (
         "agent", _batch(count=STAGE_AT_LEAST, extra="marketplace = 'shopee' WHERE id ="
                         " (SELECT id FROM t ORDER BY id DESC LIMIT 1)")),

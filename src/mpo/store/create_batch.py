@@ -10,8 +10,9 @@ a bulk create (EXPLAIN ANALYZE: `task_event_guard` 7.1 s, the COMMIT's deferred 
 new tasks and their `create` events (`task_id`, `batch_id`, `payload`) into two temporary
 tables of its own session, and the function, as the tables' owner (SECURITY DEFINER):
 
-- refuses an unauthenticated session, a role that may not create, or tables that are not
-  this session's temporary ones;
+- refuses an unauthenticated session, a role that may not create, or stages that are not
+  plain temporary tables of this session with `task`'s and `task_event`'s column types
+  (read as the owner, a view, a policy or a cast would run the caller's code as the owner);
 - inserts the tasks, stamping `recorded_by` with the principal and `created_at` with
   `now()` as the row guard does, and refuses the whole batch if any row is not `pending`
   with no decision, assignment or lease, is for another marketplace than a
@@ -62,9 +63,22 @@ BEGIN{WHO}
   IF who_role NOT IN {in_list(create['roles'])} THEN
     {refuse('% (role %) may not create tasks', 'who', 'who_role')}
   END IF;
+  -- Read as the owner, a stage must run none of the caller's code: a plain temporary
+  -- table of this session (no view, no policy), each column of its table's own type (no
+  -- cast of the caller's), and only columns its table has.
   IF EXISTS (SELECT 1 FROM pg_class c WHERE c.oid IN (tasks, events)
-             AND (c.relpersistence <> 't' OR c.relnamespace <> pg_my_temp_schema())) THEN
-    {refuse('mpo_create_batch reads temporary tables of this session only')}
+             AND (c.relpersistence <> 't' OR c.relnamespace <> pg_my_temp_schema()
+                  OR c.relkind <> 'r' OR c.relrowsecurity))
+     OR EXISTS (SELECT 1 FROM pg_attribute a
+                WHERE a.attrelid IN (tasks, events) AND a.attnum > 0 AND NOT a.attisdropped
+                  AND NOT EXISTS (
+                    SELECT 1 FROM pg_attribute t
+                    WHERE t.attrelid = CASE WHEN a.attrelid = tasks THEN 'task'::regclass
+                                            ELSE 'task_event'::regclass END
+                      AND t.attname = a.attname AND t.atttypid = a.atttypid
+                      AND t.attnum > 0 AND NOT t.attisdropped)) THEN
+    {refuse('mpo_create_batch reads plain temporary tables of this session, shaped like '
+            'task and task_event, only')}
   END IF;
   SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
   FROM pg_attribute a JOIN pg_attribute t ON t.attrelid = 'task'::regclass
@@ -75,7 +89,7 @@ BEGIN{WHO}
                     THEN ARRAY(SELECT mpo_proposers()) ELSE ARRAY[]::text[] END;
   EXECUTE format(
     'WITH new AS (INSERT INTO task (%1$s, recorded_by, created_at)
-                  SELECT %1$s, $1, now() FROM %2$s RETURNING *)
+                  SELECT %1$s, $1, now() FROM ONLY %2$s RETURNING *)
      SELECT count(*) AS n,
             coalesce(bool_or(status IS DISTINCT FROM %3$L OR NOT ({undecided})), false)
               AS decided,
@@ -95,17 +109,18 @@ BEGIN{WHO}
     {refuse('% may not create tasks as %', 'who', 'made.stranger')}
   END IF;
   EXECUTE format(
-    'SELECT count(*) = $1 AND count(DISTINCT e.task_id) = $1 AND bool_and(t.id IS NOT NULL)
-     FROM %1$s e LEFT JOIN %2$s t ON t.id = e.task_id', events, tasks)
+    'SELECT count(*) = $1 AND count(DISTINCT e.task_id) = $1
+            AND coalesce(bool_and(t.id IS NOT NULL), true)
+     FROM ONLY %1$s e LEFT JOIN ONLY %2$s t ON t.id = e.task_id', events, tasks)
     INTO matched USING made.n;
-  IF made.n > 0 AND matched IS NOT TRUE THEN
+  IF matched IS NOT TRUE THEN
     {refuse('a batch of new tasks needs one create event of each, and no other')}
   END IF;
   EXECUTE format(
     'INSERT INTO task_event (task_id, batch_id, actor, action, from_status, to_status,
                              reason, at, payload)
      SELECT e.task_id, e.batch_id, $1, %2$L, NULL, %3$L, NULL, now(), e.payload
-     FROM %1$s e', events, '{Action.CREATE.value}', '{create['status']}')
+     FROM ONLY %1$s e', events, '{Action.CREATE.value}', '{create['status']}')
     USING who;
   RETURN made.n;
 END $$"""
