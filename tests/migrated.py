@@ -2,8 +2,9 @@
 
 Each test process migrates one template per backend, once, with the real migrations
 (`mpo.store.migrate.upgrade`); a test that needs a migrated database gets a copy of it: the
-file on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL (issue 26). A database that is
-not empty is upgraded for real, so tests of the migrations themselves see them run.
+file on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL, made ahead by
+tests/pg_pool.py (issue 26). A database that is not empty is upgraded for real, so tests of
+the migrations themselves see them run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from mpo.config import urls
 from mpo.store.engine import FILE_MODE
 from mpo.store.migrate import upgrade as real_upgrade
 from mpo.store.migrations import HEAD
+from tests import pg_pool
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -68,9 +70,15 @@ def _pg_copy(url: str) -> bool:
     if tables is None or tables[0]:
         return False
     template = _pg_template(base)
+    import psycopg
+
     with _connect(f"{base}/postgres") as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        try:  # out of the way at once, dropped later by the pool
+            conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{name}_emptied"')
+            pg_pool.discard(f"{base}/{name}_emptied")
+        except psycopg.errors.ObjectInUse:  # sessions of the test's own still on it
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    pg_pool.fresh(url, template)  # a copy made ahead by the pool, renamed
     return True
 
 
