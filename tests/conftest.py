@@ -33,6 +33,11 @@ KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
 @pytest.fixture(autouse=True)
 def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate(tmp_path, monkeypatch)
+
+
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What `isolation` does, for a fixture of a wider scope (its own MonkeyPatch)."""
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
