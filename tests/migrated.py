@@ -13,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -65,14 +66,15 @@ def _connect(url: str):  # type: ignore[no-untyped-def]
 def _pg_copy(url: str) -> bool:
     base, _, name = url.rpartition("/")
     with _connect(url) as conn:
-        tables = conn.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+        tables = conn.execute("SELECT count(*), pg_backend_pid() FROM pg_tables "
+                              "WHERE schemaname = 'public'").fetchone()
     if tables is None or tables[0]:
         return False
     template = _pg_template(base)
     import psycopg
 
     with _connect(f"{base}/postgres") as conn:
+        _gone(conn, tables[1])
         try:  # out of the way at once, dropped later by the pool
             conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{name}_emptied"')
             pg_pool.discard(f"{base}/{name}_emptied")
@@ -80,6 +82,15 @@ def _pg_copy(url: str) -> bool:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     pg_pool.fresh(url, template)  # a copy made ahead by the pool, renamed
     return True
+
+
+def _gone(conn, pid: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait (briefly) for the backend of a connection just closed to end: a database with a
+    session still on it is not renamed before PostgreSQL's next look, 100 ms later."""
+    for _ in range(100):
+        if not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            return
+        time.sleep(0.002)
 
 
 @cache
