@@ -23,6 +23,9 @@ from typing import Any
 EMPTY = ""
 #: How many databases of each kind are kept ready.
 READY = 2
+#: Drops waiting beyond this are done by the test itself, as before the pool: a server that
+#: cannot keep up never leaves a backlog for the end of the run.
+BEHIND = 4
 _PREFIX = f"mpo_pool_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
@@ -42,6 +45,7 @@ class Pool:
 
     def __init__(self, base: str) -> None:
         self._base = base
+        self.pid = os.getpid()  # a forked child has no thread: it makes its own pool
         self._ready: dict[str, list[str]] = {}
         self._pending: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -67,7 +71,11 @@ class Pool:
 
     def discard(self, name: str) -> None:
         """Drop database `name` (ending its sessions) soon, off the test's path."""
-        self._work.put(("drop", name))
+        if self._work.qsize() < BEHIND:
+            self._work.put(("drop", name))
+            return
+        with _connect(f"{self._base}/postgres") as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
 
     def close(self) -> None:
         """Finish the drops asked for, and drop the databases nobody took."""
@@ -76,6 +84,10 @@ class Pool:
         with self._lock:
             left = [name for ready in self._ready.values() for name in ready]
             self._ready.clear()
+        while not self._work.empty():  # what a thread that did not finish left
+            work = self._work.get_nowait()
+            if work is not None and work[0] == "drop":
+                left.append(work[1])
         with _connect(f"{self._base}/postgres") as conn:
             for name in left:
                 conn.execute(f"DROP DATABASE IF EXISTS {_quoted(name)} WITH (FORCE)")
@@ -111,7 +123,7 @@ _pools: dict[str, Pool] = {}
 
 def pool(base: str) -> Pool:
     """The pool for the server at `base` (a URL without the database name)."""
-    if base not in _pools:
+    if base not in _pools or _pools[base].pid != os.getpid():
         _pools[base] = Pool(base)
     return _pools[base]
 
@@ -131,7 +143,9 @@ def discard(url: str) -> None:
 def close() -> None:
     """Every pool's drops done and its unused databases dropped (at the session's end)."""
     while _pools:
-        _pools.popitem()[1].close()
+        found = _pools.popitem()[1]
+        if found.pid == os.getpid():  # never a parent's pool, from a forked child
+            found.close()
 
 
 atexit.register(close)
