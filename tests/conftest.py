@@ -12,6 +12,7 @@ a real PostgreSQL database of its own.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
@@ -23,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mpo.cli.app import app
-from tests import migrated
+from tests import migrated, pg_pool
 from tests.team import add_members
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -32,6 +33,11 @@ KEYRING_BACKEND = "keyrings.alt.file.PlaintextKeyring"
 
 @pytest.fixture(autouse=True)
 def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate(tmp_path, monkeypatch)
+
+
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """What `isolation` does, for a fixture of a wider scope (its own MonkeyPatch)."""
     home = tmp_path / "home"
     home.mkdir()
     for name in list(os.environ):
@@ -94,18 +100,29 @@ def _with_database(url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+@functools.cache
+def _reachable(server: str) -> None:
+    _admin_connect(server).close()  # fails or skips when the server is not there
+
+
+def _new_database() -> str:
+    """The URL of a new, empty database on the test server (a test's own name); made
+    ahead by the pool (tests/pg_pool.py), so this takes milliseconds."""
+    server = _server_url()
+    _reachable(server)
+    url = _with_database(server, f"mpo_test_{RUN_ID}_{uuid.uuid4().hex[:8]}")
+    pg_pool.fresh(url)
+    return url
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test (dropped afterwards)."""
-    server = _server_url()
-    name = f"mpo_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    with _admin_connect(server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _new_database()
     try:
-        yield _with_database(server, name)
+        yield url
     finally:
-        with _admin_connect(server) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_pool.discard(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -160,10 +177,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Leave the cluster as the run found it: the controller, after every worker has
-    finished (and dropped its databases), drops the group roles this run created. A role
-    that was there before (a real installation) is never touched; one still granted in a
-    database of another run in progress cannot be dropped, and is left to that run."""
+    """Leave the cluster as the run found it: each test process drops the databases its
+    pool made; the controller, after every worker has finished (and dropped its
+    databases), drops the group roles this run created. A role that was there before (a
+    real installation) is never touched; one still granted in a database of another run in
+    progress cannot be dropped, and is left to that run."""
+    pg_pool.close()
     if hasattr(session.config, "workerinput") or _ROLES_THERE not in session.config.stash:
         return
     import psycopg

@@ -2,8 +2,9 @@
 
 Each test process migrates one template per backend, once, with the real migrations
 (`mpo.store.migrate.upgrade`); a test that needs a migrated database gets a copy of it: the
-file on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL (issue 26). A database that is
-not empty is upgraded for real, so tests of the migrations themselves see them run.
+file on SQLite, `CREATE DATABASE ... TEMPLATE` on PostgreSQL, made ahead by
+tests/pg_pool.py (issue 26). A database that is not empty is upgraded for real, so tests of
+the migrations themselves see them run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from functools import cache
 from pathlib import Path
@@ -20,6 +22,7 @@ from mpo.config import urls
 from mpo.store.engine import FILE_MODE
 from mpo.store.migrate import upgrade as real_upgrade
 from mpo.store.migrations import HEAD
+from tests import pg_pool
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -63,15 +66,31 @@ def _connect(url: str):  # type: ignore[no-untyped-def]
 def _pg_copy(url: str) -> bool:
     base, _, name = url.rpartition("/")
     with _connect(url) as conn:
-        tables = conn.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+        tables = conn.execute("SELECT count(*), pg_backend_pid() FROM pg_tables "
+                              "WHERE schemaname = 'public'").fetchone()
     if tables is None or tables[0]:
         return False
     template = _pg_template(base)
+    import psycopg
+
     with _connect(f"{base}/postgres") as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        _gone(conn, tables[1])
+        try:  # out of the way at once, dropped later by the pool
+            conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{name}_emptied"')
+            pg_pool.discard(f"{base}/{name}_emptied")
+        except psycopg.errors.ObjectInUse:  # sessions of the test's own still on it
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    pg_pool.fresh(url, template)  # a copy made ahead by the pool, renamed
     return True
+
+
+def _gone(conn, pid: int) -> None:  # type: ignore[no-untyped-def]
+    """Wait (briefly) for the backend of a connection just closed to end: a database with a
+    session still on it is not renamed before PostgreSQL's next look, 100 ms later."""
+    for _ in range(100):
+        if not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+            return
+        time.sleep(0.002)
 
 
 @cache

@@ -8,7 +8,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.conftest import RUN_ID, _admin_connect, _server_url, _with_database
+from tests import pg_pool
+from tests.conftest import _admin_connect, _new_database
 
 
 def conninfo(url: str) -> str:
@@ -19,15 +20,11 @@ def conninfo(url: str) -> str:
 @contextmanager
 def module_database() -> Iterator[str]:
     """A fresh, empty database shared by one module's tests (dropped afterwards)."""
-    server = _server_url()
-    name = f"mpo_test_{RUN_ID}_{uuid.uuid4().hex[:8]}"
-    with _admin_connect(server) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _new_database()
     try:
-        yield _with_database(server, name)
+        yield url
     finally:
-        with _admin_connect(server) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_pool.discard(url)
 
 
 @contextmanager

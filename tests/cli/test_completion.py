@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import migrated
 from tests.cli.conftest import environment
 from tests.cli.steps import SQLITE_ONLY, task_in
 from tests.conftest import MpoRunner
@@ -123,8 +124,10 @@ def test_task_ids_complete_only_with_a_credential_and_only_visible_tasks(
 def test_task_ids_follow_db_on_the_command_line(runner: MpoRunner, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MPO_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    migrated.prepare(f"sqlite:///{tmp_path / 'empty.db'}")  # init finds the schema at head
     assert runner("init").exit_code == 0
     other = f"sqlite:///{tmp_path / 'other.db'}"
+    migrated.prepare(other)
     assert runner("--db", other, "init").exit_code == 0
     task = str(runner.json("--db", other, "create", "-m", "amazon", "-t", "x", "-c",
                            "scaling", "-e", "1")["id"])
@@ -219,6 +222,7 @@ def run(argv: list[str], **env: str) -> list[str]:
 def test_real_shells_complete_with_the_shipped_scripts(
         runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shell: str) -> None:
     monkeypatch.setenv("MPO_DATABASE_URL", f"sqlite:///{tmp_path / 'mpo.db'}")
+    migrated.prepare(f"sqlite:///{tmp_path / 'mpo.db'}")  # init finds the schema at head
     assert runner("init").exit_code == 0
     task = create_task(runner)
     assert runner("profile", "add", "team").exit_code == 0

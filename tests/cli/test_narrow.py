@@ -6,20 +6,29 @@ task with a long title."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import MpoRunner
+from tests.conftest import MpoRunner, isolate
 
 WIDTHS = (80, 100, 120)
 LONG_AGENT = "marketplace-mercadolivre-night-shift"
 LONG_TITLE = "Rewrite the GEO titles of every listing in the spring catalogue " * 2
 
 
-@pytest.fixture
-def week(runner: MpoRunner, tmp_path: Path) -> list[str]:
-    """The root options that reach the demo's database as its admin."""
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """The root options that reach the demo's database as its admin: one week for the
+    module (its tests only read it), made in a private home as `isolation` makes one."""
+    home = tmp_path_factory.mktemp("narrow")
+    with pytest.MonkeyPatch.context() as patch:
+        isolate(home, patch)
+        yield _week(MpoRunner(), home)
+
+
+def _week(runner: MpoRunner, tmp_path: Path) -> list[str]:
     where = tmp_path / "demo"
     made = runner("demo", "--dir", str(where))
     assert made.exit_code == 0, made.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests import migrated
 from tests.conftest import MpoRunner
 from tests.installed import MPO
 
@@ -18,6 +19,7 @@ def test_tokens_appear_only_where_they_are_minted(runner: MpoRunner, tmp_path: P
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "mpo.db"
     monkeypatch.setenv("MPO_DATABASE_URL", str(db))
+    migrated.prepare(f"sqlite:///{db}")  # `mpo init` then finds the schema at head: fast
     runner("init")
     agent = runner.json("principal", "add", "marketplace-amazon", "--role", "agent",
                         "--marketplace", "amazon")["token"]

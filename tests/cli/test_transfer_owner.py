@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.cli.steps import task_in
 from tests.cli.test_transfer import export, world
 from tests.conftest import MpoRunner, _server_url, _with_database
@@ -44,6 +45,7 @@ def test_the_owner_imports_history_of_other_actors(
 ) -> None:
     sqlite_url = f"sqlite:///{tmp_path / 'a.db'}"
     monkeypatch.setenv("MPO_DATABASE_URL", sqlite_url)
+    migrated.prepare(sqlite_url)  # the source: the template's copy (the PostgreSQL side migrates)
     assert runner("init", "--admin", "root").exit_code == 0
     add_members(sqlite_url)
     world(runner)

@@ -3,6 +3,7 @@ on SQLite and PostgreSQL; the window rules; empty windows; time zones."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,18 +18,30 @@ from mpo.core.domain.validation import Rules
 from mpo.core.usecases.stats import stats
 from mpo.store.database import SqlDatabase
 from tests.migrated import upgrade
+from tests.pg_app import module_database
 from tests.stats_fixture import ADMIN, at, build
 
 NOW = at(30)  # D+1 06:00 UTC, after the whole history
 SAO_PAULO = "America/Sao_Paulo"  # UTC-3 all year since 2019
 
 
-@pytest.fixture
-def db(database_url: str) -> SqlDatabase:
-    """The hand-built history, on each database."""
-    upgrade(database_url)
-    build(database_url)
-    return SqlDatabase(database_url)
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest,
+       tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqlDatabase]:
+    """The hand-built history, on each database: built once for the module, as every test
+    only reads it (a denied read records its denial, which no report counts)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('stats') / 'mpo.db'}"
+        upgrade(url)
+        build(url)
+        yield SqlDatabase(url)
+        return
+    with module_database() as url:
+        upgrade(url)
+        build(url)
+        database = SqlDatabase(url)
+        yield database
+        database.engine.dispose()
 
 
 def report(db: SqlDatabase, **options: Any) -> dict[str, Any]:

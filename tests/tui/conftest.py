@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mpo.cli.context import AppContext
+from tests import migrated
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 from tests.team import add_members
@@ -21,6 +22,7 @@ def db_url(runner: MpoRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """An SQLite database set up by `mpo init --admin root`, with the test team."""
     url = f"sqlite:///{tmp_path / 'mpo.db'}"
     monkeypatch.setenv("MPO_DATABASE_URL", url)
+    migrated.prepare(url)  # `mpo init` then finds the schema at head: fast
     assert runner("init", "--admin", "root").exit_code == 0
     add_members(url)
     return url
