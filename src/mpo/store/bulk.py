@@ -24,27 +24,18 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def executemany(connection: Connection, table: Table, names: list[str],
                 rows: list[list[Any]]) -> None:
-    """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
+    """One INSERT run for every row (the driver's executemany: psycopg pipelines it; a
+    single row is one plain execute, without a pipeline to set up).
 
     Values are converted by the columns' own types, as SQLAlchemy stores them, but
     without its per-row parameter bookkeeping, which cost more than the insert itself.
     """
     dialect = connection.dialect
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names]
-    convert = [(n, process) for n, process in enumerate(processors) if process is not None]
-    for n, process in convert:
-        # A batch shares its stamp and batch id: each distinct object converted once.
-        last_in: Any = object()
-        last_out: Any = None
-        for row in rows:
-            value = row[n]
-            if value is not last_in:
-                last_in, last_out = value, process(value)
-            row[n] = last_out
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
-    marks = ", ".join(mark for _ in names)
+    quoted, marks = _converted(connection, table, names, rows)
+    if len(rows) == 1:
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
+                                   tuple(rows[0]))
+        return
     if dialect.name == "postgresql" and len(rows) >= STAGE_AT_LEAST:
         # COPY: one stream of rows, no statement per row to parse, plan and answer. Not into
         # the table itself: PostgreSQL refuses COPY FROM where row-level security applies
@@ -78,3 +69,42 @@ def executemany(connection: Connection, table: Table, names: list[str],
         f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {stage}")
     connection.exec_driver_sql(f"DROP TABLE {stage}")
 
+
+def inserted(connection: Connection, table: Table, names: list[str],
+             rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """One multi-row INSERT ... RETURNING every column (PostgreSQL, a few rows): each row as
+    stored, with what triggers set, by column name and converted as SQLAlchemy reads it."""
+    dialect = connection.dialect
+    quoted, marks = _converted(connection, table, names, rows)
+    columns = list(table.c)
+    returned = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    values = ", ".join(f"({marks})" for _ in rows)
+    result = connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({quoted}) VALUES {values} RETURNING {returned}",
+        tuple(value for row in rows for value in row))
+    back = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+            for c, d in zip(columns, result.cursor.description, strict=True)]
+    return [{c.name: value if process is None else process(value)
+             for c, process, value in zip(columns, back, stored, strict=True)}
+            for stored in result.fetchall()]
+
+
+def _converted(connection: Connection, table: Table, names: list[str],
+               rows: list[list[Any]]) -> tuple[str, str]:
+    """Convert `rows` in place for the driver; the quoted column list and one row's marks."""
+    dialect = connection.dialect
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+    convert = [(n, process) for n, process in enumerate(processors) if process is not None]
+    for n, process in convert:
+        # A batch shares its stamp and batch id: each distinct object converted once.
+        last_in: Any = object()
+        last_out: Any = None
+        for row in rows:
+            value = row[n]
+            if value is not last_in:
+                last_in, last_out = value, process(value)
+            row[n] = last_out
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    return quoted, ", ".join(mark for _ in names)

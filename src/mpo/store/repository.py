@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.tables.models import Task, TaskEvent
-from mpo.store.bulk import chunks, executemany
+from mpo.store.bulk import STAGE_AT_LEAST, chunks, executemany, inserted
 from mpo.store.search import matching
 from mpo.store.task_filters import filtered
 
@@ -55,32 +55,44 @@ class SqlTaskRepository:
         #: in bulk (`log`) are read back by batch, only when a consumer wants them.
         self.appended: list[TaskEvent] = []
         self.logged_batches: list[uuid.UUID] = []
+        #: Whether this transaction appended events (its commit then wakes listeners).
+        self.wrote_events = False
         #: The tasks of those events as the transaction leaves them, read just before COMMIT
         #: (a consumer's own read after it could see an older state, or nothing: SQLite's
         #: group commit lands later, and PostgreSQL's next transaction is unauthenticated).
         self.committed_tasks: dict[uuid.UUID, Task] = {}
         self._listening = False
         #: PostgreSQL's guards stamp `created_at` and the transitions' clocks with `now()`
-        #: for the app role: what a use case answers must then be read back.
-        self.clock_in_database = session.get_bind().dialect.name == "postgresql"
+        #: for the app role: what a use case answers must come from the database.
+        self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def add(self, task: Task) -> None:
         self.session.add(task)
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
-        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
+    def add_many(self, tasks: Sequence[Task]) -> bool:
+        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each.
+        On PostgreSQL a few tasks come back from the INSERT itself (RETURNING): no read
+        after it, and `tasks` hold what was stored, the guards' stamps included."""
         if not tasks:
-            return
+            return True
         states = [vars(task) for task in tasks]
         # Columns NULL in every row are left out: fewer values for the driver to convert.
         used = [(column, attr) for column, attr in _TASK_COLUMNS
                 if any(map(is_not, map(itemgetter(attr), states), repeat(None)))]
-        executemany(self.session.connection(), _TASK_TABLE, [column for column, _ in used],
-                          [[state[attr] for _, attr in used] for state in states])
+        names, rows = [c for c, _ in used], [[state[a] for _, a in used] for state in states]
+        connection = self.session.connection()
+        if not self.postgres or len(rows) >= STAGE_AT_LEAST:
+            executemany(connection, _TASK_TABLE, names, rows)
+            return not self.postgres
+        stored = {row["id"]: row for row in inserted(connection, _TASK_TABLE, names, rows)}
+        for state in states:
+            state.update((attr, stored[state["id"]][column]) for column, attr in _TASK_COLUMNS)
+        return True
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
         if events:
+            self.wrote_events = True
             names = [k for k in events[0] if any(e[k] is not None for e in events)]
             executemany(self.session.connection(), _EVENT_TABLE, names,
                         [[e[k] for k in names] for e in events])
@@ -214,7 +226,7 @@ class SqlTaskRepository:
         # transaction advisory lock per principal (two-key form: no other mpo lock's space),
         # waiting at most RATE_LOCK_WAIT: a session holding it for ever (any login can take
         # an advisory lock) makes that principal's creates fail "unavailable", never hang.
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self.postgres:
             previous = self.session.execute(text("SHOW lock_timeout")).scalar_one()
             self.session.execute(text("SELECT set_config('lock_timeout', :wait, true)"),
                                  {"wait": RATE_LOCK_WAIT})
@@ -250,6 +262,7 @@ class SqlTaskRepository:
 
     def add_events(self, events: Iterable[TaskEvent]) -> None:
         added = list(events)
+        self.wrote_events = self.wrote_events or bool(added)
         self.session.add_all(added)
         self.appended.extend(added)
         self._listen()

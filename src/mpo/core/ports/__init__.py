@@ -39,9 +39,6 @@ class DuplicateKey(Exception):
 class TaskRepository(Protocol):
     """Reads and conditional writes of tasks and their events."""
 
-    #: Whether the database may stamp times itself (a new task must then be read back).
-    clock_in_database: bool
-
     def add(self, task: Task) -> None: ...
 
     def get(self, task_id: uuid.UUID) -> Task | None: ...
@@ -73,7 +70,10 @@ class TaskRepository(Protocol):
     # Set-based reads and writes of batches (issue 11): one statement per table or per
     # chunk of ids, never one round trip per task.
 
-    def add_many(self, tasks: Sequence[Task]) -> None: ...
+    def add_many(self, tasks: Sequence[Task]) -> bool:
+        """Insert `tasks`; True when they now hold what was stored (the database's clock
+        and stamps included), False when only a read of them would tell."""
+        ...
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values (`task_id`, `action`, `at`, ...)."""
