@@ -5,7 +5,8 @@ variants, run in rounds that each start with another variant, so machine load hi
 alike:
 
 - `bare`: the stream's additions switched off (PostgreSQL: the statement trigger that takes
-  the floor lock and queues the NOTIFY, disabled), nobody listening;
+  the floor lock, disabled; the store's NOTIFY after the commit is sent all the same),
+  nobody listening;
 - `stream`: as shipped (SQLite has nothing extra);
 - `stream+listener`: as shipped while a reader waits in another thread (PostgreSQL: LISTEN,
   and the event horizon read before each wait; SQLite: polling PRAGMA data_version every
@@ -62,7 +63,7 @@ def _trigger(db: SqlDatabase, state: str) -> None:
 
 @contextmanager
 def bare(db: SqlDatabase) -> Iterator[None]:
-    """The stream's write-side additions (PostgreSQL's floor lock and NOTIFY, a trigger)
+    """The stream's write-side addition (PostgreSQL's floor lock, a trigger)
     switched off; SQLite has none."""
     _trigger(db, "DISABLE")
     try:

@@ -1,7 +1,8 @@
 """One ASGI middleware around every request: the body size limit, JSON-only writes (a form
 or text/plain body is what a cross-site page can send with the session cookie: 415), the
-JSON-lines access log (never a header: no Authorization, no cookie) and the Prometheus
-observations.
+JSON-lines access log (never a header: no Authorization, no cookie), the Prometheus
+observations, and the end of a transaction the request's caller left open for a use case
+that never came (`deps.caller`: a refusal before any use case ran).
 
 Plain ASGI rather than Starlette's BaseHTTPMiddleware, which costs a task per request.
 """
@@ -14,6 +15,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from starlette.concurrency import run_in_threadpool
+
+from mpo.http.deps import HELD
 from mpo.http.metrics import Metrics
 from mpo.http.problems import PROBLEM, BodyTooLarge
 from mpo.http.render import dumps
@@ -70,6 +74,9 @@ class Observed:
         except BodyTooLarge:
             await _too_large(scope, sending, self._limit(scope))
         finally:
+            held = scope.get("state", {}).get(HELD)
+            if held is not None and held.holding:
+                await run_in_threadpool(held.release)
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe(scope["method"], route, status["code"], elapsed)

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -30,6 +31,7 @@ from mpo.core.domain.errors import (
     UsageError,
     ValidationError,
 )
+from mpo.http.deps import HELD
 from mpo.http.render import dumps
 
 SEED_PREFIX = "/api/orchestration"
@@ -202,6 +204,12 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        who = request.scope.get("state", {}).get(HELD)
+        if who is not None and not who.resolved:  # who calls is answered before what
+            try:
+                await run_in_threadpool(who.resolve)
+            except MpoError as refused:
+                return respond(request, refused)
         return _validation(request, exc)
 
     async def on_http(request: Request, exc: Exception) -> Response:

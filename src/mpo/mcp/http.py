@@ -42,7 +42,7 @@ class Endpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         state: deps.Server = request.app.state.mpo
-        who = await run_in_threadpool(deps.caller, request, await deps.token(request))
+        who = await run_in_threadpool(deps.authenticated, request, await deps.token(request))
         scope.setdefault("state", {})[_CALLER] = Caller(who.actor, who.db, state.rules,
                                                         state.settings, state.limits)
         await self.manager.handle_request(scope, receive, send)

@@ -30,7 +30,8 @@ def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 
 def executemany(connection: Connection, table: Table, names: list[str],
                 rows: list[list[Any]]) -> None:
-    """One INSERT run for every row (the driver's executemany: psycopg pipelines it).
+    """One INSERT run for every row (the driver's executemany: psycopg pipelines it; a
+    single row is one plain execute, without a pipeline to set up).
 
     Values are converted by the columns' own types, as SQLAlchemy stores them, but
     without its per-row parameter bookkeeping, which cost more than the insert itself.
@@ -40,6 +41,10 @@ def executemany(connection: Connection, table: Table, names: list[str],
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     quoted = _quoted(connection, names)
     marks = ", ".join(mark for _ in names)
+    if len(rows) == 1:
+        connection.exec_driver_sql(f"INSERT INTO {table.name} ({quoted}) VALUES ({marks})",
+                                   tuple(rows[0]))
+        return
     if dialect.name == "postgresql" and len(rows) >= STAGE_AT_LEAST:
         # COPY: one stream of rows, no statement per row to parse, plan and answer. Not into
         # the table itself: PostgreSQL refuses COPY FROM where row-level security applies
@@ -65,6 +70,27 @@ def executemany(connection: Connection, table: Table, names: list[str],
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({quoted}) SELECT {quoted} FROM {stage}")
     connection.exec_driver_sql(f"DROP TABLE {stage}")
+
+
+def inserted(connection: Connection, table: Table, names: list[str],
+             rows: list[list[Any]]) -> list[dict[str, Any]]:
+    """One multi-row INSERT ... RETURNING every column (PostgreSQL, a few rows): each row as
+    stored, with what triggers set, by column name and converted as SQLAlchemy reads it."""
+    dialect = connection.dialect
+    convert(connection, table, names, rows)
+    quoted = _quoted(connection, names)
+    marks = ", ".join("%s" for _ in names)
+    columns = list(table.c)
+    returned = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
+    values = ", ".join(f"({marks})" for _ in rows)
+    result = connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({quoted}) VALUES {values} RETURNING {returned}",
+        tuple(value for row in rows for value in row))
+    back = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+            for c, d in zip(columns, result.cursor.description, strict=True)]
+    return [{c.name: value if process is None else process(value)
+             for c, process, value in zip(columns, back, stored, strict=True)}
+            for stored in result.fetchall()]
 
 
 def convert(connection: Connection, table: Table, names: list[str],

@@ -5,8 +5,9 @@ checked on first use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 from sqlalchemy import exc as sa_exc
@@ -58,6 +59,10 @@ class SqlDatabase:
         self._group: GroupCommit | None = None
         #: A long-lived server's SQLite file, checked before writes (see file_watch.py).
         self._file: FileWatch | None = None
+        #: `acting(carry=True)`: the first unit, left open for the next (see `acting`).
+        self._carry = False
+        self._carried: SqlUnitOfWork | None = None
+        self._hand = threading.Lock()
 
     @classmethod
     def shared(cls, url: str, *, listen_url: str | None = None) -> SqlDatabase:
@@ -83,11 +88,18 @@ class SqlDatabase:
         self._consumers.append(consumer)
         self.after_commit.append(consumer(self))
 
-    def acting(self, token: str) -> SqlDatabase:
-        """This database, on the same engine, acting with `token` (one request's)."""
+    def acting(self, token: str, carry: bool = False) -> SqlDatabase:
+        """This database, on the same engine, acting with `token` (one request's).
+
+        `carry` (PostgreSQL): the first unit of work, once left without error or commit,
+        stays open and the next unit continues its transaction, already authenticated.
+        A server's request then runs one transaction and one `mpo_authenticate`, not one
+        to learn who calls and another for the use case. `release()` ends a unit nobody
+        took."""
         database = SqlDatabase(self.url, self.engine, token, listen_url=self.listen_url)
         if self.listen_url is not None:
             database._listen_engine = self._listener()  # one for the server, not per request
+        database._carry = carry and not urls.is_sqlite(self.url)
         database._schema_checked = self._schema_checked
         database._group = self._group
         database._file = self._file
@@ -99,24 +111,55 @@ class SqlDatabase:
         if write and self._group is not None:
             return self._group.unit()
         bind = self.engine.execution_options(**{WRITE: write})
-        return Session(bind, expire_on_commit=False, autoflush=True)
+        return nullcontext(Session(bind, expire_on_commit=False, autoflush=True))
 
     @contextmanager
     def _unit(self, write: bool) -> Iterator[SqlUnitOfWork]:
+        carried = self._take()
+        if carried is not None:
+            with translated(self.url):
+                try:
+                    yield carried
+                finally:
+                    carried.session.close()
+            return
         if write and self._file is not None:
             self._file.check()
+        carry, self._carry = self._carry, False
         with translated(self.url), self._session(write) as session:
             if not self._schema_checked:
                 self._check_schema(session)
             uow = SqlUnitOfWork(session, self.after_commit, self.seen)
             if self.token is not None and uow.principals.postgres:
                 uow.principals.authenticate(self.token)
+            kept = False
             try:
                 yield uow
+                if carry and not uow.committed:
+                    self._carried, kept = uow, True
             finally:
-                # close() rolls back what was not committed and detaches the objects
-                # read, keeping their loaded values (rollback() would expire them).
-                session.close()
+                if not kept:
+                    # close() rolls back what was not committed and detaches the objects
+                    # read, keeping their loaded values (rollback() would expire them).
+                    session.close()
+
+    def _take(self) -> SqlUnitOfWork | None:
+        if self._carried is None:
+            return None
+        with self._hand:  # the request's thread, or `release` from another one
+            carried, self._carried = self._carried, None
+        return carried
+
+    @property
+    def holding(self) -> bool:
+        """Whether a carried unit is still open (see `acting`)."""
+        return self._carried is not None
+
+    def release(self) -> None:
+        """Roll back and close the carried unit, if nobody took it."""
+        carried = self._take()
+        if carried is not None:
+            carried.session.close()
 
     def ready(self) -> None:
         """Raise `DatabaseError` unless the database answers, its schema is current and (a

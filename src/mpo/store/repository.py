@@ -48,25 +48,29 @@ class SqlTaskRepository:
         #: in bulk (`log`) are read back by batch, only when a consumer wants them.
         self.appended: list[TaskEvent] = []
         self.logged_batches: list[uuid.UUID] = []
+        #: Whether this transaction appended events (its commit then wakes listeners).
+        self.wrote_events = False
         #: The tasks of those events as the transaction leaves them, read just before COMMIT
         #: (a consumer's own read after it could see an older state, or nothing: SQLite's
         #: group commit lands later, and PostgreSQL's next transaction is unauthenticated).
         self.committed_tasks: dict[uuid.UUID, Task] = {}
         self._listening = False
         #: PostgreSQL's guards stamp `created_at` and the transitions' clocks with `now()`
-        #: for the app role: what a use case answers must then be read back.
-        self.clock_in_database = session.get_bind().dialect.name == "postgresql"
+        #: for the app role: what a use case answers must come from the database.
+        self.postgres = session.get_bind().dialect.name == "postgresql"
 
     def add(self, task: Task) -> None:
         self.session.add(task)
 
-    def add_many(self, tasks: Sequence[Task]) -> None:
-        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
-        task_rows.insert(self.session.connection(), tasks)
+    def add_many(self, tasks: Sequence[Task]) -> bool:
+        """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each;
+        True when `tasks` then hold what was stored (`task_rows.insert`)."""
+        return task_rows.insert(self.session.connection(), tasks)
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
         if events:
+            self.wrote_events = True
             names = [k for k in events[0] if any(e[k] is not None for e in events)]
             executemany(self.session.connection(), _EVENT_TABLE, names,
                         [[e[k] for k in names] for e in events])
@@ -78,10 +82,11 @@ class SqlTaskRepository:
         `tasks` then hold what was stored (the database's clock included)."""
         connection = self.session.connection()
         if not task_rows.as_one_set(connection, len(tasks)):
-            self.add_many(tasks)
+            stored = self.add_many(tasks)
             self.log(events)
-            return not self.clock_in_database
+            return stored
         stored = task_rows.create(connection, tasks, events)
+        self.wrote_events = self.wrote_events or bool(events)
         self._logged(events)
         return stored
 
@@ -216,7 +221,7 @@ class SqlTaskRepository:
         # transaction advisory lock per principal (two-key form: no other mpo lock's space),
         # waiting at most RATE_LOCK_WAIT: a session holding it for ever (any login can take
         # an advisory lock) makes that principal's creates fail "unavailable", never hang.
-        if self.session.get_bind().dialect.name == "postgresql":
+        if self.postgres:
             previous = self.session.execute(text("SHOW lock_timeout")).scalar_one()
             self.session.execute(text("SELECT set_config('lock_timeout', :wait, true)"),
                                  {"wait": RATE_LOCK_WAIT})
@@ -252,6 +257,7 @@ class SqlTaskRepository:
 
     def add_events(self, events: Iterable[TaskEvent]) -> None:
         added = list(events)
+        self.wrote_events = self.wrote_events or bool(added)
         self.session.add_all(added)
         self.appended.extend(added)
         self._listen()

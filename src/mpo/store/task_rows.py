@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Table
 
 from mpo.core.tables.models import Task, TaskEvent
 from mpo.store import create_batch
-from mpo.store.bulk import STAGE_AT_LEAST, executemany
+from mpo.store.bulk import STAGE_AT_LEAST, executemany, inserted
 
 #: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
 _TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
@@ -42,14 +42,23 @@ def _used(states: list[dict[str, Any]]) -> list[tuple[str, str]]:
             if attr in seen or attr not in unset]
 
 
-def insert(connection: Connection, tasks: Sequence[Task]) -> None:
-    """One multi-row INSERT (executemany; COPY or staged from `STAGE_AT_LEAST` rows)."""
+def insert(connection: Connection, tasks: Sequence[Task]) -> bool:
+    """One multi-row INSERT (executemany; COPY or staged from `STAGE_AT_LEAST` rows); True
+    when `tasks` then hold what was stored. PostgreSQL's guards stamp `created_at` for the
+    app role: a few tasks come back from the INSERT itself (RETURNING), no read after it."""
     if not tasks:
-        return
+        return True
     states = [vars(task) for task in tasks]
     used = _used(states)
-    executemany(connection, _TASK_TABLE, [column for column, _ in used],
-                [[state[attr] for _, attr in used] for state in states])
+    names, rows = [column for column, _ in used], [[state[a] for _, a in used] for state in states]
+    postgres = connection.dialect.name == "postgresql"
+    if not postgres or len(rows) >= STAGE_AT_LEAST:
+        executemany(connection, _TASK_TABLE, names, rows)
+        return not postgres
+    stored = {row["id"]: row for row in inserted(connection, _TASK_TABLE, names, rows)}
+    for state in states:
+        state.update((attr, stored[state["id"]][column]) for column, attr in _TASK_COLUMNS)
+    return True
 
 
 def as_one_set(connection: Connection, count: int) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from mpo.store import announce
 from mpo.store.group_commit import COMMITTED
 from mpo.store.principals import SqlPrincipalRepository
 from mpo.store.repository import SqlTaskRepository
@@ -189,8 +190,10 @@ class SqlUnitOfWork:
         self.after_commit = ()
 
     def commit(self) -> None:
-        # On PostgreSQL, inserting events queued a NOTIFY (migrations 0010, 0011), sent when
-        # this commit lands; the after-commit consumers run once it has.
+        # On PostgreSQL a commit that wrote events NOTIFYs the stream's listeners once it
+        # has landed (store/announce.py); the after-commit consumers run after that.
+        if self.tasks.wrote_events and self.tasks.postgres:
+            announce.mark(self.session)
         self.session.commit()
         self.committed = True
         self.session.info[COMMITTED] = True

@@ -1,13 +1,15 @@
 """Waking stream readers when events may have been committed.
 
-PostgreSQL: a dedicated autocommit connection LISTENs on the channel every commit with
-events NOTIFYs; waiting costs nothing until a notification arrives. Reads stop at the event
-horizon (store/stream.py), so a read may leave committed events behind a transaction still
-open: if it commits, it notifies; if it rolls back, it notifies nobody. So when the
-reader's latest read (`Seen`, kept by the database object both come from) stopped below
-the newest id, the waker also looks at the horizon every `HELD_POLL_S` seconds and returns
-once it has moved past that read's. A read that reached the newest id needs no looking:
-whatever commits after it notifies (LISTEN began before the first read). SQLite: a
+PostgreSQL: a dedicated autocommit connection LISTENs on the channel that the store
+NOTIFYs after every commit with events (store/announce.py); waiting costs nothing until a
+notification arrives. Reads stop at the event horizon (store/stream.py), so a read may
+leave committed events behind a transaction still open: if it commits, it notifies; if it
+rolls back, it notifies nobody. So when the reader's latest read (`Seen`, kept by the
+database object both come from) stopped below the newest id, the waker also looks at the
+horizon every `HELD_POLL_S` seconds and returns once it has moved past that read's. After a
+read that reached the newest id, whatever commits later notifies (LISTEN began before the
+first read); the waker looks at the horizon every `QUIET_POLL_S` all the same, for a
+commit whose NOTIFY never came. SQLite: a
 dedicated connection polls `PRAGMA data_version`, which changes when any other connection
 commits, every `POLL_S` seconds: one cheap in-memory read, no table scan.
 
@@ -37,6 +39,10 @@ POLL_S = 0.1
 #: PostgreSQL: how often a waker looks at the horizon after a read held back by an open
 #: transaction (which may roll back without a word).
 HELD_POLL_S = 0.1
+#: PostgreSQL: how often a waker whose read reached the newest id looks at the horizon all
+#: the same: a commit whose NOTIFY never went out (its process died between the two, or it
+#: wrote events past mpo's store) still wakes readers this soon.
+QUIET_POLL_S = 1.0
 #: PostgreSQL: how long a waker whose connection dropped tries to listen again, at least.
 RECONNECT_S = 30.0
 
@@ -84,15 +90,17 @@ class ListenWaker:
     def _wait(self, timeout: float) -> bool:
         deadline = time.monotonic() + max(timeout, 0.0)
         read = self.seen.last
-        if read is None or read[0] >= read[1]:
+        if read is None:
             return self._notified(max(timeout, 0.0))
+        held = read[0] < read[1]
         while True:
             left = max(deadline - time.monotonic(), 0.0)
-            if self._notified(min(HELD_POLL_S, left)):
+            if self._notified(min(HELD_POLL_S if held else QUIET_POLL_S, left)):
                 return True
             settled, allocated = self.connection.execute(HORIZON).fetchone()
-            if settled != read[0]:
-                # The transaction that held the read back has ended, maybe rolled back.
+            # Held: the transaction that held the read back has ended, maybe rolled back.
+            # Not held: an id was drawn since, and its commit's NOTIFY may never come.
+            if (settled != read[0]) if held else (allocated != read[1]):
                 # Until the reader reads again, wait from here (not from its old read).
                 self.seen.last = (int(settled), int(allocated))
                 return True

@@ -39,9 +39,6 @@ class DuplicateKey(Exception):
 class TaskRepository(Protocol):
     """Reads and conditional writes of tasks and their events."""
 
-    #: Whether the database may stamp times itself (a new task must then be read back).
-    clock_in_database: bool
-
     def add(self, task: Task) -> None: ...
 
     def get(self, task_id: uuid.UUID) -> Task | None: ...

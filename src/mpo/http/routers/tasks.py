@@ -44,6 +44,7 @@ async def create(request: Request, who: Auth, rules: RulesDep, limits: Limits, s
     `dry_run=true` validates and answers what would be stored (`id` null, status 200),
     writing nothing.
     """
+    await run_in_threadpool(who.resolve)  # a refused caller learns it before any 400
     body = await request.body()
     bulk = request.headers.get("content-type", "").split(";")[0].strip() == BULK_TYPE
     items: list[Item]
