@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import JSON, Table
 
 from mpo.core.domain.lifecycle import TERMINAL
-from mpo.core.tables.archive import EVENT, TASK, task_archive, task_event_archive
+from mpo.core.tables.archive import EVENT, TASK
 from mpo.store.guard_sql import APP_ROLE, in_list, refuse
 
 #: When a task became terminal (only one of them is set on a terminal task).

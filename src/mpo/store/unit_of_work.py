@@ -21,6 +21,7 @@ from mpo.store.repository import SqlTaskRepository
 
 if TYPE_CHECKING:
     from mpo.core.tables.models import Task, TaskEvent
+    from mpo.store.archive import SqlArchive
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
@@ -112,9 +113,17 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> SqlAuditQueries:
         """Reads of the audit trail for undo and expiry, imported only where used."""
-        from mpo.store.audit_queries import SqlAuditQueries
+        from mpo.store.archive import SqlArchive
+    from mpo.store.audit_queries import SqlAuditQueries
 
         return SqlAuditQueries(self.session)
+
+    @cached_property
+    def archive(self) -> SqlArchive:
+        """Archived tasks and the move (`mpo archive`), imported only where used."""
+        from mpo.store.archive import SqlArchive
+
+        return SqlArchive(self.session)
 
     @cached_property
     def status(self) -> SqlStatusQueries:

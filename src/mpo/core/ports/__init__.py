@@ -227,6 +227,31 @@ class WorkflowStore(Protocol):
         ...
 
 
+class ArchiveStore(Protocol):
+    """The archive (`mpo archive`): the move, one chunk per call, and archived reads."""
+
+    def due(self, cutoff: datetime, limit: int | None) -> list[Task]:
+        """The next `limit` tasks due: terminal, ended before `cutoff`, oldest end first."""
+        ...
+
+    def move(self, run_id: uuid.UUID, actor: str, cutoff: datetime, limit: int,
+             now: datetime) -> tuple[int, int]:
+        """Move the next chunk due (its tasks, their events) and record it: (tasks, events)."""
+        ...
+
+    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int,
+                  marketplace: str | None = None) -> list[Task]: ...
+
+    def find(self, query: TaskQuery) -> list[Task]: ...
+
+    def events(self, *, task_id: uuid.UUID | None = None, actor: str | None = None,
+               actions: Sequence[str] = (), batch_id: uuid.UUID | None = None,
+               since: datetime | None = None, marketplace: str | None = None,
+               limit: int | None = None) -> list[TaskEvent]: ...
+
+    def runs(self, run_id: uuid.UUID) -> tuple[int, int]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit()` was called."""
 
@@ -256,6 +281,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditQueries: ...
+
+    @property
+    def archive(self) -> ArchiveStore: ...
 
     @property
     def status(self) -> StatusQueries: ...
