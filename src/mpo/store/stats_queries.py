@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, literal_column, select, text
+from sqlalchemy import Engine, TextClause, and_, bindparam, func, literal_column, select, text
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -61,8 +62,12 @@ class SqlStatsQueries:
         self.short_window = short_window
         self.sort_at_most = sort_at_most
         self.overlap = overlap
+        #: Live and archived tasks as one table, once the archive has rows (`with_archive`).
+        self._everything: ClauseAdapter | None = None
 
     def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        if self._everything is not None and not isinstance(stmt, TextClause):
+            stmt = self._everything.traverse(stmt)
         return list(self.session.execute(stmt, params or {}))
 
     @property
@@ -79,12 +84,16 @@ class SqlStatsQueries:
 
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
-        prefilter = self._prefilter(q)
+        archived = self.session.execute(
+            select(sql.archived.c.id).limit(1)).first() is not None
+        self._everything = ClauseAdapter(sql.with_archive()) if archived else None
+        prefilter = sql.any_in_window(q) if archived else self._prefilter(q)
         with ThreadPoolExecutor(max_workers=CUBE_PARTS + 1) as pool:
             # On SQLite the biggest scans (the cube, in parts, and the days) run on their
             # own connections while this one answers the rest: every core, one snapshot
-            # (checked below).
-            overlap = self.overlap and self._sqlite and self._own_connections
+            # (checked below). With an archive, one connection reads both tables.
+            overlap = (self.overlap and self._sqlite and self._own_connections
+                       and not archived)
             cube = self._cube(pool, q, prefilter, overlap)
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
                     if q.by is By.DAY else None)
@@ -123,10 +132,10 @@ class SqlStatsQueries:
 
         def elsewhere() -> tuple[Any, list[Any]]:
             with engine.connect() as conn:
-                return conn.execute(sql.last_event()).scalar(), list(conn.execute(stmt))
+                return tuple(conn.execute(sql.last_event()).one()), list(conn.execute(stmt))
 
         future = pool.submit(elsewhere)
-        mine = self.session.execute(sql.last_event()).scalar()
+        mine = tuple(self.session.execute(sql.last_event()).one())
 
         def result() -> list[Any]:
             theirs, rows = future.result()
@@ -201,8 +210,10 @@ class SqlStatsQueries:
                 high = min(low + 1, n - 1)
                 # Walk from the nearer end: the p90 is a tenth of the way from the top.
                 descending = p > 0.5
-                stmt = text(sqlite.walk(q, index, value, stamp, descending,
-                                            short=n <= self.sort_at_most)).bindparams(*binds)
+                stmt = text(sqlite.walk(
+                    q, index, value, stamp, descending, short=n <= self.sort_at_most,
+                    everything=sql.SQLITE_ALL if self._everything is not None else None,
+                )).bindparams(*binds)
                 found.append(self.session.execute(stmt, params | {
                     "frac": position - low, "limit": high - low + 1,
                     "offset": n - 1 - high if descending else low}).scalar())
@@ -225,8 +236,10 @@ class SqlStatsQueries:
         if self._sqlite:
             binds, params = self._params(q)
             mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
-            codes = text(sqlite.CODES.format(mine=mine)).bindparams(*binds)
-            reasons = text(sqlite.REASONS.format(mine=mine)).bindparams(*binds)
+            statements = [sqlite.CODES.format(mine=mine), sqlite.REASONS.format(mine=mine)]
+            if self._everything is not None:
+                statements = [sqlite.everywhere(s, sql.SQLITE_ALL) for s in statements]
+            codes, reasons = (text(s).bindparams(*binds) for s in statements)
             params["top"] = q.top_reasons
         else:
             codes, reasons, params = sql.reason_codes(q), sql.reasons(q), {}

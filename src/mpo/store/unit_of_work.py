@@ -22,6 +22,7 @@ from mpo.store.repository import SqlTaskRepository
 if TYPE_CHECKING:
     from mpo.core.tables.models import Task, TaskEvent
     from mpo.store.archive import SqlArchive
+    from mpo.store.archive import SqlArchive
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
@@ -113,8 +114,7 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> SqlAuditQueries:
         """Reads of the audit trail for undo and expiry, imported only where used."""
-        from mpo.store.archive import SqlArchive
-    from mpo.store.audit_queries import SqlAuditQueries
+        from mpo.store.audit_queries import SqlAuditQueries
 
         return SqlAuditQueries(self.session)
 
