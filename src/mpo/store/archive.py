@@ -123,11 +123,12 @@ class SqlArchive:
     ) -> list[TaskEvent]:
         e = task_event_archive.c
         stmt = select(task_event_archive)
-        for wanted, clause in ((task_id, e.task_id == task_id), (actor, e.actor == actor),
-                               (batch_id, e.batch_id == batch_id),
-                               (since, e.at >= since)):
+        for column, wanted in ((e.task_id, task_id), (e.actor, actor),
+                               (e.batch_id, batch_id)):
             if wanted is not None:
-                stmt = stmt.where(clause)
+                stmt = stmt.where(column == wanted)
+        if since is not None:
+            stmt = stmt.where(e.at >= since)
         if actions:
             stmt = stmt.where(e.action.in_(actions))
         if marketplace is not None:
