@@ -13,7 +13,6 @@ from tests.archive.world import history
 from tests.conftest import MpoRunner
 
 
-
 def _ago(days: int) -> str:
     return (date.today() - timedelta(days=days)).isoformat()
 

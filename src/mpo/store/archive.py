@@ -13,24 +13,20 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text
+from sqlalchemy import Select, Table, bindparam, func, select, text
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
-from mpo.core.tables.archive import (
-    EVENT,
-    TASK,
-    ArchiveBatch,
-    task_archive,
-    task_event_archive,
-)
+from mpo.core.tables.archive import ArchiveBatch, task_archive, task_event_archive
 from mpo.core.tables.models import Task, TaskEvent
 from mpo.core.tables.records import detached
 from mpo.core.tables.timestamps import UTCDateTime
 from mpo.store import archive_sql as sql
 from mpo.store.task_filters import filtered
 
+TASK: Table = Task.__table__  # type: ignore[attr-defined]
+EVENT: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 _TASKS = ClauseAdapter(task_archive)
 #: No limit, as a number both databases take for LIMIT.
 EVERY = 2**62

@@ -15,8 +15,11 @@ from collections.abc import Iterable
 from sqlalchemy import JSON, Table
 
 from mpo.core.domain.lifecycle import TERMINAL
-from mpo.core.tables.archive import EVENT, TASK
+from mpo.core.tables.models import Task, TaskEvent
 from mpo.store.guard_sql import APP_ROLE, in_list, refuse
+
+TASK: Table = Task.__table__  # type: ignore[attr-defined]
+EVENT: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 
 #: When a task became terminal (only one of them is set on a terminal task).
 ENDED = "coalesce(completed_at, rejected_at, cancelled_at)"

@@ -17,14 +17,15 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, TextClause, and_, bindparam, func, literal_column, select, text
-from sqlalchemy.sql.util import ClauseAdapter
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session
 
 from mpo.core.domain.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.domain.vocabulary import Status
 from mpo.core.tables.stats_indexes import SQLITE_ORDERED
 from mpo.core.tables.timestamps import UTCDateTime
+from mpo.store import stats_archive as everything
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
 
@@ -85,8 +86,8 @@ class SqlStatsQueries:
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
         archived = self.session.execute(
-            select(sql.archived.c.id).limit(1)).first() is not None
-        self._everything = ClauseAdapter(sql.with_archive()) if archived else None
+            select(everything.archived.c.id).limit(1)).first() is not None
+        self._everything = ClauseAdapter(everything.with_archive()) if archived else None
         prefilter = sql.any_in_window(q) if archived else self._prefilter(q)
         with ThreadPoolExecutor(max_workers=CUBE_PARTS + 1) as pool:
             # On SQLite the biggest scans (the cube, in parts, and the days) run on their
@@ -212,7 +213,7 @@ class SqlStatsQueries:
                 descending = p > 0.5
                 stmt = text(sqlite.walk(
                     q, index, value, stamp, descending, short=n <= self.sort_at_most,
-                    everything=sql.SQLITE_ALL if self._everything is not None else None,
+                    everything=everything.SQLITE_ALL if self._everything is not None else None,
                 )).bindparams(*binds)
                 found.append(self.session.execute(stmt, params | {
                     "frac": position - low, "limit": high - low + 1,
@@ -238,7 +239,7 @@ class SqlStatsQueries:
             mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
             statements = [sqlite.CODES.format(mine=mine), sqlite.REASONS.format(mine=mine)]
             if self._everything is not None:
-                statements = [sqlite.everywhere(s, sql.SQLITE_ALL) for s in statements]
+                statements = [sqlite.everywhere(s, everything.SQLITE_ALL) for s in statements]
             codes, reasons = (text(s).bindparams(*binds) for s in statements)
             params["top"] = q.top_reasons
         else:

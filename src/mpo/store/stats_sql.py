@@ -42,7 +42,6 @@ from mpo.core.tables.timestamps import UTCDateTime
 
 task = SQLModel.metadata.tables["task"]
 c = task.c
-archived = SQLModel.metadata.tables["task_archive"]
 
 #: The stamp of each counted event, in `Tally` field order.
 STAMPS: dict[str, Any] = {
@@ -61,26 +60,6 @@ GROUP_COLUMNS = {By.MARKETPLACE: c.marketplace, By.AGENT: c.created_by,
 #: (`listing_id`, last, is outside it: only `--by listing` groups on it).
 CUBE_KEYS = (c.marketplace, c.created_by, c.category, c.priority, c.assigned_to, c.listing_id)
 SUMS = ("estimated_hours", "accuracy", "within_20", "executed", "execution_hours")
-
-
-#: The columns the stats read, and so what the archive adds to them (`with_archive`).
-READ = ("id", "marketplace", "created_by", "category", "priority", "assigned_to", "listing_id",
-        "status", "created_at", "submitted_at", "approved_at", "rejected_at", "started_at",
-        "completed_at", "estimated_hours", "actual_hours", "rejection_code",
-        "rejection_reason")
-
-
-def with_archive() -> Any:
-    """Live and archived tasks as one table: what every statement here reads instead of
-    `task` once the archive has rows (`SqlStatsQueries` swaps it in), so archiving changes
-    no number of any window."""
-    return union_all(select(*(c[n] for n in READ)),
-                     select(*(archived.c[n] for n in READ))).subquery("tasks_all")
-
-
-#: The same, spelt for the SQLite text queries (`stats_sqlite`).
-SQLITE_ALL = ("(SELECT {cols} FROM task UNION ALL SELECT {cols} FROM task_archive)"
-              .format(cols=", ".join(READ)))
 
 
 def decided_at() -> ColumnElement[Any]:

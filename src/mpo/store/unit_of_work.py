@@ -22,7 +22,6 @@ from mpo.store.repository import SqlTaskRepository
 if TYPE_CHECKING:
     from mpo.core.tables.models import Task, TaskEvent
     from mpo.store.archive import SqlArchive
-    from mpo.store.archive import SqlArchive
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 # The read side lives in its own module; the unit of work hands those out too.
+from mpo.core.ports.archive import ArchiveStore as ArchiveStore
 from mpo.core.ports.queries import (
     AuditQueries,
     DashboardQueries,
@@ -20,6 +21,7 @@ from mpo.core.ports.queries import (
     StatsQueries,
     StatusQueries,
 )
+from mpo.core.ports.templates import TemplateStore as TemplateStore
 
 if TYPE_CHECKING:
     from mpo.core.domain.lifecycle import Lifecycle
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from mpo.core.ports.idempotency import IdempotencyKeys
     from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
-    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
+    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent
 
 
 class DuplicateKey(Exception):
@@ -131,6 +133,8 @@ class TransferStore(Protocol):
     def flush(self) -> None: ...
 
     def after_import(self) -> None: ...
+
+
 class SubtaskRepository(Protocol):
     """Subtasks: ordered reads and conditional status changes."""
 
@@ -203,18 +207,6 @@ class RoutingStore(Protocol):
         ...
 
 
-class TemplateStore(Protocol):
-    """Task templates, by name."""
-
-    def add(self, template: TaskTemplate) -> None: ...
-
-    def get(self, name: str) -> TaskTemplate | None: ...
-
-    def all(self) -> list[TaskTemplate]: ...
-
-    def remove(self, name: str) -> bool: ...
-
-
 class WorkflowStore(Protocol):
     """The custom workflow in force: its declared states, and the edges derived from it."""
 
@@ -225,31 +217,6 @@ class WorkflowStore(Protocol):
     def counts(self, statuses: Sequence[str]) -> dict[str, int]:
         """How many tasks are in each of `statuses` (those with none are left out)."""
         ...
-
-
-class ArchiveStore(Protocol):
-    """The archive (`mpo archive`): the move, one chunk per call, and archived reads."""
-
-    def due(self, cutoff: datetime, limit: int | None) -> list[Task]:
-        """The next `limit` tasks due: terminal, ended before `cutoff`, oldest end first."""
-        ...
-
-    def move(self, run_id: uuid.UUID, actor: str, cutoff: datetime, limit: int,
-             now: datetime) -> tuple[int, int]:
-        """Move the next chunk due (its tasks, their events) and record it: (tasks, events)."""
-        ...
-
-    def by_prefix(self, low: uuid.UUID, high: uuid.UUID, limit: int,
-                  marketplace: str | None = None) -> list[Task]: ...
-
-    def find(self, query: TaskQuery) -> list[Task]: ...
-
-    def events(self, *, task_id: uuid.UUID | None = None, actor: str | None = None,
-               actions: Sequence[str] = (), batch_id: uuid.UUID | None = None,
-               since: datetime | None = None, marketplace: str | None = None,
-               limit: int | None = None) -> list[TaskEvent]: ...
-
-    def runs(self, run_id: uuid.UUID) -> tuple[int, int]: ...
 
 
 class UnitOfWork(Protocol):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 from sqlmodel import Field, SQLModel
@@ -37,35 +38,39 @@ class ArchiveBatch(SQLModel, table=True):
     events: int = 0
 
 
-TASK: Table = Task.__table__  # type: ignore[attr-defined]
-EVENT: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 #: The stamps an archived task carries besides its own columns.
 ARCHIVE_COLUMNS = ("archived_at", "archive_batch")
 
 
-def _columns(source: Table) -> list[Column[object]]:
+def _columns(source: Table) -> list[Column[Any]]:
     """`source`'s columns, without defaults, foreign keys or autoincrement: copies of rows."""
     return [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
                    autoincrement=False) for c in source.columns]
 
 
-task_archive = Table(
-    "task_archive", SQLModel.metadata,
-    *_columns(TASK),
-    Column("archived_at", UTCDateTime(), nullable=False),
-    Column("archive_batch", Integer(), ForeignKey("archive_batch.id"), nullable=False),
-    # `mpo stats` reads each stamp in its window (docs/archive.md), `export` in order.
-    *(Index(f"ix_task_archive_{stamp}", stamp, "marketplace")
-      for stamp in ("created_at", "submitted_at", "approved_at", "rejected_at", "started_at",
-                    "completed_at")),
-    Index("ix_task_archive_status", "status"),
-    Index("ix_task_archive_batch", "archive_batch"),
-)
+def archive_tables(task: Table, event: Table) -> tuple[Table, Table]:
+    """`task_archive` and `task_event_archive`, built from the live tables."""
+    tasks = Table(
+        "task_archive", SQLModel.metadata,
+        *_columns(task),
+        Column("archived_at", UTCDateTime(), nullable=False),
+        Column("archive_batch", Integer(), ForeignKey("archive_batch.id"), nullable=False),
+        # `mpo stats` reads each stamp in its window (docs/archive.md), `export` in order.
+        *(Index(f"ix_task_archive_{stamp}", stamp, "marketplace")
+          for stamp in ("created_at", "submitted_at", "approved_at", "rejected_at",
+                        "started_at", "completed_at")),
+        Index("ix_task_archive_status", "status"),
+        Index("ix_task_archive_batch", "archive_batch"),
+    )
+    events = Table(
+        "task_event_archive", SQLModel.metadata,
+        *(Column("task_id", c.type, ForeignKey("task_archive.id"), nullable=False)
+          if c.name == "task_id" else c for c in _columns(event)),
+        Index("ix_task_event_archive_task_id", "task_id", "id"),
+        Index("ix_task_event_archive_at", "at"),
+    )
+    return tasks, events
 
-task_event_archive = Table(
-    "task_event_archive", SQLModel.metadata,
-    *(Column("task_id", c.type, ForeignKey("task_archive.id"), nullable=False)
-      if c.name == "task_id" else c for c in _columns(EVENT)),
-    Index("ix_task_event_archive_task_id", "task_id", "id"),
-    Index("ix_task_event_archive_at", "at"),
-)
+
+task_archive, task_event_archive = archive_tables(
+    Task.__table__, TaskEvent.__table__)  # type: ignore[attr-defined]

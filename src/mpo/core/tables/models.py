@@ -295,7 +295,3 @@ class WebSession(SQLModel, table=True):
     kind: str = Field(sa_type=String(10))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
-
-
-# The archive's tables are built from the two above; importing registers them too.
-import mpo.core.tables.archive  # noqa: E402,F401

@@ -12,7 +12,7 @@ from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.validation import Rules
 from mpo.core.domain.vocabulary import Action
-from mpo.core.ports import Database, UnitOfWork
+from mpo.core.ports import ArchiveStore, Database, TaskRepository, UnitOfWork
 from mpo.core.tables.models import Task, TaskEvent
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.lookup import visible
@@ -79,12 +79,17 @@ def list_events(
             task_id = None
             if task_ref is not None:
                 task_id = visible(uow, actor, task_ref, archived=True).id
-            where = {"task_id": task_id, "actor": by, "actions": tuple(actions),
-                     "batch_id": batch_id, "since": since, "marketplace": marketplace,
-                     "limit": limit}
-            found = uow.tasks.events(**where)
-            if archived or (task_id is not None and not found):
-                found = sorted([*uow.archive.events(**where), *found], key=_event_id)
+            sources: list[TaskRepository | ArchiveStore] = [uow.tasks, uow.archive]
+            found: list[TaskEvent] = []
+            for source in sources:
+                if found and not archived:
+                    break  # a live task's events are all live
+                if source is uow.archive and not archived and task_id is None:
+                    break
+                found = sorted([*source.events(
+                    task_id=task_id, actor=by, actions=tuple(actions), batch_id=batch_id,
+                    since=since, marketplace=marketplace, limit=limit), *found],
+                    key=_event_id)
             return found[-limit:] if limit is not None else found
 
 

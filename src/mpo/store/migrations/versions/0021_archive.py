@@ -75,7 +75,7 @@ def upgrade() -> None:
         return
     schema = str(bind.exec_driver_sql("SELECT current_schema()").scalar())
     live = [tuple(row) for row in bind.exec_driver_sql(archive_sql.LIVE_POLICIES)]
-    for statement in archive_sql.pg_statements(live, schema):  # type: ignore[arg-type]
+    for statement in archive_sql.pg_statements(live, schema):
         op.execute(statement)
 
 
