@@ -75,6 +75,10 @@ def test_every_door_finds_an_archived_task_and_only_admins_archive(served: Serve
     assert _task(served, "marketplace-shopee", shopee)[0] == 200
     shown_cli = mpo(served, "vic", "log", "--task", amazon, "--json")
     assert [e["action"] for e in json.loads(shown_cli.stdout)] == ["create", "cancel"]
+    log = served.client("vic").get("/api/v1/log", params={"archived": "true"}).json()
+    assert {amazon, shopee} <= {e["task_id"] for e in log["events"]}
+    live = served.client("vic").get("/api/v1/log").json()
+    assert amazon not in {e["task_id"] for e in live["events"]}
 
 
 def _as(served: Served, who: str, sql: str) -> list[Any]:
