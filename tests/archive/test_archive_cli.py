@@ -149,3 +149,21 @@ def test_only_admins_archive(runner: MpoRunner, world: dict[str, str]) -> None:
     refused = runner("archive", "--before", "4d", env=world | {"MPO_TOKEN": viewer})
     assert refused.exit_code == 4, refused.stderr
     assert _count(url, "task_archive") == 0
+
+
+def test_a_task_with_subtasks_stays_live(runner: MpoRunner, world: dict[str, str]) -> None:
+    """Its steps stay with it (docs/archive.md): the cutoff passes it by."""
+    url = world["MPO_DATABASE_URL"]
+    made = _json(runner, world, "create", "-m", "amazon", "-t", "planned", "-c",
+                 "optimization", "-e", "1", "--created-by", "marketplace-amazon")
+    added = runner("subtask", "add", made["id"], "--type", "analysis", "--title", "look",
+                   env=world)
+    assert added.exit_code == 0, added.stderr
+    cancelled = runner("cancel", made["id"], "--reason-code", "duplicate", env=world)
+    assert cancelled.exit_code == 0, cancelled.stderr
+    due = _json(runner, world, "archive", "--before", "0s", "--dry-run")
+    assert made["id"] not in {r["id"] for r in due}
+    assert runner("archive", "--before", "0s", env=world).exit_code == 0
+    assert readback.statuses(url)[made["id"]] == "cancelled"
+    assert _count(url, "task") == 1 + len(readback.fetch(
+        url, "SELECT id FROM task WHERE status NOT IN ('completed', 'rejected', 'cancelled')"))

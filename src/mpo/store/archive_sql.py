@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import JSON, Table
 
@@ -164,6 +165,14 @@ def policies(live: Iterable[tuple[str, str, str]]) -> list[str]:
     return out
 
 
+def mirror(connection: Any) -> list[str]:
+    """The statements that (re)install the archive's read policies from the live ones a
+    database has now: run them in any migration that changes `task`'s or `task_event`'s
+    read policies (teams, say), as 0021 does; tests/archive checks they agree."""
+    return policies([(str(t), str(n), str(e))
+                     for t, n, e in connection.exec_driver_sql(LIVE_POLICIES)])
+
+
 #: The live SELECT policies the archive mirrors.
 LIVE_POLICIES = """SELECT c.relname, p.polname, pg_get_expr(p.polqual, p.polrelid)
 FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
@@ -186,12 +195,12 @@ WRITES = (
 )
 
 
-def pg_statements(live: Iterable[tuple[str, str, str]], schema: str) -> list[str]:
+def pg_statements(connection: Any, schema: str) -> list[str]:
     """Everything PostgreSQL needs: security, policies, triggers, the move function."""
     quoted = f'"{schema}"'
     out = [f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY" for t in APPEND_ONLY]
     out += [f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY" for t in APPEND_ONLY]
-    out += policies(live)
+    out += mirror(connection)
     out += WRITES
     out += [f"GRANT SELECT ON {', '.join(APPEND_ONLY)} TO {APP_ROLE}",
             EVENT_MOVED.replace("{schema}", quoted),

@@ -74,8 +74,7 @@ def upgrade() -> None:
             op.execute(statement)
         return
     schema = str(bind.exec_driver_sql("SELECT current_schema()").scalar())
-    live = [tuple(row) for row in bind.exec_driver_sql(archive_sql.LIVE_POLICIES)]
-    for statement in archive_sql.pg_statements(live, schema):
+    for statement in archive_sql.pg_statements(bind, schema):
         op.execute(statement)
 
 
