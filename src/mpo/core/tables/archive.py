@@ -60,6 +60,7 @@ def archive_tables(task: Table, event: Table) -> tuple[Table, Table]:
           for stamp in ("created_at", "submitted_at", "approved_at", "rejected_at",
                         "started_at", "completed_at")),
         Index("ix_task_archive_status", "status"),
+        Index("ix_task_archive_campaign", "campaign", "status"),
         Index("ix_task_archive_batch", "archive_batch"),
     )
     events = Table(

@@ -62,6 +62,7 @@ def upgrade() -> None:
     for stamp in STAMPS:
         op.create_index(f"ix_task_archive_{stamp}", "task_archive", [stamp, "marketplace"])
     op.create_index("ix_task_archive_status", "task_archive", ["status"])
+    op.create_index("ix_task_archive_campaign", "task_archive", ["campaign", "status"])
     op.create_index("ix_task_archive_batch", "task_archive", ["archive_batch"])
     events = [sa.Column("task_id", c.type, sa.ForeignKey("task_archive.id"), nullable=False)
               if c.name == "task_id" else c for c in _copy("task_event")]
