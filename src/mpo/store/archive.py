@@ -57,7 +57,8 @@ class SqlArchive:
 
     def due(self, cutoff: datetime, limit: int | None) -> list[Task]:
         limit = EVERY if limit is None else limit
-        stmt = text(sql.due(":limit")).bindparams(bindparam("cutoff", type_=UTCDateTime()))
+        stmt = text(sql.due(":limit", ordered=True)).bindparams(
+            bindparam("cutoff", type_=UTCDateTime()))
         chosen = [uuid.UUID(str(i)) for i in self.session.scalars(
             stmt, {"cutoff": cutoff, "limit": limit})]
         if not chosen:

@@ -26,13 +26,16 @@ EVENT: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 ENDED = "coalesce(completed_at, rejected_at, cancelled_at)"
 
 
-def due(limit: str, lock: str = "") -> str:
-    """The ids of the next `limit` tasks due, oldest end first: terminal, ended before
-    `:cutoff`, with no subtasks (their steps stay with them, live)."""
+def due(limit: str, lock: str = "", ordered: bool = False) -> str:
+    """The ids of the next `limit` tasks due: terminal, ended before `:cutoff`, with no
+    subtasks (their steps stay with them, live). A chunk takes them in the order of the
+    status index (oldest created first), so each chunk reads about as many rows as it
+    moves; sorting by when they ended (`ordered`, the dry run's list) reads them all."""
+    order = f" ORDER BY {ENDED}, id" if ordered else ""
     return (f"SELECT id FROM task WHERE status IN {in_list(sorted(TERMINAL))} "
             f"AND {ENDED} < :cutoff AND NOT EXISTS "
-            "(SELECT 1 FROM subtask s WHERE s.task_id = task.id) "
-            f"ORDER BY {ENDED}, id LIMIT {limit}{lock}")
+            "(SELECT 1 FROM subtask s WHERE s.task_id = task.id)"
+            f"{order} LIMIT {limit}{lock}")
 
 
 def _names(table: Table) -> str:

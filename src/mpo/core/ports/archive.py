@@ -16,7 +16,8 @@ class ArchiveStore(Protocol):
     """The archive (`mpo archive`): the move, one chunk per call, and archived reads."""
 
     def due(self, cutoff: datetime, limit: int | None) -> list[Task]:
-        """The next `limit` tasks due: terminal, ended before `cutoff`, oldest end first."""
+        """The next `limit` tasks due: terminal, ended before `cutoff`, oldest end first
+        (the dry run's list)."""
         ...
 
     def move(self, run_id: uuid.UUID, actor: str, cutoff: datetime, limit: int,
