@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select, text
+from sqlalchemy import Select, Table, bindparam, select, text
 from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
-from mpo.core.tables.archive import ArchiveBatch, task_archive, task_event_archive
+from mpo.core.tables.archive import task_archive, task_event_archive
 from mpo.core.tables.models import Task, TaskEvent
 from mpo.core.tables.records import detached
 from mpo.core.tables.timestamps import UTCDateTime
@@ -135,17 +135,6 @@ class SqlArchive:
         if limit is not None:
             stmt = stmt.limit(limit)
         return list(reversed([_event(r) for r in self.session.execute(stmt)]))
-
-    def any(self) -> bool:
-        return self.session.execute(select(task_archive.c.id).limit(1)).first() is not None
-
-    def runs(self, run_id: uuid.UUID) -> tuple[int, int]:
-        """Tasks and events a run has moved so far (its chunks' records)."""
-        b = ArchiveBatch.__table__  # type: ignore[attr-defined]
-        row = self.session.execute(select(func.coalesce(func.sum(b.c.tasks), 0),
-                                          func.coalesce(func.sum(b.c.events), 0))
-                                   .where(b.c.run_id == run_id)).one()
-        return int(row[0]), int(row[1])
 
 
 def _json(values: Sequence[str]) -> str:

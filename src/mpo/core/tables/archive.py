@@ -38,10 +38,6 @@ class ArchiveBatch(SQLModel, table=True):
     events: int = 0
 
 
-#: The stamps an archived task carries besides its own columns.
-ARCHIVE_COLUMNS = ("archived_at", "archive_batch")
-
-
 def _columns(source: Table) -> list[Column[Any]]:
     """`source`'s columns, without defaults, foreign keys or autoincrement: copies of rows."""
     return [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
