@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, select, text
-from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
@@ -23,11 +22,12 @@ from mpo.core.tables.models import Task, TaskEvent
 from mpo.core.tables.records import detached
 from mpo.core.tables.timestamps import UTCDateTime
 from mpo.store import archive_sql as sql
+from mpo.store.table_swap import Swap
 from mpo.store.task_filters import filtered
 
 TASK: Table = Task.__table__  # type: ignore[attr-defined]
 EVENT: Table = TaskEvent.__table__  # type: ignore[attr-defined]
-_TASKS = ClauseAdapter(task_archive)
+_TASKS = Swap(TASK, task_archive)
 #: No limit, as a number both databases take for LIMIT.
 EVERY = 2**62
 #: Task attributes by column name (`metadata` is held in `meta`).
@@ -102,10 +102,9 @@ class SqlArchive:
         return [_task(r) for r in self.session.execute(stmt.limit(limit))]
 
     def find(self, query: TaskQuery) -> list[Task]:
-        stmt: Select[Any] = _TASKS.traverse(filtered(select(Task), query))
+        stmt: Select[Any] = _TASKS.traverse(filtered(select(*TASK.c), query))
         stmt = stmt.order_by(task_archive.c.created_at, task_archive.c.id)
-        return [_task(r) for r in self.session.execute(
-            stmt.with_only_columns(*task_archive.c))]
+        return [_task(r) for r in self.session.execute(stmt)]
 
     def events(
         self,

@@ -28,6 +28,7 @@ from mpo.core.tables.timestamps import UTCDateTime
 from mpo.store import stats_archive as everything
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
+from mpo.store.table_swap import Swap
 
 #: A window shorter than this share of the data's age reads only the rows it touches.
 SHORT_WINDOW = 0.2
@@ -97,7 +98,10 @@ class SqlStatsQueries:
                        and not archived)
             cube = self._cube(pool, q, prefilter, overlap)
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
-                    if q.by is By.DAY else None)
+                    if q.by is By.DAY and not archived else None)
+            if q.by is By.DAY and archived:
+                per_day = self._per_day(sql.days(q, self._sqlite), 1)
+                days = lambda: per_day  # noqa: E731
             statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
             spreads = self._spreads_sqlite(q) if self._sqlite else self._spreads_pg(q)
             awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
@@ -110,8 +114,8 @@ class SqlStatsQueries:
                       else kinds.get(q.by.value, []))
         active = [t.key for t in kinds.get(By.MARKETPLACE.value, [])
                   if t.created and t.key is not None]
-        volume = [(_date(d), str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
-                  ] if active else []
+        volume = [(_date(d), str(m), int(n)) for d, m, n in self._per_day(
+            sql.volume(q, active), 2)] if active else []
         return Aggregates(
             statuses=statuses, total=kinds["total"][0], groups=_ordered(groups),
             agents=_ordered(kinds.get(By.AGENT.value, [])),
@@ -120,6 +124,22 @@ class SqlStatsQueries:
             oldest_awaiting=awaiting[0], oldest_in_progress=in_progress[0],
             stale_awaiting=awaiting[1], stale_in_progress=in_progress[1],
         )
+
+    def _per_day(self, stmt: Any, keys: int) -> list[Any]:
+        """The rows of a per-day statement (`days`, `volume`: correlated walks per day),
+        read from `task` and, with an archive, from `task_archive` on its own, added up
+        by their first `keys` columns: each walk stays on its table's stamp indexes (over
+        the union SQLite would read both tables whole for every day)."""
+        live = list(self.session.execute(stmt))
+        if self._everything is None:
+            return live
+        merged: dict[tuple[Any, ...], list[Any]] = {
+            tuple(row[:keys]): [_parsed(v) for v in row[keys:]] for row in live}
+        for row in self.session.execute(ARCHIVED.traverse(stmt)):
+            found = merged[tuple(row[:keys])]
+            for i, value in enumerate(row[keys:]):
+                found[i] = _added(found[i], _parsed(value))
+        return [(*key, *values) for key, values in merged.items()]
 
     def _meanwhile(self, pool: ThreadPoolExecutor, stmt: Any,
                    overlap: bool) -> Callable[[], list[Any]]:
@@ -253,6 +273,22 @@ class SqlStatsQueries:
         oldest = self.session.execute(oldest_stmt, params).first()
         stale = self.session.execute(stale_stmt, params).scalar()
         return (None if oldest is None else Waiting(oldest[0], oldest[1])), int(stale or 0)
+
+
+#: Statements on `task` read from the archive alone (`_per_day`).
+ARCHIVED = Swap(sql.task, everything.archived)
+
+
+def _parsed(value: Any) -> Any:
+    """A per-day cell: a JSON array (several aggregates of one walk) as a list."""
+    return json.loads(value) if isinstance(value, str) and value.startswith("[") else value
+
+
+def _added(a: Any, b: Any) -> Any:
+    """Two per-day cells added: counts and sums, or lists of them, NULL as nothing."""
+    if isinstance(a, list):
+        return [_added(x, y) for x, y in zip(a, b, strict=True)]
+    return b if a is None else a if b is None else a + b
 
 
 def _day(row: Sequence[Any]) -> Tally:
