@@ -97,6 +97,9 @@ def test_show_log_and_export_find_archived_tasks_unchanged(runner: MpoRunner,
     assert task_id not in {r["id"] for r in live}
     both = runner("export", "--archived", env=world)
     assert [json.loads(line) for line in both.stdout.splitlines()] == exported
+    amazon = runner("export", "--archived", "-m", "amazon", "-s", "completed", env=world)
+    assert [json.loads(line) for line in amazon.stdout.splitlines()] == [
+        r for r in exported if r["marketplace"] == "amazon" and r["status"] == "completed"]
     # lifecycle verbs do not reach into the archive
     cancelled = runner("cancel", task_id, "--reason-code", "duplicate", env=world)
     assert cancelled.exit_code == 3, cancelled.stderr
