@@ -29,8 +29,10 @@ def archive(
 ) -> None:
     """Move terminal tasks that ended before a cutoff, and their events, to the archive.
 
-    One transaction per chunk: a run stopped at any point leaves no task half-moved, and
-    the next run goes on. Quiet on success when piped (cron); --json prints the run's record.
+    One transaction per chunk: a stopped run leaves nothing half-moved; run it again.
+
+    Quiet on success when piped (cron); --json prints the run's record.
+
     show, log, export and stats still find archived tasks (docs/archive.md).
 
     Example: mpo archive --before 180d --dry-run
