@@ -28,7 +28,6 @@ from mpo.core.tables.timestamps import UTCDateTime
 from mpo.store import stats_archive as everything
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
-from mpo.store.table_swap import Swap
 
 #: A window shorter than this share of the data's age reads only the rows it touches.
 SHORT_WINDOW = 0.2
@@ -126,20 +125,7 @@ class SqlStatsQueries:
         )
 
     def _per_day(self, stmt: Any, keys: int) -> list[Any]:
-        """The rows of a per-day statement (`days`, `volume`: correlated walks per day),
-        read from `task` and, with an archive, from `task_archive` on its own, added up
-        by their first `keys` columns: each walk stays on its table's stamp indexes (over
-        the union SQLite would read both tables whole for every day)."""
-        live = list(self.session.execute(stmt))
-        if self._everything is None:
-            return live
-        merged: dict[tuple[Any, ...], list[Any]] = {
-            tuple(row[:keys]): [_parsed(v) for v in row[keys:]] for row in live}
-        for row in self.session.execute(ARCHIVED.traverse(stmt)):
-            found = merged[tuple(row[:keys])]
-            for i, value in enumerate(row[keys:]):
-                found[i] = _added(found[i], _parsed(value))
-        return [(*key, *values) for key, values in merged.items()]
+        return everything.per_day(self.session, stmt, keys, self._everything is not None)
 
     def _meanwhile(self, pool: ThreadPoolExecutor, stmt: Any,
                    overlap: bool) -> Callable[[], list[Any]]:
@@ -273,22 +259,6 @@ class SqlStatsQueries:
         oldest = self.session.execute(oldest_stmt, params).first()
         stale = self.session.execute(stale_stmt, params).scalar()
         return (None if oldest is None else Waiting(oldest[0], oldest[1])), int(stale or 0)
-
-
-#: Statements on `task` read from the archive alone (`_per_day`).
-ARCHIVED = Swap(sql.task, everything.archived)
-
-
-def _parsed(value: Any) -> Any:
-    """A per-day cell: a JSON array (several aggregates of one walk) as a list."""
-    return json.loads(value) if isinstance(value, str) and value.startswith("[") else value
-
-
-def _added(a: Any, b: Any) -> Any:
-    """Two per-day cells added: counts and sums, or lists of them, NULL as nothing."""
-    if isinstance(a, list):
-        return [_added(x, y) for x, y in zip(a, b, strict=True)]
-    return b if a is None else a if b is None else a + b
 
 
 def _day(row: Sequence[Any]) -> Tally:
