@@ -54,6 +54,11 @@ def test_a_campaign_fans_out_and_rolls_up(runner: MpoRunner, initialised: str) -
     assert {t["id"] for t in shown["tasks"]} == {t["id"] for t in made}
     listed = {r["campaign"]: r for r in runner.json("campaign", "list")}
     assert (listed["bf"]["total"], listed["other"]["pending"]) == (3, 1)
+    # archived work still counts in its campaign (docs/archive.md)
+    assert runner("archive", "--before", "0s").exit_code == 0
+    again = runner.json("campaign", "show", "bf")
+    assert {k: again[k] for k in ("total", "completed", "actual_hours", "progress")} == {
+        "total": 3, "completed": 1, "actual_hours": 4.5, "progress": 0.3333}
 
 
 @SQLITE_ONLY  # refusals happen before the database matters

@@ -53,6 +53,7 @@ COMMANDS: dict[str, str] = {
     "serve": "serve", "mcp": "mcp", "review": "review", "dashboard": "review", "export": "transfer",
     "import": "transfer", "estimate": "estimate", "campaign": "campaign",
     "subtask": "subtask", "checkpoint": "checkpoint", "undo": "undo", "expire": "expire",
+    "archive": "archive",
     "route": "route", "status": "status", "tick": "template", "template": "template",
     "wait": "wait", "watch": "watch", "deliver": "webhook", "webhook": "webhook",
     "notify": "notify", "roles": "roles", "workflow": "workflow", "move": "workflow",

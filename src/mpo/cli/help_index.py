@@ -124,7 +124,11 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
             (
                 "log",
                 "Show the append-only audit log, oldest first: who did what, when, from, to, why.",
-            )
+            ),
+            (
+                "archive",
+                "Move terminal tasks that ended before a cutoff, and their events, to the archive.",
+            ),
         ],
     ),
     (

@@ -39,6 +39,9 @@ def log(
                      ] = None,
     limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, max=COUNT_MAX,
                                               help="Only the newest N events.")] = None,
+    archived: Annotated[bool, typer.Option(
+        "--archived", help="Read the archive too (mpo archive); --task finds an archived "
+        "task's events without it.")] = False,
     *,
     out: Output,
 ) -> None:
@@ -51,5 +54,6 @@ def log(
     app_ctx = current()
     events = list_events(app_ctx.database, app_ctx.actor, task_ref=task, by=actor,
                          actions=split(action), batch=batch, since=instant("since", since),
-                         marketplace=marketplace, limit=limit, rules=app_ctx.rules)
+                         marketplace=marketplace, limit=limit, rules=app_ctx.rules,
+                         archived=archived)
     out.rows(task_fields.event_row(e) for e in events)

@@ -39,6 +39,7 @@ COMMAND_VERBS: dict[str, Verb] = {
     "principal bind-cert": Verb.MANAGE,
     "undo": Verb.UNDO,
     "expire": Verb.EXPIRE,
+    "archive": Verb.ARCHIVE,
     "route": Verb.ROUTE,
     "status": Verb.STATUS,
     "estimate": Verb.SHOW,

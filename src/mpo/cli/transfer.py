@@ -40,6 +40,8 @@ def export(
         "with the history as a JSON cell.")] = "jsonl",
     output: Annotated[str, typer.Option(
         "--output", "-o", metavar="FILE|-", help="Write here instead of stdout.")] = "-",
+    archived: Annotated[bool, typer.Option(
+        "--archived", help="Archived tasks (mpo archive) too, with their history.")] = False,
 ) -> None:
     """Write tasks with their history, oldest first: one task per line.
 
@@ -54,7 +56,8 @@ def export(
     query = TaskQuery(statuses=split(status), marketplaces=split(marketplace),
                       created_by=split(created_by), since=instant("since", since),
                       until=instant("until", until), newest_first=False)
-    records = export_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.rules)
+    records = export_tasks(app_ctx.database, app_ctx.actor, query, app_ctx.rules,
+                           archived=archived)
     count = 0
 
     def counted() -> Any:

@@ -123,6 +123,14 @@ DELIVERY = FieldSet(
     default=("id", "webhook_id", "event_id", "task_id", "attempts", "last_error"),
 )
 
+#: `mpo archive`: a run's record (`--dry-run`: one row per task that would move).
+ARCHIVE = FieldSet(
+    "archive run",
+    all=("run_id", "cutoff", "dry_run", "tasks", "events", "chunks"),
+    default=("run_id", "cutoff", "dry_run", "tasks", "events", "chunks"),
+)
+ARCHIVE_DUE = ("id", "status", "ended_at", "marketplace", "title")
+
 
 def result_rows(result: BatchResult) -> list[dict[str, Any]]:
     """A batch verb's outcome as rows: one per task changed (or that would be), then skips."""

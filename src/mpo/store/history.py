@@ -91,12 +91,16 @@ class SqlHistoryQueries:
     def campaigns(self, name: str | None = None, scope: str | None = None
                   ) -> list[tuple[str, str, int, float, float]]:
         """(campaign, status, tasks, estimated hours, actual hours) per campaign and
-        status, of one campaign or all (of marketplace `scope` only, when given)."""
+        status, of one campaign or all (of marketplace `scope` only, when given); archived
+        tasks count too (`mpo archive` moves finished work, not a campaign's progress)."""
         where = _scoped("campaign = :name" if name is not None else "campaign IS NOT NULL",
                         scope)
+        both = " UNION ALL ".join(
+            f"SELECT campaign, status, estimated_hours, actual_hours FROM {table} "
+            f"WHERE {where}" for table in ("task", "task_archive"))
         stmt = text(
             "SELECT campaign, status, count(*), sum(estimated_hours), "
-            f"coalesce(sum(actual_hours), 0) FROM task WHERE {where} "
+            f"coalesce(sum(actual_hours), 0) FROM ({both}) AS t "
             "GROUP BY campaign, status ORDER BY campaign, status")
         return [(str(c), str(s), int(n), float(e or 0), float(a or 0))
                 for c, s, n, e, a in self.session.execute(stmt, {"name": name, "scope": scope})]

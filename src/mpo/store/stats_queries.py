@@ -16,14 +16,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, func, literal_column, select, text
+from sqlalchemy import Engine, TextClause, and_, bindparam, func, literal_column, select, text
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session
 
 from mpo.core.domain.stats_query import Aggregates, By, Spread, StatsQuery, Tally, Waiting
 from mpo.core.domain.vocabulary import Status
 from mpo.core.tables.stats_indexes import SQLITE_ORDERED
 from mpo.core.tables.timestamps import UTCDateTime
+from mpo.store import stats_archive as everything
 from mpo.store import stats_sql as sql
 from mpo.store import stats_sqlite as sqlite
 
@@ -61,8 +63,12 @@ class SqlStatsQueries:
         self.short_window = short_window
         self.sort_at_most = sort_at_most
         self.overlap = overlap
+        #: Live and archived tasks as one table, once the archive has rows (`with_archive`).
+        self._everything: ClauseAdapter | None = None
 
     def _rows(self, stmt: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        if self._everything is not None and not isinstance(stmt, TextClause):
+            stmt = self._everything.traverse(stmt)
         return list(self.session.execute(stmt, params or {}))
 
     @property
@@ -79,15 +85,22 @@ class SqlStatsQueries:
 
     def aggregate(self, query: StatsQuery) -> Aggregates:
         q = query
-        prefilter = self._prefilter(q)
+        archived = self.session.execute(
+            select(everything.archived.c.id).limit(1)).first() is not None
+        self._everything = ClauseAdapter(everything.with_archive()) if archived else None
+        prefilter = sql.any_in_window(q) if archived else self._prefilter(q)
         with ThreadPoolExecutor(max_workers=CUBE_PARTS + 1) as pool:
             # On SQLite the biggest scans (the cube, in parts, and the days) run on their
             # own connections while this one answers the rest: every core, one snapshot
-            # (checked below).
-            overlap = self.overlap and self._sqlite and self._own_connections
+            # (checked below). With an archive, one connection reads both tables.
+            overlap = (self.overlap and self._sqlite and self._own_connections
+                       and not archived)
             cube = self._cube(pool, q, prefilter, overlap)
             days = (self._meanwhile(pool, sql.days(q, self._sqlite), overlap)
-                    if q.by is By.DAY else None)
+                    if q.by is By.DAY and not archived else None)
+            if q.by is By.DAY and archived:
+                per_day = self._per_day(sql.days(q, self._sqlite), 1)
+                days = lambda: per_day  # noqa: E731
             statuses = {str(s): int(n) for s, n in self._rows(sql.statuses(q))}
             spreads = self._spreads_sqlite(q) if self._sqlite else self._spreads_pg(q)
             awaiting = self._waiting(q, Status.AWAITING_APPROVAL)
@@ -100,8 +113,8 @@ class SqlStatsQueries:
                       else kinds.get(q.by.value, []))
         active = [t.key for t in kinds.get(By.MARKETPLACE.value, [])
                   if t.created and t.key is not None]
-        volume = [(_date(d), str(m), int(n)) for d, m, n in self._rows(sql.volume(q, active))
-                  ] if active else []
+        volume = [(_date(d), str(m), int(n)) for d, m, n in self._per_day(
+            sql.volume(q, active), 2)] if active else []
         return Aggregates(
             statuses=statuses, total=kinds["total"][0], groups=_ordered(groups),
             agents=_ordered(kinds.get(By.AGENT.value, [])),
@@ -110,6 +123,9 @@ class SqlStatsQueries:
             oldest_awaiting=awaiting[0], oldest_in_progress=in_progress[0],
             stale_awaiting=awaiting[1], stale_in_progress=in_progress[1],
         )
+
+    def _per_day(self, stmt: Any, keys: int) -> list[Any]:
+        return everything.per_day(self.session, stmt, keys, self._everything is not None)
 
     def _meanwhile(self, pool: ThreadPoolExecutor, stmt: Any,
                    overlap: bool) -> Callable[[], list[Any]]:
@@ -123,10 +139,10 @@ class SqlStatsQueries:
 
         def elsewhere() -> tuple[Any, list[Any]]:
             with engine.connect() as conn:
-                return conn.execute(sql.last_event()).scalar(), list(conn.execute(stmt))
+                return tuple(conn.execute(sql.last_event()).one()), list(conn.execute(stmt))
 
         future = pool.submit(elsewhere)
-        mine = self.session.execute(sql.last_event()).scalar()
+        mine = tuple(self.session.execute(sql.last_event()).one())
 
         def result() -> list[Any]:
             theirs, rows = future.result()
@@ -201,8 +217,10 @@ class SqlStatsQueries:
                 high = min(low + 1, n - 1)
                 # Walk from the nearer end: the p90 is a tenth of the way from the top.
                 descending = p > 0.5
-                stmt = text(sqlite.walk(q, index, value, stamp, descending,
-                                            short=n <= self.sort_at_most)).bindparams(*binds)
+                stmt = text(sqlite.walk(
+                    q, index, value, stamp, descending, short=n <= self.sort_at_most,
+                    everything=everything.SQLITE_ALL if self._everything is not None else None,
+                )).bindparams(*binds)
                 found.append(self.session.execute(stmt, params | {
                     "frac": position - low, "limit": high - low + 1,
                     "offset": n - 1 - high if descending else low}).scalar())
@@ -225,8 +243,10 @@ class SqlStatsQueries:
         if self._sqlite:
             binds, params = self._params(q)
             mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
-            codes = text(sqlite.CODES.format(mine=mine)).bindparams(*binds)
-            reasons = text(sqlite.REASONS.format(mine=mine)).bindparams(*binds)
+            statements = [sqlite.CODES.format(mine=mine), sqlite.REASONS.format(mine=mine)]
+            if self._everything is not None:
+                statements = [sqlite.everywhere(s, everything.SQLITE_ALL) for s in statements]
+            codes, reasons = (text(s).bindparams(*binds) for s in statements)
             params["top"] = q.top_reasons
         else:
             codes, reasons, params = sql.reason_codes(q), sql.reasons(q), {}

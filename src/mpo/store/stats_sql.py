@@ -107,9 +107,12 @@ def measures(q: StatsQuery, sqlite: bool) -> list[ColumnElement[Any]]:
 
 
 def last_event() -> Select[Any]:
-    """The newest audit event's id: every change of a task appends one in its transaction,
-    and SQLite commits one writer at a time, so equal ids mean equal snapshots."""
-    return select(func.max(SQLModel.metadata.tables["task_event"].c.id))
+    """The newest audit event's id and archive chunk's: every change of a task appends an
+    event in its transaction, every archive chunk a record, and SQLite commits one writer
+    at a time, so equal pairs mean equal snapshots."""
+    batch = SQLModel.metadata.tables["archive_batch"]
+    return select(func.max(SQLModel.metadata.tables["task_event"].c.id),
+                  select(func.max(batch.c.id)).scalar_subquery())
 
 
 def spread_counts(q: StatsQuery) -> Select[Any]:

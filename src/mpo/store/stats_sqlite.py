@@ -10,15 +10,18 @@ from mpo.core.tables.stats_indexes import DECIDED_AT
 
 
 def walk(q: StatsQuery, index: str, value: str, stamp: str, descending: bool,
-                short: bool) -> str:
+                short: bool, everything: str | None = None) -> str:
     """Interpolate between the (up to) two values at an offset, `:frac` weighing the
     second. A long window walks `index` in order without a sort (`value` and `stamp` are
     spelt as in the index, so the walk never touches the table); a short one sorts the few
-    rows its stamps' indexes find instead of walking past everyone else's."""
+    rows its stamps' indexes find instead of walking past everyone else's. With the
+    archive, `everything` (live and archived tasks as one table) is read instead."""
     mine = "AND marketplace IN :marketplaces" if q.marketplaces else ""
     order = "DESC" if descending else "ASC"
     source = f"task INDEXED BY {index}"
-    if short:
+    if everything is not None:
+        source = f"{everything} WHERE"
+    elif short:
         stamps = STAMP_TERMS.get(stamp, [stamp])
         source = ("task WHERE rowid IN (" + " UNION ALL ".join(
             f"SELECT rowid FROM task WHERE {s} >= :since AND {s} < :until" for s in stamps)
@@ -50,3 +53,8 @@ REASONS = (
     "GROUP BY rejection_code, rejection_reason) "
     "GROUP BY rejection_reason ORDER BY total DESC, rejection_reason LIMIT :top"
 )
+
+
+def everywhere(statement: str, everything: str) -> str:
+    """A rejections statement reading live and archived tasks (`everything`)."""
+    return statement.replace("FROM task INDEXED BY ix_task_rejections", f"FROM {everything}")

@@ -22,6 +22,7 @@ from mpo.store.repository import SqlTaskRepository
 
 if TYPE_CHECKING:
     from mpo.core.tables.models import Task, TaskEvent
+    from mpo.store.archive import SqlArchive
     from mpo.store.audit_queries import SqlAuditQueries
     from mpo.store.dashboard_queries import SqlDashboardQueries
     from mpo.store.distribution_queries import SqlDistributions
@@ -116,6 +117,13 @@ class SqlUnitOfWork:
         from mpo.store.audit_queries import SqlAuditQueries
 
         return SqlAuditQueries(self.session)
+
+    @cached_property
+    def archive(self) -> SqlArchive:
+        """Archived tasks and the move (`mpo archive`), imported only where used."""
+        from mpo.store.archive import SqlArchive
+
+        return SqlArchive(self.session)
 
     @cached_property
     def status(self) -> SqlStatusQueries:

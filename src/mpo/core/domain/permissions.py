@@ -59,6 +59,8 @@ class Verb(StrEnum):
     WORKFLOW = "workflow"
     #: Execute work with leases: claim, heartbeat, release, note (and return lost leases).
     CLAIM = "claim"
+    #: Move terminal tasks and their events to the archive tables (`mpo archive`).
+    ARCHIVE = "archive"
 
 
 _READ = frozenset({Verb.LIST, Verb.SHOW, Verb.WATCH})

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 # The read side lives in its own module; the unit of work hands those out too.
+from mpo.core.ports.archive import ArchiveStore as ArchiveStore
 from mpo.core.ports.queries import (
     AuditQueries,
     DashboardQueries,
@@ -20,6 +21,7 @@ from mpo.core.ports.queries import (
     StatsQueries,
     StatusQueries,
 )
+from mpo.core.ports.templates import TemplateStore as TemplateStore
 
 if TYPE_CHECKING:
     from mpo.core.domain.lifecycle import Lifecycle
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from mpo.core.ports.idempotency import IdempotencyKeys
     from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
-    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
+    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent
 
 
 class DuplicateKey(Exception):
@@ -128,6 +130,8 @@ class TransferStore(Protocol):
     def flush(self) -> None: ...
 
     def after_import(self) -> None: ...
+
+
 class SubtaskRepository(Protocol):
     """Subtasks: ordered reads and conditional status changes."""
 
@@ -200,18 +204,6 @@ class RoutingStore(Protocol):
         ...
 
 
-class TemplateStore(Protocol):
-    """Task templates, by name."""
-
-    def add(self, template: TaskTemplate) -> None: ...
-
-    def get(self, name: str) -> TaskTemplate | None: ...
-
-    def all(self) -> list[TaskTemplate]: ...
-
-    def remove(self, name: str) -> bool: ...
-
-
 class WorkflowStore(Protocol):
     """The custom workflow in force: its declared states, and the edges derived from it."""
 
@@ -253,6 +245,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditQueries: ...
+
+    @property
+    def archive(self) -> ArchiveStore: ...
 
     @property
     def status(self) -> StatusQueries: ...

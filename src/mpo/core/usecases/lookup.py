@@ -24,14 +24,17 @@ def may_see(actor: Actor, task: Task) -> bool:
     return actor.role not in permissions.MARKETPLACE_BOUND or task.marketplace == actor.marketplace
 
 
-def _resolve(uow: UnitOfWork, ref: str, actor: Actor) -> Task:
-    """The one task an id prefix names, among those the actor may see."""
+def _resolve(uow: UnitOfWork, ref: str, actor: Actor, archived: bool = False) -> Task:
+    """The one task an id prefix names, among those the actor may see (and, `archived`,
+    among the archived ones when no live task matches)."""
     bounds = prefix_bounds(ref)
     if bounds is None:
         raise UsageError(f"{ref!r} is not a task id or a unique prefix of 4+ hex characters")
     bound = actor.role in permissions.MARKETPLACE_BOUND
-    matches = uow.tasks.by_prefix(*bounds, limit=3,
-                                  marketplace=actor.marketplace if bound else None)
+    mine = actor.marketplace if bound else None
+    matches = uow.tasks.by_prefix(*bounds, limit=3, marketplace=mine)
+    if not matches and archived:
+        matches = uow.archive.by_prefix(*bounds, limit=3, marketplace=mine)
     if not matches:
         raise NotFound(f"no task with id {ref}")
     if len(matches) > 1:
@@ -40,9 +43,10 @@ def _resolve(uow: UnitOfWork, ref: str, actor: Actor) -> Task:
     return matches[0]
 
 
-def visible(uow: UnitOfWork, actor: Actor, ref: str) -> Task:
-    """The task `ref` (an id or a unique prefix) names, if the actor may see it."""
-    task = _resolve(uow, ref, actor)
+def visible(uow: UnitOfWork, actor: Actor, ref: str, *, archived: bool = False) -> Task:
+    """The task `ref` (an id or a unique prefix) names, if the actor may see it; with
+    `archived`, an archived task too when no live one matches (reads: show, log)."""
+    task = _resolve(uow, ref, actor, archived)
     if not may_see(actor, task):
         raise NotFound(f"no task with id {ref}")  # an agent cannot learn others' ids
     return task

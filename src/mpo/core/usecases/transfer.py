@@ -57,8 +57,9 @@ def sorted_json(value: Any) -> Any:
 
 
 def export_tasks(db: Database, actor: Actor, query: TaskQuery,
-                 rules: Rules) -> Iterator[dict[str, Any]]:
-    """The tasks a query matches, oldest first, each with its history; one read transaction."""
+                 rules: Rules, *, archived: bool = False) -> Iterator[dict[str, Any]]:
+    """The tasks a query matches, oldest first, each with its history; one read transaction.
+    With `archived`, the archived tasks it matches too, in the same order."""
     with refusals_recorded(db, actor, "export"):
         permissions.require(actor, Verb.LIST)
         permissions.require(actor, Verb.LOG)
@@ -67,9 +68,14 @@ def export_tasks(db: Database, actor: Actor, query: TaskQuery,
         scoped = permissions.scope(actor, query)
     with db.read() as uow:
         tasks = uow.tasks.find(scoped)
+        log = uow.tasks.events()
+        if archived:
+            tasks = sorted([*tasks, *uow.archive.find(scoped)],
+                           key=lambda t: (t.created_at, t.id))
+            log = [*uow.archive.events(), *log]
         # One pass over the log (a bulk export reads most of it anyway), grouped by task.
         history: dict[uuid.UUID, list[dict[str, Any]]] = {t.id: [] for t in tasks}
-        for event in uow.tasks.events():
+        for event in log:
             if event.task_id in history:
                 history[event.task_id].append(sorted_json(task_fields.event_row(event)))
         steps: dict[uuid.UUID, list[dict[str, Any]]] = {t.id: [] for t in tasks}

@@ -20,9 +20,11 @@ router = APIRouter(prefix="/api/v1", tags=["log"])
 def log(who: Auth, state: State, task: str | None = None, actor: str | None = None,
         action: Many = None, batch: str | None = None, marketplace: str | None = None,
         since: str | None = None,
-        limit: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> JSON:
-    """Audit events, oldest first (the newest `limit` when given)."""
+        limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+        archived: bool = False) -> JSON:
+    """Audit events, oldest first (the newest `limit` when given); `archived`: the
+    archived log too (`mpo archive`)."""
     events = list_events(who.db, who.actor, task_ref=task, by=actor, actions=split(action),
                          batch=batch, since=instant("since", since, state.settings.timezone),
-                         marketplace=marketplace, limit=limit)
+                         marketplace=marketplace, limit=limit, archived=archived)
     return JSON({"events": [task_fields.event_row(e) for e in events]})

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import mpo.core.tables.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import mpo.core.tables.archive
+import mpo.core.tables.models  # noqa: F401
 
 connection = context.config.attributes["connection"]
 context.configure(
