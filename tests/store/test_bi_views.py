@@ -19,7 +19,7 @@ from mpo.config import urls
 from mpo.store import bi_views, migrate
 from mpo.store.bi_views import VIEWS
 from mpo.store.migrations import HEAD
-from tests.bi_world import bi_revision, reader, rows, upgrade_to, week
+from tests.bi_world import bi_revision, older_views, reader, rows, upgrade_to, week
 from tests.pg_app import module_database
 
 DOC = (Path(__file__).parents[2] / "docs" / "bi.md").read_text(encoding="utf-8")
@@ -256,7 +256,7 @@ def test_an_upgrade_with_views_already_there_makes_them_again(database_url: str)
     upgrade_to(database_url, before)
     engine = create_engine(database_url)
     with engine.begin() as connection:
-        bi_views.create(connection)
+        older_views(connection)
     assert migrate.upgrade(database_url) == (before, HEAD)
     with engine.connect() as connection:
         assert bi_views.present(connection)

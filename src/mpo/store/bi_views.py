@@ -18,13 +18,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from mpo.core.tables.models import Task, TaskEvent
 from mpo.store import group_roles
 
 BI_ROLE = "mpo_bi"
 VIEWS = ("bi_tasks", "bi_events", "bi_daily")
 #: The read policies that let `mpo_bi` see every row through the views (only through them:
 #: the role has no grant on the tables).
-POLICIES = {"task": "task_bi_read", "task_event": "task_event_bi_read"}
+POLICIES = {"task": "task_bi_read", "task_event": "task_event_bi_read",
+            "task_archive": "task_archive_bi_read",
+            "task_event_archive": "task_event_archive_bi_read"}
+
+
+def _with_archive(table: Any) -> str:
+    """`table`'s rows live and archived (`mpo archive`) as one, under its own name: the
+    views count what `mpo stats` counts, which reads both (docs/archive.md)."""
+    columns = ", ".join(f'"{c.name}"' for c in table.columns)
+    return (f"(SELECT {columns} FROM {table.name} UNION ALL "
+            f"SELECT {columns} FROM {table.name}_archive) AS {table.name}")
+
+
+TASKS = _with_archive(Task.__table__)  # type: ignore[attr-defined]
+EVENTS_ALL = _with_archive(TaskEvent.__table__)  # type: ignore[attr-defined]
 
 
 class Dialect:
@@ -92,7 +107,7 @@ def tasks(d: Dialect) -> str:
   CASE WHEN {done} THEN {d.real('actual_hours')} / estimated_hours END AS estimate_ratio,
   CASE WHEN {done} THEN {d.real(_accuracy())} END AS accuracy,
   CASE WHEN {done} THEN (CASE WHEN {_within_20()} THEN 1 ELSE 0 END) END AS within_20
-FROM task"""
+FROM {TASKS}"""
 
 
 def events(d: Dialect) -> str:
@@ -100,7 +115,7 @@ def events(d: Dialect) -> str:
     return f"""CREATE VIEW bi_events AS SELECT
   {d.integer('id')} AS id, {d.uuid('task_id')} AS task_id, at, {d.day('at')} AS day,
   actor, action, from_status, to_status, reason, {d.text('payload')} AS payload
-FROM task_event"""
+FROM {EVENTS_ALL}"""
 
 
 #: (name, stamp) of each counted event, in column order, as `stats_sql.STAMPS`.
@@ -128,7 +143,7 @@ def daily(d: Dialect) -> str:
         parts.append(f"SELECT {d.day(stamp)} AS day, marketplace, created_by AS agent, "
                      + ", ".join(f"{v} AS {n}" for v, n in zip(
                          flags + sums, [n for n, _ in EVENTS] + list(SUM_NAMES), strict=True))
-                     + f" FROM task WHERE {stamp} IS NOT NULL")
+                     + f" FROM {TASKS} WHERE {stamp} IS NOT NULL")
     counts = ",\n  ".join(f"{d.integer(f'SUM({n})')} AS {n}" for n, _ in EVENTS)
 
     def ratio(part: str, whole: str) -> str:
@@ -189,7 +204,8 @@ READ_POLICY_FUNCTIONS = """SELECT DISTINCT d.refobjid::regprocedure::text
 FROM pg_depend d JOIN pg_policy p ON d.classid = 'pg_policy'::regclass AND d.objid = p.oid
 JOIN pg_proc f ON f.oid = d.refobjid
 WHERE d.refclassid = 'pg_proc'::regclass AND p.polcmd IN ('r', '*')
-  AND p.polrelid IN ('task'::regclass, 'task_event'::regclass)
+  AND p.polrelid IN ('task'::regclass, 'task_event'::regclass, 'task_archive'::regclass,
+                    'task_event_archive'::regclass)
   AND f.pronamespace = current_schema()::regnamespace"""
 
 
@@ -209,20 +225,20 @@ def present(connection: Any) -> bool:
     return bool(connection.exec_driver_sql(sql).scalar())
 
 
-def install_access(connection: Any) -> None:
+def install_access(connection: Any, policies: dict[str, str] | None = None) -> None:
     """PostgreSQL: the `mpo_bi` group role (made unless a DBA did) and the read policies
     that show it every row through the views. `task` and `task_event` force row-level
     security on their owner, whose rights the views run with; the policies test the
     session's role, which stays the BI login's inside a view."""
     group_roles.ensure(connection, BI_ROLE)
     member = f"(SELECT pg_has_role(current_user, '{BI_ROLE}', 'USAGE'))"
-    for table, policy in POLICIES.items():
+    for table, policy in (POLICIES if policies is None else policies).items():
         connection.exec_driver_sql(f"DROP POLICY IF EXISTS {policy} ON {table}")
         connection.exec_driver_sql(
             f"CREATE POLICY {policy} ON {table} FOR SELECT USING ({member})")
 
 
-def remove_access(connection: Any) -> None:
+def remove_access(connection: Any, policies: dict[str, str] | None = None) -> None:
     """Undo `install_access` (the cluster-wide role stays: other databases may use it)."""
-    for table, policy in POLICIES.items():
+    for table, policy in (POLICIES if policies is None else policies).items():
         connection.exec_driver_sql(f"DROP POLICY IF EXISTS {policy} ON {table}")
