@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mpo.store.web_sessions import SqlWebSessions
     from mpo.store.webhooks import SqlWebhookRepository
     from mpo.store.workflow import SqlWorkflowStore
+    from mpo.store.teams import SqlTeamRepository
 
 
 #: Called with the events a unit of work committed, once they are durable (hooks, plugins),
@@ -129,6 +130,13 @@ class SqlUnitOfWork:
         from mpo.store.routing_state import SqlRoutingStore
 
         return SqlRoutingStore(self.session)
+
+    @cached_property
+    def teams(self) -> SqlTeamRepository:
+        """Teams and their members, imported only where used."""
+        from mpo.store.teams import SqlTeamRepository
+
+        return SqlTeamRepository(self.session)
 
     @cached_property
     def workflow(self) -> SqlWorkflowStore:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
     from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
+    from mpo.core.tables.teams import Team
 
 
 class DuplicateKey(Exception):
@@ -162,6 +163,10 @@ class PrincipalRepository(Protocol):
         None if unknown or revoked."""
         ...
 
+    def markets(self, principal: Principal) -> tuple[str, ...] | None:
+        """The marketplaces `principal`'s team covers; None: every one."""
+        ...
+
     def bootstrap(self, principal: Principal) -> bool:
         """Insert the first principal; False (and nothing written) if any exists."""
         ...
@@ -180,6 +185,20 @@ class PrincipalRepository(Protocol):
 
     def record_denial(self, principal: str | None, verb: str, reason: str, *,
                       client: str | None = None, count: int = 1) -> None: ...
+
+
+class TeamRepository(Protocol):
+    """Teams (issue 25) and their members."""
+
+    def all(self) -> list[Team]: ...
+
+    def by_name(self, name: str) -> Team | None: ...
+
+    def add(self, team: Team) -> None: ...
+
+    def members(self, team: str | None) -> list[Principal]:
+        """The principals of `team` (None: the default team), by name."""
+        ...
 
 
 class RoutingStore(Protocol):
@@ -265,6 +284,9 @@ class UnitOfWork(Protocol):
 
     @property
     def templates(self) -> TemplateStore: ...
+
+    @property
+    def teams(self) -> TeamRepository: ...
 
     @property
     def workflow(self) -> WorkflowStore: ...

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from mpo.core.domain import permissions
 from mpo.core.domain.clock import Clock, utcnow
-from mpo.core.domain.errors import ItemProblem
+from mpo.core.domain.errors import ItemProblem, PermissionDenied
 from mpo.core.domain.lifecycle import Lifecycle, TransitionParams, stamps
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.results import BatchResult, problem
@@ -26,6 +26,7 @@ from mpo.core.domain.vocabulary import Action
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Task
 from mpo.core.usecases import engine, idempotency
+from mpo.core.usecases.assignees import TeamCheck
 from mpo.core.usecases.engine import Move, blocker
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.workflow_apply import lifecycle_of
@@ -78,12 +79,16 @@ def assign_by_rules(uow: UnitOfWork, actor: Actor, rules: Sequence[Rule],
             groups.setdefault(rule.name, []).append(task)
     moves: list[Move] = []
     skipped: list[ItemProblem] = []
+    teams = TeamCheck(uow)
     for rule in rules:
         group = groups.get(rule.name, [])
         detail = f"rule {rule.name} ({rule.strategy})"
         for task, person in zip(group, _picks(uow, rule, group, now) if group else [],
                                 strict=True):
             why = blocker(actor, spec, task, task.status, lifecycle)
+            outside = teams.refusal(person, task)
+            if why is None and outside is not None:
+                why = PermissionDenied(f"task {str(task.id)[:8]} {outside}")
             if why is not None:
                 skipped.append(problem(str(task.id), why))
                 continue
