@@ -33,12 +33,12 @@ if TYPE_CHECKING:
     from mpo.store.status_queries import SqlStatusQueries
     from mpo.store.stream import SqlEventStream
     from mpo.store.subtasks import SqlSubtaskRepository
+    from mpo.store.teams import SqlTeamRepository
     from mpo.store.templates import SqlTemplateStore
     from mpo.store.transfer import SqlTransfer
     from mpo.store.web_sessions import SqlWebSessions
     from mpo.store.webhooks import SqlWebhookRepository
     from mpo.store.workflow import SqlWorkflowStore
-    from mpo.store.teams import SqlTeamRepository
 
 
 #: Called with the events a unit of work committed, once they are durable (hooks, plugins),

@@ -148,7 +148,7 @@ def add_principal(
     """Register a principal; agents are bound to one marketplace, nobody else is. With a
     certificate fingerprint, its token is accepted only with that client certificate; with
     a team, it belongs to that team (else to the default one)."""
-    from mpo.core.usecases import teams
+    from mpo.core.usecases import team_lookup as teams
     with refusals_recorded(db, actor, "principal add"):
         permissions.require(actor, Verb.MANAGE)
         checked_role = Role(validation.one_of("role", role, [r.value for r in Role]))

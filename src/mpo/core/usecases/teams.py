@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from mpo.core.domain import permissions, teams, validation
 from mpo.core.domain.clock import utcnow
-from mpo.core.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from mpo.core.domain.errors import Conflict, NotFound, PermissionDenied
 from mpo.core.domain.permissions import Actor, Role, Verb
 from mpo.core.domain.validation import Rules
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Principal
 from mpo.core.tables.teams import Team
 from mpo.core.usecases.identity import refusals_recorded
+from mpo.core.usecases.team_lookup import check_member, resolve
 
 
 @dataclass(frozen=True)
@@ -26,28 +27,6 @@ class TeamRow:
     members: int
     created_at: object
     created_by: str | None
-
-
-def resolve(uow: UnitOfWork, name: str) -> tuple[str | None, tuple[str, ...] | None]:
-    """The `principal.team` value for a team name (None for `default`) and its
-    marketplaces; an unknown team is exit 2 naming the teams there are."""
-    found = uow.teams.by_name(name)
-    if found is None:
-        known = ", ".join(t.name for t in uow.teams.all())
-        raise ValidationError("team", f"{name!r} is not one of {known}; add it with "
-                                      "`mpo team add NAME --marketplaces M,...`")
-    markets = teams.loaded(found.marketplaces)
-    return (None if found.name == teams.DEFAULT else found.name), markets
-
-
-def check_member(principal: Principal, team: str | None,
-                 markets: tuple[str, ...] | None) -> None:
-    """An agent joins only a team that covers its marketplace."""
-    if principal.role == Role.AGENT.value and principal.marketplace is not None and \
-            not teams.covers(markets, principal.marketplace):
-        raise ValidationError("team", f"{principal.name} acts for marketplace "
-                                      f"{principal.marketplace}; {teams.label(team, markets)} "
-                                      "does not cover it")
 
 
 def add_team(db: Database, actor: Actor, name: str, marketplaces: str, rules: Rules) -> TeamRow:
