@@ -3,9 +3,11 @@ and principal use cases)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from mpo.core.domain import teams
-from mpo.core.domain.errors import ValidationError
-from mpo.core.domain.permissions import Role
+from mpo.core.domain.errors import PermissionDenied, ValidationError
+from mpo.core.domain.permissions import Actor, Role
 from mpo.core.ports import UnitOfWork
 from mpo.core.tables.models import Principal
 
@@ -30,3 +32,23 @@ def check_member(principal: Principal, team: str | None,
         raise ValidationError("team", f"{principal.name} acts for marketplace "
                                       f"{principal.marketplace}; {teams.label(team, markets)} "
                                       "does not cover it")
+
+
+def narrowed(uow: UnitOfWork, actor: Actor, team: str | None,
+             marketplaces: Sequence[str] = ()) -> tuple[str, ...]:
+    """The marketplaces a report is about (empty: every one): those asked for, within
+    `team`'s (`--team`) or, by default, the actor's own team's. A team-bound actor asking
+    for another team or marketplace is refused."""
+    markets = actor.markets
+    if team is not None:
+        name, markets = resolve(uow, team)
+        if actor.team_bound and name != actor.team:
+            raise PermissionDenied(f"{actor.name} is in team {actor.team}; it sees only its "
+                                   "own team's work")
+    if markets is None:
+        return tuple(dict.fromkeys(marketplaces))
+    outside = sorted(set(marketplaces) - set(markets))
+    if outside:
+        raise PermissionDenied(f"marketplace {outside[0]} is outside "
+                               f"{teams.label(team or actor.team, markets)}")
+    return tuple(dict.fromkeys(marketplaces)) or tuple(markets)
