@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from mpo.core.ports.idempotency import IdempotencyKeys
     from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
-    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent, TaskTemplate
+    from mpo.core.tables.models import Subtask, Task, TaskEvent, TaskTemplate
 
 
 class DuplicateKey(Exception):
