@@ -6,7 +6,9 @@ team, whichever door the request comes through (the CLI, /api/v1, the seed's
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import httpx
 import pytest
 
 from mpo.core.domain.permissions import Actor, Role
@@ -14,7 +16,9 @@ from mpo.core.domain.validation import Rules
 from mpo.core.domain.vocabulary import Action
 from mpo.core.usecases import identity, teams
 from mpo.core.usecases.create import create_tasks
+from mpo.http.web import csrf
 from tests.doors.doors import DOORS, cases
+from tests.doors.mcp_door import Mcp
 from tests.doors.world import ROOT, World, fields
 
 #: How each door refuses: not permitted, or (PostgreSQL hides other teams' tasks) not
@@ -88,3 +92,42 @@ def test_work_goes_only_to_people_of_the_tasks_team(asia: World, door: str,
         found.append(f"bruno was not given his team's task: {given.problem()}")
     if found:
         pytest.fail(f"{verb} through {door}:\n" + "\n".join(found), pytrace=False)
+
+
+def _created(document: dict[str, Any]) -> int:
+    return int(document["pipeline"]["window"]["created"])
+
+
+def test_reports_by_team_over_http_mcp_and_the_web_page(asia: World) -> None:
+    """`GET /api/v1/stats?team=`, the MCP tools `stats` and `status`, and the web dashboard:
+    a team's numbers, a team admin's own by default, another team refused."""
+    asia.new_task()
+    _shopee(asia)
+    everything = asia.http("root").get("/api/v1/stats").json()
+    by_team = asia.http("root").get("/api/v1/stats", params={"team": "asia"}).json()
+    own = asia.http("lea").get("/api/v1/stats").json()
+    assert by_team["marketplaces"] == own["marketplaces"] == ["shopee"]
+    assert _created(by_team) == _created(own) < _created(everything)
+    other = asia.http("lea").get("/api/v1/stats", params={"team": "default"})
+    assert other.status_code == 403, other.text
+    mcp = Mcp()
+    stats = mcp.call(asia, "lea", "stats", {})
+    assert stats.ok and _created(stats.body) == _created(own)
+    status = mcp.call(asia, "root", "status", {"team": "asia"})
+    mine = mcp.call(asia, "lea", "status", {})
+    assert status.ok and status.body["queue"] == mine.body["queue"]
+    assert mcp.call(asia, "lea", "status", {"team": "default"}).status == 4
+    page = _web(asia, "lea").get("/web/dashboard")
+    assert page.status_code == 200 and "team asia" in page.text
+    assert _web(asia, "root").get("/web/dashboard", params={"team": "nope"}).status_code == 422
+
+
+def _web(world: World, who: str) -> httpx.Client:
+    """A browser-like client signed in to the web pages as `who`."""
+    client = httpx.Client(base_url=world.server.url, timeout=30)
+    form = client.get("/web/signin")
+    token = client.cookies[csrf.PRE_COOKIE]
+    signed = client.post("/web/signin", data={csrf.FIELD: token, "token": world.tokens[who]})
+    assert signed.status_code in (200, 303), signed.text
+    assert form.status_code == 200
+    return client
