@@ -192,6 +192,14 @@ def actions_of(role: Role, specs: Iterable[ActionSpec]) -> list[str]:
     return [_with_limit(spec.action, role, spec) for spec in specs if role in takers(spec)]
 
 
+def outside_team(actor: Actor, task: Task) -> str | None:
+    """Why the task is not the actor's team's to act on (issue 25), or None."""
+    if teams.covers(actor.markets, task.marketplace):
+        return None
+    return (f"belongs to marketplace {task.marketplace}; {actor.name} acts for "
+            f"{teams.label(actor.team, actor.markets)}")
+
+
 def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) -> str | None:
     """Why the actor may not apply `action` to this task, or None if it may."""
     spec = action if isinstance(action, ActionSpec) else TRANSITIONS[Action(action)]
@@ -201,9 +209,9 @@ def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) ->
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
-    if not teams.covers(actor.markets, task.marketplace):
-        return (f"belongs to marketplace {task.marketplace}; {actor.name} acts for "
-                f"{teams.label(actor.team, actor.markets)}")
+    outside = outside_team(actor, task)
+    if outside is not None:
+        return outside
     if spec.roles is not None and actor.role.value not in spec.roles:
         label = f"move --to {spec.target}" if name == "move" else name
         return (f"is {task.status}; {label} needs role {' or '.join(sorted(spec.roles))}, "
