@@ -1,8 +1,10 @@
 """Bulk create on PostgreSQL: `mpo create --from` (COPY, as an `mpo_app` login, as in
 production) next to a plain COPY of the same rows, each into a fresh migrated database.
 
-- `mpo create --from FILE`: validation, permissions, row-level security, the write guards,
-  the audit events; rows streamed with COPY (store/bulk.py);
+- `mpo create --from FILE`: validation, permissions, row-level security, the audit events;
+  rows and events streamed with COPY into temporary tables, then inserted by
+  `mpo_create_batch`, which checks the write guards' create rules once for the batch
+  (store/create_batch.py, migration 0023);
 - plain COPY: a psycopg process that reads the same NDJSON and COPYs the task rows and one
   audit event each into the same schema (same indexes and triggers) as the owner.
 Target (issue 26): >= 30,000 tasks/s. Prints figures and ratios with the load; asserts

@@ -62,12 +62,17 @@ def _port() -> int:
 
 
 @contextmanager
-def _server(url: str, home: Path, workers: int) -> Iterator[str]:
+def _server(url: str, home: Path, workers: int, extra: dict[str, str] | None = None,
+            stderr: Path | None = None) -> Iterator[str]:
+    """`mpo serve` on `url` on a free port, ready when yielded; `extra` adds to its
+    environment, `stderr` takes what it writes there."""
     port = _port()
     env = os.environ | {"MPO_DATABASE_URL": url, "HOME": str(home),
-                        "MPO_HTTP_ACCESS_LOG": str(home / "access.log")}
+                        "MPO_HTTP_ACCESS_LOG": str(home / "access.log")} | (extra or {})
+    errors = None if stderr is None else stderr.open("ab")
     process = subprocess.Popen([sys.executable, "-m", "mpo", "serve", "--port", str(port),
-                                "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL)
+                                "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=errors)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -80,6 +85,8 @@ def _server(url: str, home: Path, workers: int) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if errors is not None:
+            errors.close()
 
 
 async def _http(base: str, token: str, seconds: float) -> tuple[int, list[float], int]:

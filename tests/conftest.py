@@ -127,13 +127,15 @@ def initialised(runner: MpoRunner, database_url: str, monkeypatch: pytest.Monkey
     return database_url
 
 
-#: The cluster-wide role the migrations create when it is missing (mpo_app, 0003).
-APP_ROLE = "mpo_app"
-_APP_ROLE_WAS_THERE = pytest.StashKey[bool]()
+#: The cluster-wide roles the migrations create when they are missing (mpo_app, 0003;
+#: mpo_bi, the BI views' revision).
+GROUP_ROLES = ("mpo_app", "mpo_bi")
+APP_ROLE = GROUP_ROLES[0]
+_ROLES_THERE = pytest.StashKey[set[str]]()
 
 
-def _app_role_exists() -> bool | None:
-    """Whether the server has mpo_app; None without a reachable test server."""
+def _group_roles_there() -> set[str] | None:
+    """Which of GROUP_ROLES the server has; None without a reachable test server."""
     url = os.environ.get("MPO_TEST_DATABASE_URL")
     if not url:
         return None
@@ -142,35 +144,37 @@ def _app_role_exists() -> bool | None:
     try:
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
                              autocommit=True, connect_timeout=5) as conn:
-            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
-                                 (APP_ROLE,)).fetchone()
+            found = conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)",
+                                 (list(GROUP_ROLES),)).fetchall()
     except psycopg.Error:
         return None
-    return found is not None
+    return {name for name, in found}
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """The run's controller (not an xdist worker) notes whether mpo_app was there."""
+    """The run's controller (not an xdist worker) notes which group roles were there."""
     if not hasattr(session.config, "workerinput"):
-        there = _app_role_exists()
+        there = _group_roles_there()
         if there is not None:
-            session.config.stash[_APP_ROLE_WAS_THERE] = there
+            session.config.stash[_ROLES_THERE] = there
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Leave the cluster as the run found it: the controller, after every worker has
-    finished (and dropped its databases), drops mpo_app if this run created it. A role
+    finished (and dropped its databases), drops the group roles this run created. A role
     that was there before (a real installation) is never touched; one still granted in a
     database of another run in progress cannot be dropped, and is left to that run."""
-    if hasattr(session.config, "workerinput") or session.config.stash.get(
-            _APP_ROLE_WAS_THERE, True):
+    if hasattr(session.config, "workerinput") or _ROLES_THERE not in session.config.stash:
         return
     import psycopg
 
     url = os.environ["MPO_TEST_DATABASE_URL"]
-    try:
-        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
-                             autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP ROLE IF EXISTS {APP_ROLE}")
-    except psycopg.Error:
-        pass  # still in use by a database of another run: that run's own finish drops it
+    for role in GROUP_ROLES:
+        if role in session.config.stash[_ROLES_THERE]:
+            continue
+        try:
+            with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1),
+                                 autocommit=True, connect_timeout=5) as conn:
+                conn.execute(f"DROP ROLE IF EXISTS {role}")
+        except psycopg.Error:
+            pass  # still in use by a database of another run: that run's own finish drops it

@@ -34,7 +34,8 @@ def database(settings: Settings, token: str | None = None, *,
     from mpo.delivery.dispatch import attach
     from mpo.store.database import SqlDatabase
 
-    db = (SqlDatabase.shared(settings.database_url) if shared
-          else SqlDatabase(settings.database_url, token=token))
+    listen = settings.listen_database_url or None
+    db = (SqlDatabase.shared(settings.database_url, listen_url=listen) if shared
+          else SqlDatabase(settings.database_url, token=token, listen_url=listen))
     attach(db)
     return db

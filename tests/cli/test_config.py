@@ -97,6 +97,21 @@ def test_a_database_password_is_never_written(runner: MpoRunner) -> None:
     assert not config_file().exists()
 
 
+def test_the_listen_url_is_postgresql_without_a_password_in_the_file(runner: MpoRunner
+                                                                    ) -> None:
+    secret = runner("config", "set", "listen_database_url", "postgresql://mpo:s3cret@db/mpo")
+    assert secret.exit_code == 2 and "MPO_LISTEN_DATABASE_URL" in secret.stderr
+    assert "s3cret" not in secret.stderr
+    sqlite = runner("config", "set", "listen_database_url", "sqlite:///tmp/mpo.db")
+    assert sqlite.exit_code == 2
+    assert "listen_database_url: 'sqlite:///tmp/mpo.db' is not a PostgreSQL URL" in sqlite.stderr
+    assert not config_file().exists()
+    assert runner("config", "set", "listen_database_url", "postgres://mpo@db/mpo").exit_code == 0
+    env = {"MPO_LISTEN_DATABASE_URL": "postgresql://mpo:s3cret@db:5432/mpo"}
+    shown = runner("config", "get", "listen_database_url", env=env).stdout
+    assert shown == "postgresql+psycopg://mpo:***@db:5432/mpo\n"
+
+
 def test_a_password_from_the_environment_is_used_but_not_shown(runner: MpoRunner) -> None:
     env = {"MPO_DATABASE_URL": "postgresql://mpo:s3cret@db/mpo"}
     shown = runner("config", "get", "database_url", env=env).stdout

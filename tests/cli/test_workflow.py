@@ -16,6 +16,7 @@ import pytest
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 from tests.pg_app import conninfo
+from tests.readback import execute, fetch
 
 REVIEW = """
 [[states]]
@@ -142,3 +143,33 @@ def test_the_guards_refuse_a_raw_sql_skip_of_the_new_state(
             conn.execute("UPDATE task SET status = 'completed', completed_at = now(), "
                          "completed_by = 'ana', actual_hours = 1 WHERE id = %s", (task,))
     assert runner.json("show", task)["status"] == "in_review"
+
+
+def test_after_an_apply_an_admin_still_submits_an_agents_proposal(
+        runner: MpoRunner, world: dict[str, Any]) -> None:
+    """Noticed last session: on PostgreSQL as an app login, the guards installed by
+    `workflow apply` refused an admin's submit of an agent's pending task."""
+    assert runner("workflow", "apply", world["file"]).exit_code == 0
+    task = runner.json("create", "-m", "amazon", "-t", "Flash sale banners", "-c",
+                       "scaling", "-e", "2", env=world["agent"])["id"]
+    submitted = runner("submit", task)
+    assert submitted.exit_code == 0, submitted.stderr
+    assert runner.json("show", task)["status"] == "awaiting_approval"
+
+
+def test_the_upgrade_mends_edges_written_with_json_null(
+        runner: MpoRunner, world: dict[str, Any]) -> None:
+    """Databases that applied a workflow before 0021 hold JSON null roles; the upgrade makes
+    them SQL NULL, which is what the guards read as "the built-in roles"."""
+    assert runner("workflow", "apply", world["file"]).exit_code == 0
+    url = world["url"]
+    execute(url, "UPDATE workflow_edge SET roles = 'null' WHERE roles IS NULL")
+    execute(url, "UPDATE alembic_version SET version_num = '0020'")
+    assert fetch(url, "SELECT count(*) AS n FROM workflow_edge WHERE roles IS NULL") == [
+        {"n": 0}]
+    upgraded = runner("db", "upgrade", env={"MPO_DATABASE_URL": url})  # as the owner
+    assert upgraded.exit_code == 0, upgraded.stderr
+    assert fetch(url, "SELECT count(*) AS n FROM workflow_edge WHERE roles IS NULL")[0]["n"] > 0
+    task = runner.json("create", "-m", "amazon", "-t", "Coupon audit", "-c", "analysis",
+                       "-e", "1", env=world["agent"])["id"]
+    assert runner("submit", task).exit_code == 0

@@ -129,3 +129,27 @@ def test_webhook_commands_for_admins_only(runner: MpoRunner, db: Path,
     assert ftp.exit_code == 2 and "url:" in ftp.stderr
     assert runner("webhook", "remove", str(added["id"])).exit_code == 0
     assert runner.json("webhook", "list") == []
+
+
+def test_a_delivery_another_run_holds_is_not_sent_and_holds_its_task_back(
+    events_db: SqlDatabase, receiver: Receiver
+) -> None:
+    """Issue 25: `mpo deliver` in several servers' cron: a run claims a delivery before
+    sending it; no other run sends it (nor its task's later events) until the claim lapses."""
+    hook = _only(events_db, receiver, [])
+    task = task_in(events_db, Status.AWAITING_APPROVAL)  # create, submit
+    clock = Clock()
+    assert deliver._enqueue(events_db, clock()) == 2
+    with events_db.write() as uow:
+        first = uow.webhooks.pending(hook.id or 0)[0]
+        until = clock() + timedelta(seconds=deliver.CLAIM_S)
+        assert uow.webhooks.claim(first.id or 0, clock(), until)
+        uow.commit()
+    with events_db.write() as uow:  # held: nobody else takes it
+        assert not uow.webhooks.claim(first.id or 0, clock(), until)
+    held = _deliver(events_db, clock, max_time=10)
+    assert (held.delivered, receiver.attempts) == (0, 0)
+    clock.now = until  # the other run died mid-request: its claim lapses
+    after = _deliver(events_db, clock, max_time=10)
+    assert after.delivered == 2
+    assert receiver.order == [(str(task.id), first.event_id), (str(task.id), first.event_id + 1)]

@@ -9,7 +9,7 @@ import pytest
 
 from mpo.core.domain.lifecycle import TRANSITIONS
 from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
-from mpo.store import guards
+from mpo.store import create_batch, guards
 from tests.migrated import upgrade
 from tests.pg_app import conninfo
 
@@ -63,3 +63,16 @@ def test_the_installed_guards_are_the_ones_the_core_generates(
     granted = {**PERMISSIONS, Role.MEMBER: PERMISSIONS[Role.MEMBER] | {Verb.APPROVE}}
     monkeypatch.setattr(guards, "PERMISSIONS", granted)
     assert installed[0] != guards.rules()
+
+
+def test_the_installed_batch_create_is_the_one_the_core_generates(pg_url: str) -> None:
+    """`mpo_create_batch` checks a bulk create with the same create rules (issue 26): a
+    migration installing new rules installs it again (`create_batch.statements`)."""
+    upgrade(pg_url)
+    with psycopg.connect(conninfo(pg_url)) as conn:
+        schema = conn.execute("SELECT current_schema()").fetchone()
+        source = conn.execute(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'mpo_create_batch'").fetchone()
+    assert schema is not None and source is not None
+    assert {"mpo_create_batch": source[0]} == _bodies(
+        create_batch.statements(guards.rules(), schema[0])), ADD_A_MIGRATION

@@ -34,7 +34,7 @@ def _value(key: str, value: Any) -> Any:
     """A value to show: lists as lists, database passwords hidden."""
     if isinstance(value, tuple):
         return list(value)
-    if key == "database_url":
+    if key in ("database_url", "listen_database_url"):
         from mpo.config import urls
 
         return urls.redact(str(value))

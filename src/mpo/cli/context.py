@@ -72,7 +72,8 @@ class AppContext:
         """The database named by the settings, optionally acting with `token`."""
         from mpo.store.database import SqlDatabase
 
-        return SqlDatabase(self.settings.database_url, token=token)
+        return SqlDatabase(self.settings.database_url, token=token,
+                           listen_url=self.settings.listen_database_url or None)
 
 
 def current() -> AppContext:

@@ -71,7 +71,8 @@ def serve(
     require_database(settings.database_url)
     from mpo.store.database import SqlDatabase
 
-    SqlDatabase(settings.database_url).ready()  # fail before binding, with one line
+    # Fail before binding, with one line.
+    SqlDatabase(settings.database_url, listen_url=settings.listen_database_url or None).ready()
     scheme = "https" if ssl_certfile else "http"
     where = f"{scheme}://{host}:{port}"
     if port:  # port 0: the system picks one, which only the bound socket knows

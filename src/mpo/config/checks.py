@@ -33,6 +33,17 @@ def url(key: str, value: Any) -> str:
     return normalised
 
 
+def listen_url(key: str, value: Any) -> str:
+    """A PostgreSQL URL (the database itself, not a pooler), or "" for none."""
+    if isinstance(value, str) and not value.strip():
+        return ""
+    normalised = url(key, value)
+    if not normalised.startswith(f"{urls.POSTGRES}://"):
+        raise ConfigError(f"{key}: {urls.redact(normalised)!r} is not a PostgreSQL URL; use "
+                          "postgresql+psycopg://USER@HOST:PORT/DBNAME (or \"\" for none)")
+    return normalised
+
+
 def role(key: str, value: Any) -> str:
     allowed = [r.value for r in Role]
     if value not in allowed:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mpo.config import env, file, paths, urls
+from mpo.config import file, paths, urls
 from mpo.config.checks import check_profile
 from mpo.config.keys import KEYS
 from mpo.config.settings import DEFAULT_PROFILE, selected_profile
@@ -48,10 +48,10 @@ def value_for(key: str, raw: str) -> Any:
     allowed. A database URL carrying a password is refused: secrets stay out of the file."""
     check_key(key)
     value = KEYS[key].check(key, raw)
-    if key == "database_url" and urls.has_password(value):
+    if key in ("database_url", "listen_database_url") and urls.has_password(value):
         raise ConfigError(
-            f"database_url: {urls.redact(value)} contains a password, and secrets are never "
-            f"written to the config file; set {env.DATABASE_URL} instead (from your keyring "
+            f"{key}: {urls.redact(value)} contains a password, and secrets are never "
+            f"written to the config file; set {KEYS[key].env} instead (from your keyring "
             "or secret store), or drop the password from the URL and keep it in ~/.pgpass"
         )
     return list(value) if isinstance(value, tuple) else value

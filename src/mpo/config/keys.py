@@ -94,5 +94,9 @@ KEYS: Mapping[str, Key] = {
             "the sender address of notification emails"),
         Key("public_url", checks.public_url, "string (URL)", "", env.PUBLIC_URL,
             "where browsers reach `mpo serve`: digests and sign-in links point there"),
+        Key("listen_database_url", checks.listen_url, "string (URL)", "",
+            env.LISTEN_DATABASE_URL,
+            "PostgreSQL itself, for LISTEN, when database_url is a PgBouncer in transaction "
+            "mode (docs/postgresql.md); set, database_url's statements are never prepared"),
     )
 }

@@ -40,6 +40,7 @@ class Settings:
     rejection_codes: tuple[str, ...]
     confirm_over: int
     rate_limits: str = ""
+    listen_database_url: str = ""
     http_body_limit: int = 1_048_576
     http_bulk_body_limit: int = 16_777_216
     http_cors_origins: tuple[str, ...] = ()

@@ -33,12 +33,22 @@ class SqlDatabase:
 
     With a `token`, every PostgreSQL transaction first authenticates it inside the database,
     which is what the row-level-security policies read (see docs/security.md).
+
+    With a `listen_url` (PostgreSQL), `url` is a connection pooler in transaction mode
+    (PgBouncer): its transactions prepare no statements, and wakers LISTEN on a connection
+    of their own to `listen_url`, the database itself, since a pooler hands each
+    transaction any server connection and a LISTEN would hear nothing after it ended.
     """
 
-    def __init__(self, url: str, engine: Engine | None = None, token: str | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None, token: str | None = None,
+                 *, listen_url: str | None = None) -> None:
         self.url = urls.normalise(url)
-        self.engine = engine if engine is not None else make_engine(self.url)
+        self.listen_url = (urls.normalise(listen_url)
+                           if listen_url and not urls.is_sqlite(self.url) else None)
+        self.engine = engine if engine is not None else make_engine(
+            self.url, behind_pooler=self.listen_url is not None)
         self.token = token
+        self._listen_engine: Engine | None = None
         self.after_commit: list[AfterCommit] = []
         #: What `attach` was given, so that `acting` copies attach the same consumers.
         self._consumers: list[Callable[[SqlDatabase], AfterCommit]] = []
@@ -50,12 +60,14 @@ class SqlDatabase:
         self._file: FileWatch | None = None
 
     @classmethod
-    def shared(cls, url: str) -> SqlDatabase:
+    def shared(cls, url: str, *, listen_url: str | None = None) -> SqlDatabase:
         """A database for a long-lived server: pooled connections, the schema checked now,
         and on SQLite its threads' writes committed in groups (see `group_commit`): they
         queue on a lock instead of polling SQLite's busy handler, and share fsyncs."""
         url = urls.normalise(url)
-        database = cls(url, make_engine(url, pooled=True))
+        pooler = bool(listen_url) and not urls.is_sqlite(url)
+        database = cls(url, make_engine(url, pooled=True, behind_pooler=pooler),
+                       listen_url=listen_url)
         if urls.is_sqlite(url):
             database._group = GroupCommit(database.engine)
         with database.read():
@@ -73,7 +85,9 @@ class SqlDatabase:
 
     def acting(self, token: str) -> SqlDatabase:
         """This database, on the same engine, acting with `token` (one request's)."""
-        database = SqlDatabase(self.url, self.engine, token)
+        database = SqlDatabase(self.url, self.engine, token, listen_url=self.listen_url)
+        if self.listen_url is not None:
+            database._listen_engine = self._listener()  # one for the server, not per request
         database._schema_checked = self._schema_checked
         database._group = self._group
         database._file = self._file
@@ -125,7 +139,16 @@ class SqlDatabase:
         Read the stream through this same object: the waker goes by what its reads saw."""
         from mpo.store.wake import waker
 
-        return waker(self.engine, self.seen)
+        return waker(self._listener(), self.seen)
+
+    def _listener(self) -> Engine:
+        """The engine wakers connect with: the database itself when `url` is a pooler
+        (no pool of its own: each waker's connection is closed when it is done)."""
+        if self.listen_url is None:
+            return self.engine
+        if self._listen_engine is None:
+            self._listen_engine = make_engine(self.listen_url)
+        return self._listen_engine
 
     def _check_schema(self, session: Session) -> None:
         session.connection()  # a failure to connect is "unavailable", not "no schema"

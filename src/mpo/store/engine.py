@@ -35,9 +35,13 @@ def require_database(url: str) -> None:
         raise DatabaseError(f"no mpo database at {path}; run `mpo init` to create it")
 
 
-def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engine:
+def make_engine(url: str, *, create: bool = False, pooled: bool = False,
+                behind_pooler: bool = False) -> Engine:
     """An engine for a normalised URL; an SQLite file must exist unless `create`.
-    `pooled` keeps connections open between transactions (a server, not the CLI)."""
+    `pooled` keeps connections open between transactions (a server, not the CLI);
+    `behind_pooler`: the URL is a PgBouncer in transaction mode, so no statement is
+    prepared (a prepared statement lives on one server connection, the next transaction
+    may get another; PgBouncer before 1.21 does not track them)."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import NullPool, QueuePool
 
@@ -65,10 +69,10 @@ def make_engine(url: str, *, create: bool = False, pooled: bool = False) -> Engi
         from mpo.core.tables.stats_indexes import with_postgresql_options
 
         with_postgresql_options(Task.__table__.indexes)  # type: ignore[attr-defined]
-        return create_engine(
-            url, connect_args={"connect_timeout": CONNECT_TIMEOUT_S}, hide_parameters=True,
-            **pool,
-        )
+        connect: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT_S}
+        if behind_pooler:
+            connect["prepare_threshold"] = None
+        return create_engine(url, connect_args=connect, hide_parameters=True, **pool)
     path = urls.sqlite_path(url)
     if create and path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)

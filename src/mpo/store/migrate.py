@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from mpo.config import urls
+from mpo.store import bi_views
 from mpo.store.driver_errors import translated
 from mpo.store.engine import WRITE, make_engine
+from mpo.store.migrations import HEAD
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Any constant will do: it names the lock PostgreSQL sessions queue on during upgrades.
@@ -28,7 +30,13 @@ def upgrade(url: str) -> tuple[str | None, str]:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
+        # The BI views pin the columns they read: migrations run without them, and they
+        # are made as this mpo defines them once the schema is at head (bi_views).
+        if before != HEAD:
+            bi_views.drop(connection)
         command.upgrade(config, "head")
+        if before != HEAD:
+            bi_views.install(connection)
         after = MigrationContext.configure(connection).get_current_revision()
     engine.dispose()
     return before, after or ""

@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from itertools import repeat
-from operator import is_not, itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +23,7 @@ from sqlmodel import Session, col
 
 from mpo.core.domain.selection import TaskQuery
 from mpo.core.tables.models import Task, TaskEvent
+from mpo.store import task_rows
 from mpo.store.bulk import chunks, executemany
 from mpo.store.search import matching
 from mpo.store.task_filters import filtered
@@ -33,13 +32,7 @@ from mpo.store.task_filters import filtered
 RATE_LOCK_SPACE = 0x6D706F72
 RATE_LOCK_WAIT = "10s"
 
-#: Every column of a task row, by the attribute that holds it (`meta` is column `metadata`).
-_TASK_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (column.name, attr.key) for attr in Task.__mapper__.column_attrs  # type: ignore[attr-defined]
-    for column in attr.columns
-)
-#: The tables bulk inserts write to, past the ORM's unit of work.
-_TASK_TABLE: Table = Task.__table__  # type: ignore[attr-defined]
+#: The table bulk-logged events are written to, past the ORM's unit of work.
 _EVENT_TABLE: Table = TaskEvent.__table__  # type: ignore[attr-defined]
 
 
@@ -69,14 +62,7 @@ class SqlTaskRepository:
 
     def add_many(self, tasks: Sequence[Task]) -> None:
         """One multi-row INSERT (executemany) for all of `tasks`, not one ORM flush each."""
-        if not tasks:
-            return
-        states = [vars(task) for task in tasks]
-        # Columns NULL in every row are left out: fewer values for the driver to convert.
-        used = [(column, attr) for column, attr in _TASK_COLUMNS
-                if any(map(is_not, map(itemgetter(attr), states), repeat(None)))]
-        executemany(self.session.connection(), _TASK_TABLE, [column for column, _ in used],
-                          [[state[attr] for _, attr in used] for state in states])
+        task_rows.insert(self.session.connection(), tasks)
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values, in one executemany."""
@@ -84,9 +70,25 @@ class SqlTaskRepository:
             names = [k for k in events[0] if any(e[k] is not None for e in events)]
             executemany(self.session.connection(), _EVENT_TABLE, names,
                         [[e[k] for k in names] for e in events])
-            batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
-            self.logged_batches.extend(sorted(batches))
-            self._listen()
+            self._logged(events)
+
+    def create_many(self, tasks: Sequence[Task], events: Sequence[Mapping[str, Any]]) -> bool:
+        """New tasks and their create events: `add_many` and `log`, or for a PostgreSQL app
+        login and a batch worth it, both checked as one set (`task_rows.create`). True when
+        `tasks` then hold what was stored (the database's clock included)."""
+        connection = self.session.connection()
+        if not task_rows.as_one_set(connection, len(tasks)):
+            self.add_many(tasks)
+            self.log(events)
+            return not self.clock_in_database
+        stored = task_rows.create(connection, tasks, events)
+        self._logged(events)
+        return stored
+
+    def _logged(self, events: Sequence[Mapping[str, Any]]) -> None:
+        batches = {e["batch_id"] for e in events if e.get("batch_id") is not None}
+        self.logged_batches.extend(sorted(batches))
+        self._listen()
 
     def _listen(self) -> None:
         if self.keep_events and not self._listening:

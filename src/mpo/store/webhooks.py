@@ -1,6 +1,14 @@
-"""Webhooks and their delivery queue."""
+"""Webhooks and their delivery queue.
+
+Several `mpo deliver` runs (one per server's cron) share the queue: each delivery is
+claimed before it is sent, `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite's writers are
+serialised already), by moving its next attempt past the request's end, so no other run
+sends it meanwhile.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -56,3 +64,15 @@ class SqlWebhookRepository:
     def delivery(self, delivery_id: int) -> WebhookDelivery | None:
         return self.session.get(WebhookDelivery, delivery_id, with_for_update=True)
 
+
+    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        stmt = (select(WebhookDelivery)
+                .where(col(WebhookDelivery.id) == delivery_id,
+                       col(WebhookDelivery.status) == "pending",
+                       col(WebhookDelivery.next_attempt_at) <= now)
+                .with_for_update(skip_locked=True))
+        found = self.session.scalars(stmt).first()
+        if found is None:
+            return False
+        found.next_attempt_at = until
+        return True

@@ -72,10 +72,10 @@ class TaskRepository(Protocol):
 
     def add_events(self, events: Iterable[TaskEvent]) -> None: ...
 
-    # Set-based reads and writes of batches (issue 11): one statement per table or per
-    # chunk of ids, never one round trip per task.
+    # Set-based batches (issue 11): one statement per table or chunk of ids. `create_many`:
+    # new tasks and create events; True when `tasks` then hold what was stored (else re-read).
 
-    def add_many(self, tasks: Sequence[Task]) -> None: ...
+    def create_many(self, tasks: Sequence[Task], events: Sequence[Mapping[str, Any]]) -> bool: ...
 
     def log(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Append audit events given as column values (`task_id`, `action`, `at`, ...)."""

@@ -79,6 +79,11 @@ class WebhookRepository(Protocol):
 
     def delivery(self, delivery_id: int) -> WebhookDelivery | None: ...
 
+    def claim(self, delivery_id: int, now: datetime, until: datetime) -> bool:
+        """Take a pending delivery due by `now` for this sender until `until`; False if it
+        is not due any more or another sender holds it (never waits for one)."""
+        ...
+
 
 class NotificationLog(Protocol):
     """Which notifications went out, per channel and period."""

@@ -184,7 +184,6 @@ class Principal(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: The SHA-256 of the client certificate its token is bound to (`core.domain.certificates`).
     cert_fingerprint: str | None = Field(default=None, sa_type=String(64))
-    #: Its team (`team.name`); NULL: the `default` team, every marketplace (issue 25).
     team: str | None = Field(default=None, sa_type=String(100), foreign_key="team.name")
 
 
@@ -279,7 +278,8 @@ class WorkflowEdge(SQLModel, table=True):
     action: str = Field(primary_key=True, sa_type=String(20))
     source: str = Field(primary_key=True, sa_type=String(20))
     target: str = Field(primary_key=True, sa_type=String(20))
-    roles: list[str] | None = Field(default=None, sa_type=JSON)
+    #: NULL (not JSON null) when the action keeps the built-in roles: the guards test IS NULL.
+    roles: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     not_by_assignee: bool = False
 
 

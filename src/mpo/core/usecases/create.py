@@ -261,12 +261,11 @@ def _insert(
         for task in tasks:
             task.id = None  # type: ignore[assignment]
         return CreateResult(batch_id, created, problems)
-    uow.tasks.add_many(tasks)
-    uow.tasks.log(events)
+    stored = uow.tasks.create_many(tasks, events) if tasks else True
     if submit and made:
         submit_created(uow, actor, made, batch_id, now)
     # Answer what was stored, not what was sent.
-    if tasks and (submit or uow.tasks.clock_in_database):
+    if tasks and (submit or not stored):
         fresh = {t.id: t for t in uow.tasks.by_ids([t.id for t in tasks])}
         created = [Created(fresh.get(c.task.id, c.task), c.created) for c in created]
     return CreateResult(batch_id, created, problems)

@@ -8,6 +8,12 @@ stored before URLs were checked, a secret missing from the keyring) is dead-lett
 once. Per task, events go out in order: a task whose earlier event is still waiting (or
 dead) holds its later ones back; other tasks, and other webhooks, go on.
 
+Several runs at once (`mpo deliver` in every server's cron, issue 25) send each delivery
+once: a run claims a delivery before sending it (its next attempt moved past the request's
+end, `CLAIM_S`), and a delivery another run holds, or has sent meanwhile, holds its task
+back in this run. A run that dies mid-request leaves its claim to lapse; another run then
+sends the event again (receivers de-duplicate by `webhook-id`).
+
 `max_time` is a hard bound: each request gets at most the time left (and never more than
 `REQUEST_S`), and nothing new starts once it is spent; what is left waits in the queue for
 the next run.
@@ -36,6 +42,8 @@ if TYPE_CHECKING:
 
 #: The longest one request may take, start to last byte.
 REQUEST_S = 10.0
+#: How long a claimed delivery is kept from other runs: a request and its recording.
+CLAIM_S = 3 * REQUEST_S
 #: Sends one event to one webhook within a number of seconds; returns None on success,
 #: else why it failed (it raises only when the delivery cannot be made at all).
 Sender = Callable[[Webhook, "TaskEvent", "Task | None", float], "str | None"]
@@ -118,6 +126,11 @@ class _Run:
                 event: TaskEvent, task: Task | None) -> datetime | None:
         """One request, bounded by the time left; its outcome recorded."""
         final = False
+        now = self.clock()
+        with db.write() as uow:
+            if not uow.webhooks.claim(delivery.id or 0, now, now + timedelta(seconds=CLAIM_S)):
+                return now  # another run holds it or has sent it: its task waits here
+            uow.commit()
         try:
             error = self.send(hook, event, task, min(REQUEST_S, self.left()))
         except Exception as exc:  # this delivery cannot be made: dead now, others go on

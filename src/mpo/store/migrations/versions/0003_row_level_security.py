@@ -16,6 +16,8 @@ Create Date: 2026-11-25
 
 from alembic import op
 
+from mpo.store import group_roles
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -140,9 +142,8 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     schema = op.get_bind().exec_driver_sql("SELECT current_schema()").scalar()
-    # Role names are global to the cluster; concurrent upgrades may race to create it.
-    op.execute(f"""DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+    # Made here unless it exists (a DBA's, on managed PostgreSQL: docs/postgresql.md).
+    group_roles.ensure(op.get_bind(), APP_ROLE)
     op.execute("""CREATE TABLE mpo_session (
         pid integer PRIMARY KEY,
         xid bigint NOT NULL,

@@ -13,8 +13,8 @@
   refuses work given to someone whose team does not cover it, and a principal guard that
   lets only organisation-wide admins manage principals.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-06
 """
 
@@ -24,10 +24,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from mpo.store import team_guards
+from mpo.store import create_batch, team_guards
 
-revision = "0021"
-down_revision = "0020"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
@@ -97,6 +97,11 @@ def upgrade() -> None:
         schema = str(bind.exec_driver_sql("SELECT current_schema()").scalar())
         _authenticate(AUTHENTICATE, schema)
         _LEASES._install(RULES, _LEASES.AUDIT_RULES)
+        # Bulk create (0023) is installed from the guards' rules, and again with them; it
+        # inserts as the owner, whom `task`'s forced row security (team policy included)
+        # still binds to the authenticated principal's team.
+        for statement in create_batch.statements(RULES, schema):
+            op.execute(statement)
 
 
 def downgrade() -> None:
@@ -104,6 +109,8 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         schema = str(bind.exec_driver_sql("SELECT current_schema()").scalar())
         _LEASES._install(_LEASES.RULES, _LEASES.AUDIT_RULES)
+        for statement in create_batch.statements(_LEASES.RULES, schema):
+            op.execute(statement)
         for statement in team_guards.teardown():
             op.execute(statement)
         _authenticate(_CERTS._authenticate(bound=True), schema)
