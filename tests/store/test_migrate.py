@@ -25,7 +25,7 @@ from tests.schema import downgrade, previous_revision
 TABLES = {"task", "task_event", "principal", "access_denial", "subtask", "alembic_version",
           "task_template", "route_cursor", "event_cursor", "webhook", "webhook_delivery",
           "notification_sent", "workflow_state", "workflow_edge", "idempotency_key",
-          "web_session", "task_archive", "task_event_archive", "archive_batch"}
+          "web_session", "task_archive", "task_event_archive", "archive_batch", "team"}
 #: Tables (and an index) the models do not declare: the RLS session record; the search
 #: index (FTS5 and its shadow tables on SQLite, a GIN expression index on PostgreSQL).
 UNMODELLED_INDEXES = {"ix_task_search"}

@@ -48,7 +48,7 @@ COMMANDS: dict[str, str] = {
                      "heartbeat", "release"), "lifecycle"),
     "claim": "claim", "note": "claim",
     "log": "log", "init": "db", "demo": "demo", "db": "db", "auth": "auth",
-    "principal": "principal",
+    "principal": "principal", "team": "team",
     "config": "config", "profile": "profile", "completion": "completion", "stats": "stats",
     "serve": "serve", "mcp": "mcp", "review": "review", "dashboard": "review", "export": "transfer",
     "import": "transfer", "estimate": "estimate", "campaign": "campaign",

@@ -166,6 +166,10 @@ PANELS: list[tuple[str, list[tuple[str, str]]]] = [
                 "Principals and their tokens: agents, master, admins, members, viewers (admin only).",
             ),
             (
+                "team",
+                "Teams: which marketplaces' work a team's people decide and do (docs/team.md).",
+            ),
+            (
                 "roles",
                 "Show what each role may do, from the permission table mpo enforces; `actions`: the\nlifecycle actions it may take, and on which tasks.",
             ),

@@ -128,6 +128,11 @@ class BatchFlags:
 
 
 #: `--idempotency-key` of every write verb: a retry returns the first result.
+#: `--team NAME`: a report about one team's marketplaces (a team's admin: its own, the
+#: default).
+TeamOption = Annotated[str | None, typer.Option(
+    "--team", metavar="TEAM", help="Only this team's marketplaces (mpo team list); a team's "
+    "own people see their team's by default.")]
 IdempotencyKey = Annotated[str | None, typer.Option(
     "--idempotency-key", metavar="KEY",
     help="Retry-safe: the same key and request returns the first result (exit 0); the "

@@ -1,4 +1,4 @@
-"""Principals (admins only): `mpo principal add | list | revoke | rotate | bind-cert`."""
+"""Principals (admins only): `mpo principal add | list | revoke | rotate | bind-cert | move`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ app.add_typer(principal_app, name="principal", rich_help_panel="Access")
 PRINCIPAL = FieldSet(
     "principal",
     all=("name", "role", "marketplace", "active", "created_at", "created_by",
-         "token_rotated_at", "revoked_at", "cert_fingerprint"),
+         "token_rotated_at", "revoked_at", "cert_fingerprint", "team"),
     default=("name", "role", "marketplace", "active", "created_at", "revoked_at"),
 )
 #: A minting command's output: the principal and its token, shown this once.
@@ -35,17 +35,18 @@ MINTED = FieldSet("minted", all=(*PRINCIPAL.all, "token"),
                   default=("name", "role", "marketplace", "token"))
 
 
-def _row(principal: Principal) -> dict[str, Any]:
+def principal_row(principal: Principal) -> dict[str, Any]:
     return {
         "name": principal.name, "role": principal.role, "marketplace": principal.marketplace,
         "active": principal.revoked_at is None, "created_at": principal.created_at,
         "created_by": principal.created_by, "token_rotated_at": principal.token_rotated_at,
         "revoked_at": principal.revoked_at, "cert_fingerprint": principal.cert_fingerprint,
+        "team": principal.team or "default",
     }
 
 
 def _show_minted(out: Output, minted: Minted) -> None:
-    out.record(_row(minted.principal) | {"token": minted.token})
+    out.record(principal_row(minted.principal) | {"token": minted.token})
     message("the token is shown only now: hand it over securely (MPO_TOKEN, or "
             "`mpo auth login --with-token`)")
 
@@ -63,6 +64,9 @@ def add(
         "--cert-fingerprint", metavar="SHA256", help="Bind the token to this client "
         "certificate (its SHA-256, as `openssl x509 -noout -fingerprint -sha256` prints it): "
         "accepted only over mutual TLS with it.")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Its team (mpo team list); default: the default team, every "
+        "marketplace.")] = None,
     *,
     out: Output,
 ) -> None:
@@ -74,7 +78,7 @@ def add(
 
     app_ctx = current()
     _show_minted(out, add_principal(app_ctx.database, app_ctx.actor, name, role,
-                                    marketplace, app_ctx.rules, cert_fingerprint))
+                                    marketplace, app_ctx.rules, cert_fingerprint, team))
 
 
 @principal_app.command("list")
@@ -87,7 +91,7 @@ def list_(*, out: Output) -> None:
     from mpo.core.usecases.identity import list_principals
 
     app_ctx = current()
-    out.rows(_row(p) for p in list_principals(app_ctx.database, app_ctx.actor))
+    out.rows(principal_row(p) for p in list_principals(app_ctx.database, app_ctx.actor))
 
 
 @principal_app.command()
@@ -104,7 +108,7 @@ def revoke(
     from mpo.core.usecases.identity import revoke_principal
 
     app_ctx = current()
-    out.record(_row(revoke_principal(app_ctx.database, app_ctx.actor, name)))
+    out.record(principal_row(revoke_principal(app_ctx.database, app_ctx.actor, name)))
 
 
 @principal_app.command()
@@ -153,4 +157,22 @@ def bind_cert(
         except OSError as exc:
             raise UsageError(f"cert: cannot read {cert}: {exc.strerror}") from None
     app_ctx = current()
-    out.record(_row(bind_certificate(app_ctx.database, app_ctx.actor, name, pem)))
+    out.record(principal_row(bind_certificate(app_ctx.database, app_ctx.actor, name, pem)))
+
+
+@principal_app.command()
+@output_options(PRINCIPAL)
+def move(
+    name: Annotated[str, typer.Argument(help="The principal that changes team.")],
+    team: Annotated[str, typer.Option("--team", help="Its new team (mpo team list).")],
+    *,
+    out: Output,
+) -> None:
+    """Move a principal to another team (organisation-wide admins).
+
+    Example: mpo principal move ana --team asia
+    """
+    from mpo.core.usecases.teams import move_principal
+
+    app_ctx = current()
+    out.record(principal_row(move_principal(app_ctx.database, app_ctx.actor, name, team)))

@@ -11,7 +11,7 @@ import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
-from mpo.cli.options import split
+from mpo.cli.options import TeamOption, split
 from mpo.core.domain import validation
 
 app = typer.Typer()
@@ -26,6 +26,7 @@ def review(
     group_by: Annotated[str, typer.Option(
         "--group-by", metavar="KEY", help="Group the queue by marketplace, agent or listing "
         "(g switches in the app).")] = "marketplace",
+    team: TeamOption = None,
 ) -> None:
     """Work through the approval queue in the terminal, keyboard only (needs a terminal).
 
@@ -47,7 +48,7 @@ def review(
     for name in marketplaces:
         validation.one_of("marketplace", name, list(rules.marketplaces))
     ReviewApp(app_ctx.database, app_ctx.actor, rules, marketplaces=marketplaces,
-              grouping=group_by).run()
+              grouping=group_by, team=team).run()
 
 
 @app.command(rich_help_panel=PANEL)
@@ -56,6 +57,7 @@ def dashboard(
         "--interval", metavar="SECONDS", min=0.2,
         help="How often to look for changes (a cheap check; numbers are re-read only when "
         "the database changed).")] = 2.0,
+    team: TeamOption = None,
 ) -> None:
     """A live view of the pipeline, refreshed when the database changes; q or Ctrl-C quits.
 
@@ -71,4 +73,4 @@ def dashboard(
 
     app_ctx = current()
     DashboardApp(app_ctx.database, app_ctx.actor, zone=app_ctx.settings.timezone,
-                 interval=interval).run()
+                 interval=interval, team=team).run()

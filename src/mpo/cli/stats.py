@@ -9,7 +9,7 @@ import typer
 
 from mpo.cli import completion_values as values
 from mpo.cli.context import current
-from mpo.cli.options import split
+from mpo.cli.options import TeamOption, split
 from mpo.cli.output import Output, choose_mode, message
 from mpo.core.domain.errors import ValidationError
 from mpo.core.domain.stats_query import DEFAULT_BACKLOG_AGE, By
@@ -50,6 +50,7 @@ def stats(
         "--html", metavar="FILE", help="Write a self-contained HTML report with charts to FILE and "
         "say where; with --json or --csv, print that too.",
         dir_okay=False)] = None,
+    team: TeamOption = None,
 ) -> None:
     """Report pipeline, approval, execution and estimate metrics for a time window.
 
@@ -64,7 +65,8 @@ def stats(
     mode = choose_mode(json_=json_, jsonl=False, csv_=csv_)
     result = compute(app_ctx.database, app_ctx.actor, app_ctx.rules, since=since,
                      until=until, day=day, zone=tz or settings.timezone,
-                     marketplaces=split(marketplace), by=by, backlog_age=backlog_age)
+                     marketplaces=split(marketplace), by=by, backlog_age=backlog_age,
+                     team=team)
     document = result.document()
     if html is not None:
         from mpo.core.usecases.distributions import LABELS, histograms

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from mpo.cli.context import current
+from mpo.cli.options import TeamOption
 from mpo.cli.output import Mode, Output, choose_mode, message
 
 app = typer.Typer()
@@ -24,6 +25,7 @@ def status(
     json_: Annotated[bool, typer.Option("--json", help="Output the JSON document.")] = False,
     check: Annotated[bool, typer.Option(
         "--check", help="Exit 10 when an alert fires (for cron and monitors).")] = False,
+    team: TeamOption = None,
 ) -> None:
     """Show each agent's activity and health, the queue, the claims (who holds which task,
     for how much longer), and alerts.
@@ -37,7 +39,7 @@ def status(
     app_ctx = current()
     s = app_ctx.settings
     report = compute(app_ctx.database, app_ctx.actor, zone=s.timezone, limits=Thresholds(
-        s.alert_awaiting_over, s.alert_silent_hours, s.alert_stale_days))
+        s.alert_awaiting_over, s.alert_silent_hours, s.alert_stale_days), team=team)
     mode = choose_mode(json_=json_, jsonl=False, csv_=False)
     if mode is Mode.JSON:
         Output(mode, ()).record({}, extra=report.document())

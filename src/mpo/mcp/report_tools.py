@@ -11,20 +11,27 @@ from mpo.mcp.schemas import Schema
 from mpo.mcp.tooling import Args, Document, tool
 
 
-def status_document(caller: Caller) -> Document:
-    """`mpo status --json` (the `mpo://status` resource too)."""
+def status_document(caller: Caller, team: str | None = None) -> Document:
+    """`mpo status --json` (the `mpo://status` resource too); `team`: `--team`."""
     from mpo.core.usecases.status import Thresholds, status
 
     s = caller.settings
     return status(caller.db, caller.actor, zone=s.timezone, limits=Thresholds(
-        s.alert_awaiting_over, s.alert_silent_hours, s.alert_stale_days)).document()
+        s.alert_awaiting_over, s.alert_silent_hours, s.alert_stale_days),
+        team=team).document()
+
+
+#: The `team` argument of the report tools (`--team`).
+TEAM: Schema = {"team": {"type": "string", "description": "Only this team's marketplaces "
+                         "(a team's own people see theirs by default)."}}
 
 
 STATUS = tool(
     "status", Verb.STATUS, "Each agent's activity and health, the queue, and alerts; "
     "`mpo status`.", 'The document of `mpo status --json`: "agents", "queue", "alerts" '
     "(an empty list when nothing needs attention).",
-    lambda rules: {}, lambda caller, args: status_document(caller), read_only=True)
+    lambda rules: dict(TEAM), lambda caller, args: status_document(caller, args.get("team")),
+    read_only=True)
 
 
 def _stats(caller: Caller, args: Args) -> Document:
@@ -34,7 +41,7 @@ def _stats(caller: Caller, args: Args) -> Document:
                  until=args.get("until"), day=args.get("day"),
                  zone=args.get("tz") or caller.settings.timezone,
                  marketplaces=args.strings("marketplace"), by=args.get("by"),
-                 backlog_age=args.get("backlog_age")).document()
+                 backlog_age=args.get("backlog_age"), team=args.get("team")).document()
 
 
 def _stats_properties(rules: Rules) -> Schema:
@@ -49,6 +56,7 @@ def _stats_properties(rules: Rules) -> Schema:
         "by": schemas.one_of([b.value for b in By], "Group agents' numbers by this."),
         "backlog_age": {"type": "string", "description": "Backlog older than this counts as "
                         f"stale (default {DEFAULT_BACKLOG_AGE})."},
+        **TEAM,
     }
 
 

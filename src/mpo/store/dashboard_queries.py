@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, select, true
 from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col
 
@@ -26,6 +27,15 @@ class SqlDashboardQueries:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        #: A team's marketplaces (`within`); empty: every one.
+        self.markets: tuple[str, ...] = ()
+
+    def within(self, marketplaces: Sequence[str]) -> None:
+        """Count only these marketplaces' tasks from now on (a team's dashboard)."""
+        self.markets = tuple(marketplaces)
+
+    def _team(self) -> Any:
+        return col(Task.marketplace).in_(self.markets) if self.markets else true()
 
     def marker(self) -> int:
         # The primary key's last entry: one index probe. Every change appends an event.
@@ -33,13 +43,15 @@ class SqlDashboardQueries:
 
     def statuses(self) -> dict[str, int]:
         # ix_task_status_created_at covers it: an index-only count per status.
-        stmt = select(col(Task.status), func.count()).group_by(col(Task.status))
+        stmt = (select(col(Task.status), func.count()).where(self._team())
+                .group_by(col(Task.status)))
         return {status: count for status, count in self.session.execute(stmt)}
 
     def awaiting_by_marketplace(self) -> dict[str, int]:
         # ix_task_awaiting_since (partial: awaiting tasks only) covers it.
         stmt = (select(col(Task.marketplace), func.count())
-                .where(col(Task.status) == _AWAITING, col(Task.submitted_at).is_not(None))
+                .where(col(Task.status) == _AWAITING, col(Task.submitted_at).is_not(None),
+                       self._team())
                 .group_by(col(Task.marketplace)))
         return {m: count for m, count in self.session.execute(stmt)}
 
@@ -47,7 +59,8 @@ class SqlDashboardQueries:
         # The first entry of ix_task_awaiting_since.
         stmt = (select(col(Task.id), col(Task.title), col(Task.marketplace),
                        col(Task.submitted_at))
-                .where(col(Task.status) == _AWAITING, col(Task.submitted_at).is_not(None))
+                .where(col(Task.status) == _AWAITING, col(Task.submitted_at).is_not(None),
+                       self._team())
                 .order_by(col(Task.submitted_at), col(Task.id)).limit(1))
         row = self.session.execute(stmt).first()
         if row is None:
@@ -60,7 +73,7 @@ class SqlDashboardQueries:
         counts = []
         for low, high in pairwise(edges):
             stmt = select(func.count()).select_from(Task).where(
-                col(Task.approved_at) >= low, col(Task.approved_at) < high)
+                col(Task.approved_at) >= low, col(Task.approved_at) < high, self._team())
             counts.append(int(self.session.scalar(stmt) or 0))
         return counts
 
@@ -68,7 +81,8 @@ class SqlDashboardQueries:
         # A range on ix_task_created_at_stats, newest first, folded here: grouping in SQL
         # made SQLite walk ix_task_created_by over every task instead.
         stmt = (select(col(Task.created_by), col(Task.created_at))
-                .where(col(Task.created_at) >= since).order_by(col(Task.created_at).desc()))
+                .where(col(Task.created_at) >= since, self._team())
+                .order_by(col(Task.created_at).desc()))
         # Only agents (and the master): an admin who created a task is not one (issue 24).
         agents = set(self.session.scalars(select(col(Principal.name)).where(
             col(Principal.role).in_(("agent", "master")), col(Principal.revoked_at).is_(None))))

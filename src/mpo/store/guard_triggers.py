@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from mpo.store.guard_sql import DECLARE_WHO, EXEMPT, WHO, array, in_list, refuse
+from mpo.store.team_guards import assignee_check
 
 #: How a column a transition stamps may be set.
 NOW = "now"  # the database's clock: the trigger overwrites it with now()
@@ -142,7 +143,7 @@ BEGIN{EXEMPT}{WHO}
   IF act IS NULL THEN
     {refuse('% (role %) may not change task % from % to % that way',
              'who', 'who_role', 'OLD.id', 'OLD.status', 'NEW.status')}
-  END IF;
+  END IF;{assignee_check() if rules.get("teams") else ""}
   {clocks}
   RETURN NEW;
 END $$"""
@@ -221,11 +222,13 @@ END $$"""
 
 def principal_guard(rules: dict[str, Any]) -> str:
     kept = array(list(ROTATION))
+    # With teams, only the organisation's admins (the default team's) manage principals.
+    org = " AND mpo_principal_markets() IS NULL" if rules.get("teams") else ""
     return f"""CREATE OR REPLACE FUNCTION mpo_principal_guard() RETURNS trigger LANGUAGE plpgsql
 SET search_path = {{schema}}, pg_temp AS $$
 {DECLARE}
 BEGIN{EXEMPT}{WHO}
-  IF who_role IN {in_list(rules['managers'])} THEN
+  IF who_role IN {in_list(rules['managers'])}{org} THEN
     RETURN NEW;
   END IF;
   IF TG_OP <> 'UPDATE' OR OLD.id::text IS DISTINCT FROM mpo_principal_id()

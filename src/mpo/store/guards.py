@@ -26,6 +26,7 @@ from mpo.core.domain.permissions import OWN_ONLY, PERMISSIONS, Role, Verb
 from mpo.core.domain.vocabulary import Action, Status
 from mpo.core.usecases.subtasks import MOVES, Step
 from mpo.store import guard_triggers as triggers
+from mpo.store import team_guards
 from mpo.store.guard_sql import in_list
 from mpo.store.guard_triggers import ACTOR, CLEARED, GIVEN, KEPT_OR_ACTOR, LEASE, NOW
 
@@ -106,6 +107,8 @@ def rules() -> dict[str, Any]:
             "roles": _roles(Verb.UNDO),
             "moves": _undo_moves(),
         },
+        #: Teams (issue 25): row-level security by team, assignments within teams.
+        "teams": True,
         "steps": {step.value: _roles(MOVES[step].verb if step in MOVES else Verb.PLAN)
                   for step in Step},
     }
@@ -170,6 +173,7 @@ def statements(rules: dict[str, Any], schema: str) -> list[str]:
     workflow = bool(rules.get("workflow"))
     sql = [
         *(WORKFLOW if workflow else ()),
+        *(team_guards.statements() if rules.get("teams") else ()),
         triggers.proposers(rules), triggers.installed(rules), triggers.task_guard(rules),
         triggers.event_guard(rules), triggers.principal_guard(rules), triggers.DENIAL_GUARD,
     ]

@@ -8,10 +8,12 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select, text
 from sqlmodel import Session, col
 
+from mpo.core.domain import teams
 from mpo.core.domain.clock import utcnow
 from mpo.core.domain.permissions import PROPOSERS, Role
 from mpo.core.domain.tokens import SESSION_PREFIX, digest, matches
 from mpo.core.tables.models import Principal, WebSession
+from mpo.core.tables.teams import Team
 from mpo.core.tables.timestamps import UTCDateTime
 
 # No RETURNING: only admins may read access_denial, so PostgreSQL refuses to return the
@@ -31,6 +33,8 @@ class SqlPrincipalRepository:
         # On PostgreSQL the unit of work authenticates its token when it begins; the use
         # case asking again in the same transaction gets that answer, not a second call.
         self._known: dict[str, Principal | None] = {}
+        #: Team name -> its marketplaces, as authentication found them (PostgreSQL).
+        self._markets: dict[str, tuple[str, ...] | None] = {}
 
     def authenticate(self, token: str) -> Principal | None:
         if token not in self._known:
@@ -40,15 +44,17 @@ class SqlPrincipalRepository:
     def _authenticate(self, token: str) -> Principal | None:
         if self.postgres:
             row = self.session.execute(
-                text("SELECT id, name, role, marketplace, cert_fingerprint"
-                     " FROM mpo_authenticate(:token)"),
+                text("SELECT id, name, role, marketplace, cert_fingerprint, team,"
+                     " team_marketplaces FROM mpo_authenticate(:token)"),
                 {"token": token},
             ).first()
             if row is None:
                 return None
+            if row.team is not None:
+                self._markets[row.team] = teams.loaded(row.team_marketplaces)
             return Principal(id=row.id, name=row.name, role=row.role,
                              marketplace=row.marketplace, token_hash="",
-                             cert_fingerprint=row.cert_fingerprint)
+                             cert_fingerprint=row.cert_fingerprint, team=row.team)
         if token.startswith(SESSION_PREFIX):
             return self.session.scalars(select(Principal).join(
                 WebSession, col(WebSession.principal_id) == col(Principal.id)).where(
@@ -59,6 +65,17 @@ class SqlPrincipalRepository:
                                        col(Principal.revoked_at).is_(None))
         found = self.session.scalars(stmt).first()
         return found if found is not None and matches(token, found.token_hash) else None
+
+    def markets(self, principal: Principal) -> tuple[str, ...] | None:
+        """The marketplaces `principal`'s team covers; None: every one (the default
+        team). No statement for the default team, nor after authentication on PostgreSQL."""
+        if principal.team is None:
+            return None
+        if principal.team not in self._markets:
+            team = self.session.get(Team, principal.team)
+            self._markets[principal.team] = None if team is None else teams.loaded(
+                team.marketplaces)
+        return self._markets[principal.team]
 
     def bootstrap(self, principal: Principal) -> bool:
         if self.postgres:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlmodel import Session, col
 
 from mpo.core.domain.status_report import AgentStatus, Queue, StatusQuery, StatusReport
@@ -19,6 +19,11 @@ BUILTIN = tuple(s.value for s in Status)
 
 def _count(condition: Any) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _within(q: StatusQuery, column: Any) -> Any:
+    """A team's marketplaces only (`q.marketplaces`), or every row."""
+    return column.in_(q.marketplaces) if q.marketplaces else true()
 
 
 class SqlStatusQueries:
@@ -39,6 +44,7 @@ class SqlStatusQueries:
                        _count(col(Task.rejected_at) >= q.approval_since),
                        _count(col(Task.started_at) >= q.approval_since),
                        _count(col(Task.completed_at) >= q.approval_since))
+                .where(_within(q, col(Task.marketplace)))
                 .group_by(col(Task.created_by)))
         agents = {
             str(name): AgentStatus(str(name), str(market) if markets == 1 else None, last,
@@ -50,7 +56,8 @@ class SqlStatusQueries:
         # Agents that never proposed anything are the silentest of all (as far as the
         # reader may see principals: admins see every one).
         principals = select(col(Principal.name), col(Principal.marketplace)).where(
-            col(Principal.role) == "agent", col(Principal.revoked_at).is_(None))
+            col(Principal.role) == "agent", col(Principal.revoked_at).is_(None),
+            _within(q, col(Principal.marketplace)))
         for name, market in self.session.execute(principals):
             agents.setdefault(str(name), AgentStatus(str(name), market, None, 0, 0, 0, 0))
         return sorted(agents.values(), key=lambda a: a.agent)
@@ -68,8 +75,10 @@ class SqlStatusQueries:
             _count(and_(or_(status.in_(OPEN), status.not_in(BUILTIN)),
                         col(Task.due_date) < q.today)),
             _count(stale),
-        )).one()
-        custom = select(status, func.count()).where(status.not_in(BUILTIN)).group_by(status)
+        ).where(_within(q, col(Task.marketplace)))).one()
+        custom = (select(status, func.count())
+                  .where(status.not_in(BUILTIN), _within(q, col(Task.marketplace)))
+                  .group_by(status))
         pending, awaiting, unassigned, in_progress, overdue, stale_n = (int(n) for n in row)
         return Queue(pending, awaiting, unassigned, in_progress, overdue, stale_n,
                      {str(s): int(n) for s, n in self.session.execute(custom)})

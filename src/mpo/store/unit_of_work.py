@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from mpo.store.status_queries import SqlStatusQueries
     from mpo.store.stream import SqlEventStream
     from mpo.store.subtasks import SqlSubtaskRepository
+    from mpo.store.teams import SqlTeamRepository
     from mpo.store.templates import SqlTemplateStore
     from mpo.store.transfer import SqlTransfer
     from mpo.store.web_sessions import SqlWebSessions
@@ -138,6 +139,13 @@ class SqlUnitOfWork:
         from mpo.store.routing_state import SqlRoutingStore
 
         return SqlRoutingStore(self.session)
+
+    @cached_property
+    def teams(self) -> SqlTeamRepository:
+        """Teams and their members, imported only where used."""
+        from mpo.store.teams import SqlTeamRepository
+
+        return SqlTeamRepository(self.session)
 
     @cached_property
     def workflow(self) -> SqlWorkflowStore:

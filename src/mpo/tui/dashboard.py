@@ -44,9 +44,10 @@ class DashboardApp(App[None]):
     ]
 
     def __init__(self, db: Database, actor: Actor, *, zone: str = "UTC",
-                 interval: float = 2.0) -> None:
+                 interval: float = 2.0, team: str | None = None) -> None:
         super().__init__()
         self.db, self.actor, self.zone, self.interval = db, actor, zone, interval
+        self.team = team
         self.snapshot: Snapshot | None = None
         #: How many times the aggregates were read (the marker is read every tick).
         self.reads = 0
@@ -75,7 +76,7 @@ class DashboardApp(App[None]):
             if self.snapshot is not None and marker(self.db, self.actor) == self.snapshot.marker:
                 self._oldest(utcnow())  # only the waiting time moved
                 return
-            self.snapshot = snapshot(self.db, self.actor, zone=self.zone)
+            self.snapshot = snapshot(self.db, self.actor, zone=self.zone, team=self.team)
         except MpoError as exc:
             self.notify(exc.message, severity="error")
             return

@@ -61,9 +61,10 @@ class ReviewApp(App[None]):
     ]
 
     def __init__(self, db: Database, actor: Actor, rules: Rules, *,
-                 marketplaces: Sequence[str] = (), grouping: str = "marketplace") -> None:
+                 marketplaces: Sequence[str] = (), grouping: str = "marketplace",
+                 team: str | None = None) -> None:
         super().__init__()
-        self.db, self.actor, self.rules = db, actor, rules
+        self.db, self.actor, self.rules, self.team = db, actor, rules, team
         self.marketplaces = tuple(marketplaces)
         self.grouping = grouping
         self.tasks: dict[uuid.UUID, Task] = {}
@@ -99,7 +100,7 @@ class ReviewApp(App[None]):
         """Read the queue again (another admin may have decided some of it)."""
         try:
             queue: Queue = load_queue(self.db, self.actor, self.rules,
-                                      marketplaces=self.marketplaces)
+                                      marketplaces=self.marketplaces, team=self.team)
         except MpoError as exc:
             self.notify(exc.message, severity="error")
             return

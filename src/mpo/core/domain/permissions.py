@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from mpo.core.domain import teams
 from mpo.core.domain.errors import PermissionDenied
 from mpo.core.domain.lifecycle import TRANSITIONS, ActionSpec
 from mpo.core.domain.validation import normalised
@@ -94,6 +95,10 @@ MARKETPLACE_BOUND: frozenset[Role] = frozenset({Role.AGENT})
 #: Roles that do work (`EXECUTING`) only on tasks assigned to them (or claimed through
 #: `CLAIMS`).
 ASSIGNEE_BOUND: frozenset[Role] = frozenset({Role.MEMBER, Role.AGENT, Role.MASTER})
+#: Verbs that act on the whole organisation, not on tasks: an admin of a team other than
+#: the default one (which covers every marketplace) may not use them (issue 25).
+ORG_ONLY: frozenset[Verb] = frozenset({Verb.MANAGE, Verb.IMPORT, Verb.BACKUP, Verb.WEBHOOKS,
+                                       Verb.WORKFLOW, Verb.TEMPLATE, Verb.ARCHIVE})
 #: Actions that decide a proposal: nobody takes them on a task they proposed
 #: (`lifecycle.ActionSpec.not_by_proposer`).
 DECISIONS: frozenset[Action] = frozenset(a for a, s in TRANSITIONS.items() if s.not_by_proposer)
@@ -111,14 +116,28 @@ class Actor:
     name: str
     role: Role
     marketplace: str | None = None
+    #: Its team (None: the default team) and the marketplaces that team covers (None:
+    #: every one); a team-bound actor reads and acts only on those (`mpo.core.domain.teams`).
+    team: str | None = None
+    markets: tuple[str, ...] | None = None
 
     def may(self, verb: Verb) -> bool:
-        """Whether the role allows `verb` at all."""
-        return verb in PERMISSIONS[self.role]
+        """Whether the role allows `verb` at all (an organisation-wide verb: only outside
+        a team)."""
+        return verb in PERMISSIONS[self.role] and not (verb in ORG_ONLY and self.team_bound)
+
+    @property
+    def team_bound(self) -> bool:
+        """Whether its team limits it to some marketplaces."""
+        return self.markets is not None
 
 
 def require(actor: Actor, verb: Verb) -> None:
     """Refuse a verb the actor's role does not allow."""
+    if actor.team_bound and verb in ORG_ONLY and verb in PERMISSIONS[actor.role]:
+        raise PermissionDenied(
+            f"{actor.name} acts for {teams.label(actor.team, actor.markets)}; {verb} needs an "
+            f"organisation-wide {actor.role} (team {teams.DEFAULT})")
     if not actor.may(verb):
         allowed = ", ".join(sorted(v.value for v in PERMISSIONS[actor.role]))
         raise PermissionDenied(
@@ -175,6 +194,14 @@ def actions_of(role: Role, specs: Iterable[ActionSpec]) -> list[str]:
     return [_with_limit(spec.action, role, spec) for spec in specs if role in takers(spec)]
 
 
+def outside_team(actor: Actor, task: Task) -> str | None:
+    """Why the task is not the actor's team's to act on (issue 25), or None."""
+    if teams.covers(actor.markets, task.marketplace):
+        return None
+    return (f"belongs to marketplace {task.marketplace}; {actor.name} acts for "
+            f"{teams.label(actor.team, actor.markets)}")
+
+
 def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) -> str | None:
     """Why the actor may not apply `action` to this task, or None if it may."""
     spec = action if isinstance(action, ActionSpec) else TRANSITIONS[Action(action)]
@@ -184,6 +211,9 @@ def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) ->
             f"belongs to marketplace {task.marketplace}; "
             f"{actor.name} acts for {actor.marketplace}"
         )
+    outside = outside_team(actor, task)
+    if outside is not None:
+        return outside
     if spec.roles is not None and actor.role.value not in spec.roles:
         label = f"move --to {spec.target}" if name == "move" else name
         return (f"is {task.status}; {label} needs role {' or '.join(sorted(spec.roles))}, "
@@ -211,7 +241,14 @@ def task_refusal(actor: Actor, action: Action | str | ActionSpec, task: Task) ->
 
 
 def scope(actor: Actor, query: TaskQuery) -> TaskQuery:
-    """The query an actor may run: agents see their own marketplace only."""
+    """The query an actor may run: agents see their own marketplace only, a team-bound
+    actor its team's."""
+    if actor.markets is not None and not (actor.role is Role.AGENT and actor.marketplace):
+        asked = set(query.marketplaces)
+        if asked - set(actor.markets):
+            raise PermissionDenied(f"{actor.name} may only see the marketplaces of "
+                                   f"{teams.label(actor.team, actor.markets)}")
+        return replace(query, marketplaces=query.marketplaces or actor.markets)
     if actor.role is not Role.AGENT or actor.marketplace is None:
         return query
     if query.marketplaces and set(query.marketplaces) != {actor.marketplace}:
@@ -219,6 +256,16 @@ def scope(actor: Actor, query: TaskQuery) -> TaskQuery:
             f"{actor.name} may only see marketplace {actor.marketplace}"
         )
     return replace(query, marketplaces=(actor.marketplace,))
+
+
+def assignee_refusal(name: str, team: str | None, markets: tuple[str, ...] | None,
+                     task: Task) -> str | None:
+    """Why `name` (of `team`, covering `markets`) may not be given this task, or None:
+    people are given only their team's work."""
+    if teams.covers(markets, task.marketplace):
+        return None
+    return (f"belongs to marketplace {task.marketplace}; {name} is in "
+            f"{teams.label(team, markets)}")
 
 
 def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
@@ -238,6 +285,10 @@ def creation(actor: Actor, raw: Mapping[str, Any]) -> tuple[dict[str, Any], str 
         data["marketplace"] = actor.marketplace
     elif claimed not in (None, actor.name) and actor.role not in ON_BEHALF:
         raise PermissionDenied("only master or admin may create tasks for another agent")
+    market = data.get("marketplace")
+    if isinstance(market, str) and not teams.covers(actor.markets, market):
+        raise PermissionDenied(f"{actor.name} may only create tasks for the marketplaces of "
+                               f"{teams.label(actor.team, actor.markets)}")
     data["created_by"] = claimed or actor.name
     if actor.role in (Role.AGENT, Role.MASTER):
         data.setdefault("source_type", "ai_generated")

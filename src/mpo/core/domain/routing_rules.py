@@ -110,7 +110,9 @@ def parse_teams(key: str, value: Any) -> dict[str, tuple[str, ...]]:
 def parse_rules(key: str, value: Any, teams: Mapping[str, Sequence[str]] | None = None
                 ) -> tuple[Rule, ...]:
     """The rules, in order (the first that matches a task wins). With `teams`, every team
-    named must exist and every person named must belong to a team."""
+    named must exist and every person named must belong to a team; with none (an empty
+    table), a rule's `team` names an mpo team, whose members routing reads from the
+    database (`Rule.pool` left empty)."""
     rules: list[Rule] = []
     for index, (where, raw) in enumerate(tables(key, value, RULE_KEYS)):
         name = raw.get("name") or f"rule-{index + 1}"
@@ -126,7 +128,9 @@ def parse_rules(key: str, value: Any, teams: Mapping[str, Sequence[str]] | None 
                               "(one of them, not both)")
         if teams is not None:
             roster = sorted({p for members in teams.values() for p in members})
-            if team is not None:
+            if team is not None and not teams:
+                pass  # no `teams` pools: an mpo team (`mpo team add`), read when routing
+            elif team is not None:
                 if team not in teams:
                     raise ConfigError(f"{where}: unknown team {team!r}; teams: "
                                       f"{', '.join(teams) or 'none (set `teams` first)'}")

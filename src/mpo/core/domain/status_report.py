@@ -19,6 +19,8 @@ class StatusQuery:
     week_start: datetime
     approval_since: datetime
     stale_before: datetime
+    #: Only these marketplaces' tasks and agents (a team's); empty: every one.
+    marketplaces: tuple[str, ...] = ()
 
 
 @dataclass

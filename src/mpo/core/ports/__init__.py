@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 # The read side lives in its own module; the unit of work hands those out too.
 from mpo.core.ports.archive import ArchiveStore as ArchiveStore
+from mpo.core.ports.identity import PrincipalRepository as PrincipalRepository
+from mpo.core.ports.identity import TeamRepository
 from mpo.core.ports.queries import (
     AuditQueries,
     DashboardQueries,
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from mpo.core.ports.idempotency import IdempotencyKeys
     from mpo.core.ports.leases import LeaseStore
     from mpo.core.ports.web import WebSessionStore
-    from mpo.core.tables.models import Principal, Subtask, Task, TaskEvent
+    from mpo.core.tables.models import Subtask, Task, TaskEvent
 
 
 class DuplicateKey(Exception):
@@ -154,35 +156,6 @@ class SubtaskRepository(Protocol):
              values: dict[str, Any]) -> bool: ...
 
 
-class PrincipalRepository(Protocol):
-    """Principals, token checks, and the record of refused requests."""
-
-    def authenticate(self, token: str) -> Principal | None:
-        """The active principal holding `token` (with the certificate its token is bound
-        to); on PostgreSQL this also binds the transaction's row-level-security context.
-        None if unknown or revoked."""
-        ...
-
-    def bootstrap(self, principal: Principal) -> bool:
-        """Insert the first principal; False (and nothing written) if any exists."""
-        ...
-
-    def add(self, principal: Principal) -> None: ...
-
-    def by_name(self, name: str) -> Principal | None: ...
-
-    def all(self) -> list[Principal]: ...
-
-    def count_active_admins(self) -> int: ...
-
-    def proposers(self) -> list[str]:
-        """Names of the active principals a task may be created for (agents, the master)."""
-        ...
-
-    def record_denial(self, principal: str | None, verb: str, reason: str, *,
-                      client: str | None = None, count: int = 1) -> None: ...
-
-
 class RoutingStore(Protocol):
     """What routing reads and the round-robin cursors it advances."""
 
@@ -257,6 +230,9 @@ class UnitOfWork(Protocol):
 
     @property
     def templates(self) -> TemplateStore: ...
+
+    @property
+    def teams(self) -> TeamRepository: ...
 
     @property
     def workflow(self) -> WorkflowStore: ...

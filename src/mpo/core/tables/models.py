@@ -26,7 +26,8 @@ from sqlmodel import Field, SQLModel
 # The stream's consumer tables and the idempotency keys live in their own modules;
 # importing them registers them too.
 import mpo.core.tables.idempotency
-import mpo.core.tables.stream_models  # noqa: F401
+import mpo.core.tables.stream_models
+import mpo.core.tables.teams  # noqa: F401
 from mpo.core.domain import columns
 from mpo.core.domain.clock import utcnow
 from mpo.core.domain.vocabulary import Category, Priority, Role, SourceType, Status, values
@@ -183,6 +184,7 @@ class Principal(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: The SHA-256 of the client certificate its token is bound to (`core.domain.certificates`).
     cert_fingerprint: str | None = Field(default=None, sa_type=String(64))
+    team: str | None = Field(default=None, sa_type=String(100), foreign_key="team.name")
 
 
 class AccessDenial(SQLModel, table=True):

@@ -109,8 +109,11 @@ def claim_query(rules: Rules, actor: Actor, *, marketplaces: Sequence[str] = (),
     scope = _scope(actor)
     if scope is not None and set(marketplaces) - {scope}:
         raise PermissionDenied(f"{actor.name} may only claim tasks of marketplace {scope}")
-    return ClaimQuery(covers=covers,
-                      marketplaces=tuple(marketplaces) or ((scope,) if scope else ()),
+    mine = (scope,) if scope else (actor.markets or ())  # a team's people: its work
+    if scope is None and actor.markets is not None and set(marketplaces) - set(mine):
+        raise PermissionDenied(f"{actor.name} may only claim tasks of its team's "
+                               f"marketplaces ({', '.join(mine)})")
+    return ClaimQuery(covers=covers, marketplaces=tuple(marketplaces) or mine,
                       categories=tuple(categories), tags=tuple(tags),
                       order=Order(validation.one_of("order", order, [o.value for o in Order])))
 

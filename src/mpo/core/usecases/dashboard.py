@@ -32,9 +32,11 @@ def marker(db: Database, actor: Actor) -> int:
 
 
 def snapshot(db: Database, actor: Actor, *, zone: str = "UTC",
-             clock: Callable[[], datetime] | None = None) -> Snapshot:
-    """The dashboard's numbers, in one read transaction."""
+             clock: Callable[[], datetime] | None = None, team: str | None = None) -> Snapshot:
+    """The dashboard's numbers, in one read transaction; with `team` (and by default for a
+    team-bound actor), that team's marketplaces only."""
     from mpo.core.domain.clock import utcnow
+    from mpo.core.usecases.team_lookup import narrowed
 
     permissions.require(actor, Verb.STATS)
     now = (clock or utcnow)()
@@ -44,6 +46,8 @@ def snapshot(db: Database, actor: Actor, *, zone: str = "UTC",
     edges = [start_of_day(d, tz) for d in days] + [start_of_day(today + timedelta(days=1), tz)]
     with db.read() as uow:
         q = uow.dashboard
+        if team is not None or actor.team_bound:
+            q.within(narrowed(uow, actor, team))
         return Snapshot(
             marker=q.marker(),
             statuses=q.statuses(),

@@ -72,6 +72,7 @@ def authenticate(db: Database, token: str, *, expect_role: str | None = None,
     counted per `client` address (see `refuse_anonymous`)."""
     with db.read() as uow:
         principal = uow.principals.authenticate(token)
+        markets = None if principal is None else uow.principals.markets(principal)
     if principal is None:
         if gate is not None:
             refuse_anonymous(db, gate, client, INVALID_TOKEN)
@@ -81,7 +82,7 @@ def authenticate(db: Database, token: str, *, expect_role: str | None = None,
     if why is not None:
         _record(db, principal.name, "authenticate", why)
         raise AuthError(why)
-    actor = actor_of(principal)
+    actor = actor_of(principal, markets)
     if expect_role is not None and expect_role != actor.role:
         raise ValidationError("role", f"the token belongs to {actor.name}, whose role is "
                                       f"{actor.role}, not {expect_role}")
@@ -115,9 +116,10 @@ def record_refusals(db: Database, counts: list[tuple[str, int]]) -> None:
         pass
 
 
-def actor_of(principal: Principal) -> Actor:
-    """The acting identity a principal row stands for."""
-    return Actor(principal.name, Role(principal.role), principal.marketplace)
+def actor_of(principal: Principal, markets: tuple[str, ...] | None = None) -> Actor:
+    """The acting identity a principal row stands for (`markets`: its team's)."""
+    return Actor(principal.name, Role(principal.role), principal.marketplace,
+                 principal.team, markets)
 
 
 def bootstrap_admin(db: Database, name: str) -> str | None:
@@ -141,10 +143,12 @@ class Minted:
 
 def add_principal(
     db: Database, actor: Actor, name: str, role: str, marketplace: str | None, rules: Rules,
-    cert_fingerprint: str | None = None,
+    cert_fingerprint: str | None = None, team: str | None = None,
 ) -> Minted:
     """Register a principal; agents are bound to one marketplace, nobody else is. With a
-    certificate fingerprint, its token is accepted only with that client certificate."""
+    certificate fingerprint, its token is accepted only with that client certificate; with
+    a team, it belongs to that team (else to the default one)."""
+    from mpo.core.usecases import team_lookup as teams
     with refusals_recorded(db, actor, "principal add"):
         permissions.require(actor, Verb.MANAGE)
         checked_role = Role(validation.one_of("role", role, [r.value for r in Role]))
@@ -167,6 +171,9 @@ def add_principal(
             if uow.principals.by_name(principal.name) is not None:
                 raise Conflict(f"a principal named {principal.name} already exists")
             _certificate_free(uow.principals, principal.name, bound)
+            if team is not None:
+                principal.team, markets = teams.resolve(uow, team)
+                teams.check_member(principal, principal.team, markets)
             uow.principals.add(principal)
             uow.commit()
         return Minted(principal, token)

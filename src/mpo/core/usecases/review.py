@@ -51,17 +51,25 @@ class Queue:
 
 def load_queue(db: Database, actor: Actor, rules: Rules, *,
                marketplaces: Sequence[str] = (),
-               clock: Callable[[], datetime] | None = None) -> Queue:
-    """The queue as the actor may see it; rates only if the actor may read stats."""
+               clock: Callable[[], datetime] | None = None,
+               team: str | None = None) -> Queue:
+    """The queue as the actor may see it (with `team`: that team's marketplaces); rates
+    only if the actor may read stats."""
     from mpo.core.usecases.reads import list_tasks
     from mpo.core.usecases.stats import stats
 
+    if team is not None:
+        from mpo.core.usecases.team_lookup import narrowed
+
+        with db.read() as uow:
+            marketplaces = narrowed(uow, actor, team, marketplaces)
     query = TaskQuery(statuses=(Status.AWAITING_APPROVAL.value,),
                       marketplaces=tuple(marketplaces), newest_first=False)
     tasks = list_tasks(db, actor, query, rules)
     rates: dict[str, Rate] = {}
     if actor.may(Verb.STATS):
-        report = stats(db, actor, rules, since=f"-{RATE_DAYS}d", by="agent", clock=clock)
+        report = stats(db, actor, rules, since=f"-{RATE_DAYS}d", by="agent", clock=clock,
+                       team=team)
         rates = {t.key: Rate(t.approved, t.approved + t.rejected)
                  for t in report.aggregates.agents if t.key is not None}
     return Queue(tasks, rates)

@@ -17,15 +17,17 @@ from datetime import datetime, timedelta
 
 from mpo.core.domain import permissions
 from mpo.core.domain.clock import Clock, utcnow
-from mpo.core.domain.errors import ItemProblem
+from mpo.core.domain.errors import ItemProblem, PermissionDenied
 from mpo.core.domain.lifecycle import Lifecycle, TransitionParams, stamps
 from mpo.core.domain.permissions import Actor, Verb
 from mpo.core.domain.results import BatchResult, problem
 from mpo.core.domain.routing_rules import Rule, Strategy
+from mpo.core.domain.teams import covers
 from mpo.core.domain.vocabulary import Action
 from mpo.core.ports import Database, UnitOfWork
 from mpo.core.tables.models import Task
 from mpo.core.usecases import engine, idempotency
+from mpo.core.usecases.assignees import TeamCheck
 from mpo.core.usecases.engine import Move, blocker
 from mpo.core.usecases.identity import refusals_recorded
 from mpo.core.usecases.workflow_apply import lifecycle_of
@@ -63,6 +65,26 @@ def _picks(uow: UnitOfWork, rule: Rule, tasks: list[Task], now: datetime) -> lis
     return picks
 
 
+def _pools(uow: UnitOfWork, rules: Sequence[Rule]) -> list[Rule]:
+    """The rules with an mpo team's pool read in: its active members who may be given work,
+    and, unless the rule says, its marketplaces as the rule's (issue 25: routing per team)."""
+    from mpo.core.usecases.assignees import WORKERS
+    from mpo.core.usecases.team_lookup import resolve
+
+    found = []
+    for rule in rules:
+        if rule.pool or rule.team is None:
+            found.append(rule)
+            continue
+        team, markets = resolve(uow, rule.team)
+        people = tuple(p.name for p in uow.teams.members(team)
+                       if p.revoked_at is None and p.role in WORKERS)
+        if people:
+            found.append(replace(rule, pool=people,
+                                 marketplaces=rule.marketplaces or markets or ()))
+    return found
+
+
 def assign_by_rules(uow: UnitOfWork, actor: Actor, rules: Sequence[Rule],
                     lifecycle: Lifecycle, task_ids: Sequence[uuid.UUID] | None, *,
                     batch_id: uuid.UUID, now: datetime, dry_run: bool = False) -> BatchResult:
@@ -70,20 +92,27 @@ def assign_by_rules(uow: UnitOfWork, actor: Actor, rules: Sequence[Rule],
     `task_ids` (or all) by the first matching rule, through the transition engine. A task
     the actor may not assign, or one taken meanwhile, is reported as skipped."""
     spec = lifecycle.spec(Action.ASSIGN.value)
+    rules = _pools(uow, rules)
     waiting = uow.routing.unassigned(None if task_ids is None else sorted(task_ids))
     groups: dict[str, list[Task]] = {}
     for task in waiting:
+        if not covers(actor.markets, task.marketplace):
+            continue  # another team's work: not this router's to route
         rule = rule_for(rules, task)
         if rule is not None:
             groups.setdefault(rule.name, []).append(task)
     moves: list[Move] = []
     skipped: list[ItemProblem] = []
+    teams = TeamCheck(uow)
     for rule in rules:
         group = groups.get(rule.name, [])
         detail = f"rule {rule.name} ({rule.strategy})"
         for task, person in zip(group, _picks(uow, rule, group, now) if group else [],
                                 strict=True):
             why = blocker(actor, spec, task, task.status, lifecycle)
+            outside = teams.refusal(person, task)
+            if why is None and outside is not None:
+                why = PermissionDenied(f"task {str(task.id)[:8]} {outside}")
             if why is not None:
                 skipped.append(problem(str(task.id), why))
                 continue

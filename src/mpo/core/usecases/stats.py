@@ -34,9 +34,12 @@ def stats(
     by: str | None = None,
     backlog_age: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    team: str | None = None,
 ) -> Report:
-    """The report for a window, computed by the database in one read transaction."""
+    """The report for a window, computed by the database in one read transaction; with
+    `team` (and by default for a team-bound actor), that team's marketplaces only."""
     from mpo.core.usecases.identity import refusals_recorded
+    from mpo.core.usecases.team_lookup import narrowed
 
     with refusals_recorded(db, actor, Verb.STATS):
         permissions.require(actor, Verb.STATS)
@@ -46,8 +49,11 @@ def stats(
     age = timeparse.parse_duration("backlog-age", backlog_age or DEFAULT_BACKLOG_AGE)
     now = (clock or utcnow)()
     window = resolve_window(since=since, until=until, day=day, zone=zone, now=now)
-    query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
     with db.read() as uow:
+        if team is not None or actor.team_bound:
+            with refusals_recorded(db, actor, Verb.STATS):
+                marketplaces = narrowed(uow, actor, team, marketplaces)
+        query = StatsQuery(window, tuple(dict.fromkeys(marketplaces)), grouping, now - age)
         aggregates = uow.stats.aggregate(query)
     execution = {t.key: (t.executed, t.execution_hours / t.executed)
                  for t in aggregates.agents if t.key is not None and t.executed}

@@ -11,7 +11,7 @@ the thresholds in config (and name leases that ran out). The database computes e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -70,8 +70,12 @@ def alerts(report: StatusReport, limits: Thresholds, now: datetime) -> list[dict
 
 
 def status(db: Database, actor: Actor, *, zone: str = "UTC",
-           limits: Thresholds = Thresholds(), now: datetime | None = None) -> StatusReport:
-    """The orchestrator's status as of `now`, with the alerts it raises."""
+           limits: Thresholds = Thresholds(), now: datetime | None = None,
+           team: str | None = None) -> StatusReport:
+    """The orchestrator's status as of `now`, with the alerts it raises; with `team` (and
+    by default for a team-bound actor), that team's marketplaces only."""
+    from mpo.core.usecases.team_lookup import narrowed
+
     permissions.require(actor, Verb.STATUS)
     now = now or utcnow()
     tz = ZoneInfo(zone)
@@ -81,12 +85,15 @@ def status(db: Database, actor: Actor, *, zone: str = "UTC",
         week_start=now - timedelta(days=7), approval_since=now - timedelta(days=APPROVAL_DAYS),
         stale_before=now - timedelta(days=limits.stale_days))
     with db.read() as uow:
+        if team is not None or actor.team_bound:
+            query = replace(query, marketplaces=narrowed(uow, actor, team))
         report = uow.status.report(query)
         execution = uow.history.execution(query.approval_since, now)
         report.claims = [Claim(
             str(t.id), t.title, t.marketplace, t.assigned_to, t.started_at, t.lease_expires_at,
             int((t.lease_expires_at - now).total_seconds()) if t.lease_expires_at else 0)
-            for t in uow.leases.held()]
+            for t in uow.leases.held()
+            if not query.marketplaces or t.marketplace in query.marketplaces]
     scored = {h.agent: h for h in health.agents(
         {a.agent: (a.approved_30d, a.rejected_30d, a.started_30d, a.completed_30d)
          for a in report.agents}, execution)}

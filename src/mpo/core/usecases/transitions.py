@@ -158,8 +158,10 @@ def transition(
             first = idempotency.first_result(uow, actor, key, name, request, clock)
             if first is not None:
                 return first
-            if params.only(spec).assignee is not None:
-                assignees.require(uow, params.assignee or "")
+            worker = params.only(spec).assignee
+            if worker is not None:
+                assignees.require(uow, worker)
+            teams = assignees.TeamCheck(uow)
             problems: list[ItemProblem] = []
             errors: list[MpoError] = []
             sources = (frozenset(edges) if edges else spec.sources) | (
@@ -170,6 +172,9 @@ def transition(
                                            problems, errors):
                 chain = _chain(actor, lifecycle, _edge(edges, task) if edges else spec,
                                task, submit_first, now)
+                outside = None if worker is None else teams.refusal(worker, task)
+                if outside is not None and not isinstance(chain, MpoError):
+                    chain = PermissionDenied(f"task {_short(task)} {outside}")
                 if isinstance(chain, MpoError):
                     problems.append(problem(label, chain))
                     errors.append(chain)

@@ -61,6 +61,9 @@ def _problem(actor: Actor, lifecycle: Lifecycle, chain: Sequence[TaskEvent],
     if why is not None:
         return why, ExitCode.CONFLICT
     assert task is not None
+    outside = permissions.outside_team(actor, task)
+    if outside is not None:
+        return f"task {str(task.id)[:8]} {outside}", ExitCode.AUTH
     specs = [lifecycle.of_event(e.action, e.from_status, e.to_status) for e in chain]
     decided = [(e, s) for e, s in zip(chain, specs, strict=True) if s and s.not_by_proposer]
     if decided and permissions.task_refusal(actor, decided[0][1], task) is not None:

@@ -18,11 +18,12 @@ router = APIRouter(prefix="/api/v1", tags=["stats"])
 def stats(who: Auth, rules: RulesDep, state: State, since: str | None = None,
           until: str | None = None, day: str | None = None, tz: str | None = None,
           marketplace: Many = None, by: str | None = None,
-          backlog_age: str | None = None) -> JSON:
-    """Pipeline, approval, execution and estimate metrics for a window (docs/stats.md)."""
+          backlog_age: str | None = None, team: str | None = None) -> JSON:
+    """Pipeline, approval, execution and estimate metrics for a window (docs/stats.md);
+    `team`: that team's marketplaces only (a team's own people: theirs by default)."""
     report = compute(who.db, who.actor, rules, since=since, until=until, day=day,
                      zone=tz or state.settings.timezone, marketplaces=split(marketplace),
-                     by=by, backlog_age=backlog_age)
+                     by=by, backlog_age=backlog_age, team=team)
     return JSON(report.document())
 
 

@@ -20,13 +20,16 @@ RANGES = (7, 1, 14, 30, 90)
 
 @router.get("/dashboard")
 async def dashboard(request: Request, who: Signed, rules: RulesDep, state: State) -> Response:
-    """The page for the last `?days=` days, by day."""
+    """The page for the last `?days=` days, by day (`?team=`: one team's marketplaces; a
+    team's own people see theirs by default)."""
     asked = request.query_params.get("days", "")
+    team = request.query_params.get("team") or None
     days = int(asked) if asked.isdigit() and int(asked) in RANGES else RANGES[0]
     report = await run_in_threadpool(lambda: stats(
         who.db, who.actor, rules, since=f"-{days}d", by="day",
-        zone=state.settings.timezone))
+        zone=state.settings.timezone, team=team))
     doc = report.document()
     peak = max([g["approved"] + g["rejected"] for g in doc["groups"]] + [1])
     return page(request, "dashboard.html", person=who, doc=doc, days=days,
-                ranges=sorted(RANGES), peak=peak)
+                ranges=sorted(RANGES), peak=peak,
+                team=team or who.actor.team)
