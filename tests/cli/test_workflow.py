@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.bi_world import upgrade_to
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 from tests.pg_app import conninfo
@@ -158,18 +159,14 @@ def test_after_an_apply_an_admin_still_submits_an_agents_proposal(
 
 
 def test_the_upgrade_mends_edges_written_with_json_null(
-        runner: MpoRunner, world: dict[str, Any]) -> None:
+        runner: MpoRunner, database_url: str) -> None:
     """Databases that applied a workflow before 0021 hold JSON null roles; the upgrade makes
     them SQL NULL, which is what the guards read as "the built-in roles"."""
-    assert runner("workflow", "apply", world["file"]).exit_code == 0
-    url = world["url"]
-    execute(url, "UPDATE workflow_edge SET roles = 'null' WHERE roles IS NULL")
-    execute(url, "UPDATE alembic_version SET version_num = '0020'")
-    assert fetch(url, "SELECT count(*) AS n FROM workflow_edge WHERE roles IS NULL") == [
-        {"n": 0}]
-    upgraded = runner("db", "upgrade", env={"MPO_DATABASE_URL": url})  # as the owner
+    upgrade_to(database_url, "0020")
+    execute(database_url, "INSERT INTO workflow_edge (action, source, target, roles, "
+            "not_by_assignee) VALUES ('submit', 'pending', 'awaiting_approval', 'null', "
+            ":no), ('complete', 'in_review', 'completed', '[\"admin\"]', :no)", no=False)
+    upgraded = runner("db", "upgrade", env={"MPO_DATABASE_URL": database_url})
     assert upgraded.exit_code == 0, upgraded.stderr
-    assert fetch(url, "SELECT count(*) AS n FROM workflow_edge WHERE roles IS NULL")[0]["n"] > 0
-    task = runner.json("create", "-m", "amazon", "-t", "Coupon audit", "-c", "analysis",
-                       "-e", "1", env=world["agent"])["id"]
-    assert runner("submit", task).exit_code == 0
+    assert fetch(database_url, "SELECT action FROM workflow_edge WHERE roles IS NULL") == [
+        {"action": "submit"}]
