@@ -10,9 +10,8 @@ read-only.
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,8 +31,8 @@ from mpo.core.usecases.demo import play_week
 from mpo.core.usecases.transitions import transition
 from mpo.store.database import SqlDatabase
 from mpo.store.migrate import MIGRATIONS
-from tests.conftest import _admin_connect
 from tests.migrated import upgrade
+from tests.pg_app import app_login
 
 #: The week ends here (mid-afternoon, so the last day is a partial one).
 NOW = datetime(2026, 3, 9, 15, 30, tzinfo=UTC)
@@ -57,18 +56,9 @@ def week(url: str) -> str:
     return played.admin_token
 
 
-@contextmanager
-def bi_login(url: str) -> Iterator[str]:
+def bi_login(url: str) -> AbstractContextManager[str]:
     """A URL of `url`'s database for a new login role in mpo_bi (dropped afterwards)."""
-    role = f"mpo_test_bi_{uuid.uuid4().hex[:10]}"
-    with _admin_connect(url) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_bi')
-    try:
-        user = url.split("://", 1)[1].split("@", 1)[0]
-        yield url.replace(f"{user}@", f"{role}@", 1)
-    finally:
-        with _admin_connect(url) as conn:
-            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+    return app_login(url, "mpo_bi")
 
 
 @contextmanager

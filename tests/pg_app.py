@@ -28,11 +28,12 @@ def module_database() -> Iterator[str]:
 
 
 @contextmanager
-def app_login(url: str) -> Iterator[str]:
-    """The URL of `url`'s database for a new login role in mpo_app (dropped afterwards)."""
-    role = f"mpo_test_{uuid.uuid4().hex[:10]}"
+def app_login(url: str, group: str = "mpo_app") -> Iterator[str]:
+    """The URL of `url`'s database for a new login role in `group` (mpo_app, or mpo_bi for
+    the BI views), dropped afterwards."""
+    role = f"mpo_test_{group.removeprefix('mpo_')}_{uuid.uuid4().hex[:10]}"
     with _admin_connect(url) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
+        conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE {group}')
     try:
         user = url.split("://", 1)[1].split("@", 1)[0]
         yield url.replace(f"{user}@", f"{role}@", 1)
