@@ -74,3 +74,13 @@ def events(url: str) -> list[dict[str, Any]]:
 def statuses(url: str) -> dict[str, str]:
     """Each task's status, by id."""
     return {task_id: row["status"] for task_id, row in tasks(url).items()}
+
+
+def timeless(doc: Any) -> Any:
+    """A report without what the clock moves between two runs (when it was made, how long
+    ago things are): two reports of the same data compare equal."""
+    if isinstance(doc, dict):
+        return {k: timeless(v) for k, v in doc.items() if k not in ("age_hours", "generated_at")}
+    if isinstance(doc, list):
+        return [timeless(v) for v in doc]
+    return doc

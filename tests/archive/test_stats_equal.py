@@ -11,6 +11,7 @@ import pytest
 
 from tests.archive.world import history
 from tests.conftest import MpoRunner
+from tests.readback import timeless
 
 
 def _ago(days: int) -> str:
@@ -35,16 +36,7 @@ WINDOWS = [
 def _stats(runner: MpoRunner, env: dict[str, str], window: tuple[str, ...]) -> Any:
     result = runner("stats", *window, "--json", env=env)
     assert result.exit_code == 0, result.stderr
-    return _timeless(json.loads(result.stdout))
-
-
-def _timeless(doc: Any) -> Any:
-    """The report without what the clock moves between two runs (how long ago things are)."""
-    if isinstance(doc, dict):
-        return {k: _timeless(v) for k, v in doc.items() if k not in ("age_hours", "generated_at")}
-    if isinstance(doc, list):
-        return [_timeless(v) for v in doc]
-    return doc
+    return timeless(json.loads(result.stdout))
 
 
 @pytest.fixture
