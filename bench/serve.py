@@ -166,7 +166,11 @@ def _run(name: str, server_url: str, token: str, home: Path,
           + ", ".join(f"{rate / cli_rate:.0f}x" for rate in rates))
 
 
-def _postgres(home: Path, seconds: float, cli_seconds: float) -> None:
+@contextmanager
+def app_database() -> Iterator[tuple[str, str, str]]:
+    """A fresh database on MPO_TEST_DATABASE_URL's server, migrated, with its tokens, and a
+    new login in mpo_app: (the owner's URL, the login's URL, the admin's token). Both are
+    dropped afterwards."""
     server = os.environ["MPO_TEST_DATABASE_URL"]
     base, _, _ = server.rpartition("/")
     name, role = f"mpo_bench_{uuid.uuid4().hex[:8]}", f"mpo_bench_{uuid.uuid4().hex[:8]}"
@@ -178,12 +182,16 @@ def _postgres(home: Path, seconds: float, cli_seconds: float) -> None:
         token = _tokens(owner)
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
-        app = owner.replace("postgres@", f"{role}@", 1)
-        _run("postgresql", app, token, home, seconds, cli_seconds)
+        yield owner, owner.replace("postgres@", f"{role}@", 1), token
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _postgres(home: Path, seconds: float, cli_seconds: float) -> None:
+    with app_database() as (_, app, token):
+        _run("postgresql", app, token, home, seconds, cli_seconds)
 
 
 def main() -> None:

@@ -21,13 +21,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
-from serve import BODY, CLIENTS, _server, _tokens
+from serve import BODY, CLIENTS, _server, _tokens, app_database
 
 PGBENCH_SCRIPT = "\n".join([
     "\\set n random(1, 1000000000)",
@@ -105,30 +104,16 @@ def _pgbench(conninfo: str, seconds: float, plain: bool) -> float:
 
 
 def _postgres(home: Path, seconds: float) -> None:
-    server = os.environ["MPO_TEST_DATABASE_URL"]
-    base = server.rpartition("/")[0]
-    name, role = f"mpo_bench_{uuid.uuid4().hex[:8]}", f"mpo_bench_{uuid.uuid4().hex[:8]}"
-    admin = server.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        owner = f"{base}/{name}"
-        token = _tokens(owner)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE mpo_app')
-        rate = _serve("postgresql (mpo_app login)", owner.replace("postgres@", f"{role}@", 1),
-                      token, home, 2, seconds)
+    with app_database() as (owner, app, token):
+        rate = _serve("postgresql (mpo_app login)", app, token, home, 2, seconds)
         for plain, what in ((True, "plain tables, same indexes, no triggers"),
                             (False, "mpo's tables with their guards, as the owner")):
             before = _load()
-            floor = _pgbench(admin.rpartition("/")[0] + f"/{name}", seconds, plain)
+            floor = _pgbench(owner.replace("postgresql+psycopg://", "postgresql://", 1),
+                             seconds, plain)
             print(f"pgbench floor ({what}; {CLIENTS} clients, task + event per transaction): "
                   f"{floor:.0f} tps [{before} before, {_load()} after]; mpo serve = "
                   f"{rate / floor:.1%} of it (target >= 10 % of the plain floor)")
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def main() -> None:
