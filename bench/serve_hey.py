@@ -6,8 +6,9 @@ row and its event row). Issue 26's targets, on a 2-core machine:
   >= 10 % of the pgbench floor measured in the same run;
 - SQLite (one worker): >= 800 creates/s, p95 <= 30 ms.
 
-Installs hey and pgbench (Debian packages hey and postgresql-client) when missing. Prints
-figures, ratios and the load average before and after; asserts nothing.
+Each phase waits (up to 4 min) for the load to fall under 1 first. Installs hey and
+pgbench (Debian packages hey and postgresql-client) when missing. Prints figures, ratios
+and the load average before and after; asserts nothing.
 
     python bench/serve_hey.py [--seconds 20] [--sqlite-only]
 """
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -70,10 +72,19 @@ def _load() -> str:
     return f"load {os.getloadavg()[0]:.2f}"
 
 
+def _settle(limit: float = 1.0, patience: float = 240.0) -> str:
+    """Wait (at most `patience` s) for the 1-minute load to fall under `limit`, so that each
+    phase starts on a quiet machine and not on the previous phase's load; the load then."""
+    deadline = time.monotonic() + patience
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(5)
+    return _load()
+
+
 def _serve(name: str, url: str, token: str, home: Path, workers: int, seconds: float) -> float:
     with _server(url, home, workers) as base:
         _hey(base, token, 2)  # warm up: pools, imports, caches
-        before = _load()
+        before = _settle()
         rate, p95, codes = _hey(base, token, seconds)
     print(f"{name}, --workers {workers}, hey -c {CLIENTS}: {rate:.0f} creates/s, p95 "
           f"{p95:.1f} ms ({codes}) [{before} before, {_load()} after]")
@@ -108,7 +119,7 @@ def _postgres(home: Path, seconds: float) -> None:
         rate = _serve("postgresql (mpo_app login)", app, token, home, 2, seconds)
         for plain, what in ((True, "plain tables, same indexes, no triggers"),
                             (False, "mpo's tables with their guards, as the owner")):
-            before = _load()
+            before = _settle()
             floor = _pgbench(owner.replace("postgresql+psycopg://", "postgresql://", 1),
                              seconds, plain)
             print(f"pgbench floor ({what}; {CLIENTS} clients, task + event per transaction): "
