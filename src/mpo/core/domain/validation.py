@@ -39,6 +39,8 @@ HOURS_MAX = 1_000.0
 TAGS_MAX = 20
 TAG_MAX = 50
 METADATA_MAX_BYTES = 16 * 1024
+#: Metadata as it is measured: compact UTF-8 JSON (one encoder, not one per task).
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 NAME_MAX = 100
 KEY_MAX = 200
 REASON_MAX = 1_000
@@ -60,6 +62,7 @@ DRAFT_KEYS: tuple[str, ...] = (
     "source_type",
     "plan_id",
 )
+_DRAFT_KEY_SET = frozenset(DRAFT_KEYS)
 #: What an idempotent retry must repeat exactly: every draft key but the key itself.
 CONTENT_KEYS: tuple[str, ...] = tuple(k for k in DRAFT_KEYS if k != "idempotency_key")
 #: The seed's camelCase spellings, accepted from agents written against it.
@@ -210,7 +213,7 @@ def metadata(value: object) -> dict[str, Any]:
         raise ValidationError("metadata", "must be a JSON object")
     wellformed.checked("metadata", value)
     try:
-        size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+        size = len(_COMPACT.encode(value).encode())
     except (TypeError, ValueError) as exc:
         raise ValidationError("metadata", f"is not JSON-serialisable ({exc})") from None
     if size > METADATA_MAX_BYTES:
@@ -259,7 +262,7 @@ def normalised(raw: Mapping[str, Any]) -> dict[str, Any]:
 def draft(raw: Mapping[str, Any], rules: Rules) -> TaskDraft:
     """Validate one task request; unknown keys are refused, camelCase seed keys accepted."""
     data = normalised(raw)
-    unknown = sorted(set(data) - set(DRAFT_KEYS))
+    unknown = sorted(set(data).difference(_DRAFT_KEY_SET))
     if unknown:
         raise ValidationError(
             unknown[0], f"unknown field; allowed fields: {', '.join(DRAFT_KEYS)}"
