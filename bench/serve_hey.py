@@ -8,9 +8,11 @@ row and its event row). Issue 26's targets, on a 2-core machine:
 
 Each phase waits (up to 4 min) for the load to fall under 1 first. Installs hey and
 pgbench (Debian packages hey and postgresql-client) when missing. Prints figures, ratios
-and the load average before and after; asserts nothing.
+and the load average before and after, and where the CPU goes per request (the server,
+PostgreSQL, hey: `cpu_budget`) with the ceiling that cost allows on this machine; with
+`--profile`, one more run under py-spy and the server's busiest functions. Asserts nothing.
 
-    python bench/serve_hey.py [--seconds 20] [--sqlite-only]
+    python bench/serve_hey.py [--seconds 20] [--sqlite-only] [--profile]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -28,7 +31,11 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
+import cpu_budget
 from serve import BODY, CLIENTS, _server, _tokens, app_database
+
+#: The targets of issue 26, creates per second: SQLite (one worker), PostgreSQL (two).
+TARGETS = {1: 800.0, 2: 600.0}
 
 PGBENCH_SCRIPT = "\n".join([
     "\\set n random(1, 1000000000)",
@@ -53,10 +60,12 @@ def _install(command: str, package: str) -> str:
     return found
 
 
-def _hey(base: str, token: str, seconds: float) -> tuple[float, float, str]:
-    """Requests per second, p95 in ms, and the status-code line of one hey run."""
+def _hey(base: str, token: str, seconds: float) -> tuple[float, float, str, float]:
+    """Requests per second, p95 in ms, the status-code line of one hey run, and the CPU
+    seconds hey itself spent."""
     import json
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [_install("hey", "hey"), "-z", f"{seconds}s", "-c", str(CLIENTS), "-m", "POST",
          "-T", "application/json", "-H", f"Authorization: Bearer {token}",
@@ -65,7 +74,9 @@ def _hey(base: str, token: str, seconds: float) -> tuple[float, float, str]:
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
     p95 = float(re.search(r"95% in ([\d.]+) secs", done.stdout).group(1)) * 1000  # type: ignore[union-attr]
     codes = re.search(r"Status code distribution:\s*\n((?:\s+\[\d+\].*\n)+)", done.stdout)
-    return rate, p95, " ".join((codes.group(1) if codes else "?").split())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return rate, p95, " ".join((codes.group(1) if codes else "?").split()), spent
 
 
 def _load() -> str:
@@ -81,13 +92,38 @@ def _settle(limit: float = 1.0, patience: float = 240.0) -> str:
     return _load()
 
 
-def _serve(name: str, url: str, token: str, home: Path, workers: int, seconds: float) -> float:
+def _pid(base: str) -> int:
+    """The `mpo serve` process listening at `base` (the parent of its workers)."""
+    port = base.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-o", "-f", f"mpo serve --port {port} "],
+                           capture_output=True, text=True, check=True)
+    return int(found.stdout.split()[0])
+
+
+def _serve(name: str, url: str, token: str, home: Path, workers: int, seconds: float,
+           profile: bool) -> float:
     with _server(url, home, workers) as base:
         _hey(base, token, 2)  # warm up: pools, imports, caches
+        server = _pid(base)
         before = _settle()
-        rate, p95, codes = _hey(base, token, seconds)
+        with cpu_budget.measure(server, postgres=not url.startswith("sqlite")) as budget:
+            rate, p95, codes, hey_cpu = _hey(base, token, seconds)
+        budget.parts["hey"] = hey_cpu
+        after = _load()
+        if profile:
+            _settle()
+            with cpu_budget.profiled(server, seconds) as raw:
+                _hey(base, token, seconds)
     print(f"{name}, --workers {workers}, hey -c {CLIENTS}: {rate:.0f} creates/s, p95 "
-          f"{p95:.1f} ms ({codes}) [{before} before, {_load()} after]")
+          f"{p95:.1f} ms ({codes}) [{before} before, {after} after]")
+    print(f"  {budget.line(rate * seconds, TARGETS[workers], workers)}")
+    if profile:
+        if raw is None:
+            print("  profile: skipped: py-spy is not installed (python -m pip install py-spy)")
+        else:
+            print(f"  py-spy, the server's {seconds:.0f} s under the same load (only the thread "
+                  "holding the GIL sampled: where Python spends its CPU; inclusive share):")
+            print("\n".join(f"    {line}" for line in cpu_budget.top(raw)))
     return rate
 
 
@@ -114,9 +150,9 @@ def _pgbench(conninfo: str, seconds: float, plain: bool) -> float:
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
 
 
-def _postgres(home: Path, seconds: float) -> None:
+def _postgres(home: Path, seconds: float, profile: bool) -> None:
     with app_database() as (owner, app, token):
-        rate = _serve("postgresql (mpo_app login)", app, token, home, 2, seconds)
+        rate = _serve("postgresql (mpo_app login)", app, token, home, 2, seconds, profile)
         for plain, what in ((True, "plain tables, same indexes, no triggers"),
                             (False, "mpo's tables with their guards, as the owner")):
             before = _settle()
@@ -131,14 +167,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--profile", action="store_true",
+                        help="one more run per phase under py-spy: the server's busiest frames")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs; {_load()} at the start")
     with tempfile.TemporaryDirectory(prefix="mpo-bench-hey-") as tmp:
         home = Path(tmp)
         url = f"sqlite:///{home / 'mpo.db'}"
-        _serve("sqlite", url, _tokens(url), home, 1, args.seconds)
+        _serve("sqlite", url, _tokens(url), home, 1, args.seconds, args.profile)
         if not args.sqlite_only and os.environ.get("MPO_TEST_DATABASE_URL"):
-            _postgres(home, args.seconds)
+            _postgres(home, args.seconds, args.profile)
 
 
 if __name__ == "__main__":
