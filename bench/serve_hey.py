@@ -8,7 +8,9 @@ row and its event row). Issue 26's targets, on a 2-core machine:
 
 Each phase waits (up to 4 min) for the load to fall under 1 first. Installs hey and
 pgbench (Debian packages hey and postgresql-client) when missing. Prints figures, ratios
-and the load average before and after, and where the CPU goes per request (the server,
+and the load average before and after; the same hey against a bare FastAPI route (the HTTP
+floor of this stack); on SQLite the same create through the library in one thread (the
+use case's own cost); and where the CPU goes per request (the server,
 PostgreSQL, hey: `cpu_budget`) with the ceiling that cost allows on this machine; with
 `--profile`, one more run under py-spy and the server's busiest functions. Asserts nothing.
 
@@ -37,6 +39,33 @@ from serve import BODY, CLIENTS, _server, _tokens, app_database
 #: The targets of issue 26, creates per second: SQLite (one worker), PostgreSQL (two).
 TARGETS = {1: 800.0, 2: 600.0}
 
+#: The HTTP floor: FastAPI on uvicorn as `mpo serve` runs it (one worker, no access log), one
+#: sync route taking the same body into a pydantic model and answering 201 with it, no
+#: database: what any Python server of this stack costs per request on this machine.
+BARE_APP = """
+import sys
+import uvicorn
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+class Body(BaseModel):
+    marketplace: str
+    title: str
+    description: str = ""
+    category: str
+    priority: str = "medium"
+    estimatedHours: float
+    createdBy: str | None = None
+
+app = FastAPI()
+
+@app.post("/api/orchestration/tasks", status_code=201)
+def create(body: Body) -> dict[str, object]:
+    return {"success": True, "task": body.model_dump()}
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), access_log=False,
+            log_level="warning")
+"""
 PGBENCH_SCRIPT = "\n".join([
     "\\set n random(1, 1000000000)",
     "WITH t AS (INSERT INTO task (id, marketplace, created_by, title, description, category, "
@@ -150,6 +179,69 @@ def _pgbench(conninfo: str, seconds: float, plain: bool) -> float:
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))  # type: ignore[union-attr]
 
 
+def _bare(seconds: float) -> None:
+    """The HTTP floor (`BARE_APP`) under the same hey run."""
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-c", BARE_APP, str(port)])
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        _hey(base, "none", 2)
+        before = _settle()
+        with cpu_budget.measure(server.pid, postgres=False) as budget:
+            rate, p95, codes, hey_cpu = _hey(base, "none", seconds)
+        budget.parts["hey"] = hey_cpu
+        print(f"HTTP floor (bare FastAPI route, same body, no database), --workers 1, hey -c "
+              f"{CLIENTS}: {rate:.0f} requests/s, p95 {p95:.1f} ms ({codes}) [{before} before, "
+              f"{_load()} after]")
+        print(f"  {budget.line(rate * seconds, TARGETS[1], 1)}")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def _in_process(url: str, token: str, calls: int = 2000) -> None:
+    """The same create through the library, in one thread, no HTTP: CPU ms per call of the
+    authentication alone and of authentication plus the create use case (each call its
+    own transaction and COMMIT, where a server's concurrent calls share one)."""
+    from mpo.core.domain.validation import Rules
+    from mpo.core.usecases.create import create_tasks
+    from mpo.core.usecases.identity import authenticate
+    from mpo.store.database import SqlDatabase
+
+    db, rules = SqlDatabase.shared(url), Rules()
+
+    def auth() -> None:
+        authenticate(db.acting(token), token)
+
+    def create() -> None:
+        acting = db.acting(token)
+        create_tasks(acting, authenticate(acting, token), [("task", dict(BODY))], rules)
+
+    before = _settle()
+    spent = {}
+    for name, call in (("authenticate", auth), ("authenticate + create_tasks", create)):
+        for _ in range(calls // 10):  # warm up
+            call()
+        start = os.times()
+        for _ in range(calls):
+            call()
+        end = os.times()
+        spent[name] = (end.user - start.user + end.system - start.system) / calls * 1000
+    db.engine.dispose()
+    print(f"in process (the library, one thread, no HTTP; {calls} calls each): " + ", ".join(
+        f"{name} {ms:.2f} ms CPU" for name, ms in spent.items()) + f" [{before} before]")
+
+
 def _postgres(home: Path, seconds: float, profile: bool) -> None:
     with app_database() as (owner, app, token):
         rate = _serve("postgresql (mpo_app login)", app, token, home, 2, seconds, profile)
@@ -174,7 +266,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mpo-bench-hey-") as tmp:
         home = Path(tmp)
         url = f"sqlite:///{home / 'mpo.db'}"
-        _serve("sqlite", url, _tokens(url), home, 1, args.seconds, args.profile)
+        _bare(args.seconds)
+        token = _tokens(url)
+        _serve("sqlite", url, token, home, 1, args.seconds, args.profile)
+        _in_process(url, token)
         if not args.sqlite_only and os.environ.get("MPO_TEST_DATABASE_URL"):
             _postgres(home, args.seconds, args.profile)
 
