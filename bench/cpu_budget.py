@@ -25,13 +25,36 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _seconds(pid: int) -> float:
-    """User + system CPU seconds of one process so far (0 when it is gone)."""
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU seconds of one process so far (0 when it is gone); `reaped` adds
+    those of its children that have ended (and been waited for)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICK
+
+
+def postgres_seconds() -> float:
+    """CPU seconds of PostgreSQL so far, for every database and client (so: on a quiet
+    machine only): the postmaster with its ended backends (it reaps
+    each) and every backend still running, so connections opened and closed during a run
+    count too."""
+    pids = named("postgres")
+    parents = {pid: _parent(pid) for pid in pids}
+    masters = [pid for pid, parent in parents.items() if parent not in parents]
+    return (sum(cpu_seconds(pid, reaped=True) for pid in masters)
+            + sum(cpu_seconds(pid) for pid in pids if pid not in masters))
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
 
 
 def tree(pid: int) -> list[int]:
@@ -89,14 +112,13 @@ class Budget:
 def measure(server: int, *, postgres: bool) -> Iterator[Budget]:
     """CPU seconds of the server's process tree (and of PostgreSQL's processes) over the
     `with` block; the load generator's own are added by the caller (`Budget.parts`)."""
-    groups = {"server": tree(server)}
-    if postgres:
-        groups["postgres"] = named("postgres")
-    before = {name: sum(map(_seconds, pids)) for name, pids in groups.items()}
+    pids = tree(server)
+    before = sum(map(cpu_seconds, pids)), postgres_seconds() if postgres else 0.0
     budget = Budget()
     yield budget
-    for name, pids in groups.items():
-        budget.parts[name] = sum(map(_seconds, pids)) - before[name]
+    budget.parts["server"] = sum(map(cpu_seconds, pids)) - before[0]
+    if postgres:
+        budget.parts["postgres"] = postgres_seconds() - before[1]
 
 
 @contextmanager
