@@ -40,9 +40,8 @@ def cpu_seconds(pid: int, reaped: bool = False) -> float:
 
 def postgres_seconds() -> float:
     """CPU seconds of PostgreSQL so far, for every database and client (so: on a quiet
-    machine only): the postmaster with its ended backends (it reaps
-    each) and every backend still running, so connections opened and closed during a run
-    count too."""
+    machine only): the postmaster with its ended backends (it reaps each) and every
+    backend still running, so connections opened and closed during a run count too."""
     pids = named("postgres")
     parents = {pid: _parent(pid) for pid in pids}
     masters = [pid for pid, parent in parents.items() if parent not in parents]
