@@ -1,15 +1,19 @@
 """`GET /api/v1/events` over a real socket, on SQLite and PostgreSQL (app role): Server-Sent
-Events of the audit stream, an agent's marketplace only, resumed exactly with Last-Event-ID."""
+Events of the audit stream, an agent's marketplace only, resumed exactly with Last-Event-ID;
+a stream ends at once when its client leaves or its server stops."""
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.http.conftest import Served
+from tests.http.conftest import Served, _postgres, sqlite
 
 V1 = "/api/v1"
 TASK = {"marketplace": "amazon", "title": "Stream me", "category": "optimization",
@@ -123,3 +127,50 @@ def test_revoking_a_principal_cuts_its_open_stream(server: Served) -> None:
         after = _create(server, "marketplace-amazon", "amazon")
         seen, ended = _until(lines, after)
         assert ended and after not in seen  # cut before the next event
+
+
+def _logged(served: Served, query: str, within: float) -> dict[str, Any] | None:
+    """The access log's line of the request with this query, once it has ended (the log is
+    written as a response ends), waiting up to `within` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        for line in served.log.read_text().splitlines():
+            entry: dict[str, Any] = json.loads(line)
+            if entry["query"] == query:
+                return entry
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def test_a_stream_whose_client_left_ends_at_once(server: Served) -> None:
+    """Not at its next keep-alive (`idle` seconds later): its thread and its database
+    connection are free again."""
+    query = f"idle=30&created_by=gone-{uuid.uuid4().hex[:8]}"
+    with server.client("ana").stream("GET", f"{V1}/events?{query}") as response:
+        assert next(response.iter_lines()).startswith("retry:")
+    ended = _logged(server, query, 10)
+    assert ended is not None and ended["status"] == 200
+    assert ended["ms"] < 10_000
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_stopping_server_ends_its_open_streams_at_once(
+        kind: str, tmp_path: Path) -> None:
+    """SIGTERM with a client still reading: the server ends the stream (the client
+    reconnects with Last-Event-ID) and exits, instead of waiting out its graceful-shutdown
+    timeout (30 s)."""
+    running = sqlite(tmp_path) if kind == "sqlite" else _postgres(tmp_path)
+    served = next(running)
+    try:
+        with served.client("ana").stream("GET", f"{V1}/events",
+                                         params={"idle": 30}) as response:
+            lines = response.iter_lines()
+            assert next(lines).startswith("retry:")
+            started = time.monotonic()
+            served.process.terminate()
+            served.process.wait(timeout=60)
+            assert time.monotonic() - started < 10
+            assert [line for line in lines if line] == []  # it ended cleanly, nothing more
+    finally:
+        next(running, None)

@@ -220,6 +220,27 @@ def test_a_waker_wakes_on_another_connections_commit(migrated_url: str) -> None:
         timer.join()
 
 
+@pytest.mark.parametrize("read_first", [False, True])
+def test_an_ended_waker_returns_within_a_poll_not_at_its_timeout(migrated_url: str,
+                                                                  read_first: bool) -> None:
+    """A server's stream whose client left (or whose server is stopping) frees its thread
+    at once; a PostgreSQL waker waits one way before its reader's first read, another
+    after (it also looks at the horizon)."""
+    db = SqlDatabase(migrated_url)
+    make_task(db)
+    gone = threading.Event()
+    with db.waker(gone.is_set) as waker:
+        if read_first:
+            _ids_after(db, 0)
+        timer = threading.Timer(0.2, gone.set)
+        started = time.monotonic()
+        timer.start()
+        assert waker.wait(30) is False
+        assert time.monotonic() - started < 3
+        timer.join()
+        assert waker.wait(30) is False  # ended stays ended: no wait at all
+
+
 def test_a_cursor_only_moves_forward(migrated_url: str) -> None:
     db = SqlDatabase(migrated_url)
     name = f"shipper-{uuid.uuid4().hex[:6]}"

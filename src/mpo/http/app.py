@@ -21,6 +21,7 @@ from mpo.http.metrics import Metrics
 from mpo.http.middleware import Observed
 from mpo.http.render import JSON
 from mpo.http.routers import events, health, lifecycle, log, seed, stats, tasks
+from mpo.http.streams import stopping_on_signals
 from mpo.store.database import SqlDatabase
 
 if TYPE_CHECKING:
@@ -83,17 +84,19 @@ def _mcp() -> Endpoint | None:
 
 
 def _lifespan(mcp: Endpoint | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The server's lifetime: MCP's transport runs through it (when served); on a clean
-    stop, the refusals counted but not recorded yet are recorded (issue 22, finding 11)."""
+    """The server's lifetime: MCP's transport runs through it (when served); told to stop,
+    its event streams end at once; on a clean stop, the refusals counted but not recorded
+    yet are recorded (issue 22, finding 11)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if mcp is None:
-            yield
-        else:
-            async with mcp.lifespan(app):
-                yield
         state: Server = app.state.mpo
+        with stopping_on_signals(state.stopping):
+            if mcp is None:
+                yield
+            else:
+                async with mcp.lifespan(app):
+                    yield
         record_refusals(state.database, state.refusals.drain())
 
     return lifespan

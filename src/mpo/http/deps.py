@@ -3,6 +3,7 @@ the server's state, who is calling (and the database acting for them), rate limi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -45,6 +46,8 @@ class Server:
     #: `mpo serve --client-certs`: with "required", every token must be bound to the
     #: client certificate its connection presents (`mpo.core.domain.certificates`).
     client_certs: str = "none"
+    #: Set once the server has been told to stop: its event streams end (`mpo.http.streams`).
+    stopping: threading.Event = field(default_factory=threading.Event)
 
 
 class Caller:

@@ -177,12 +177,14 @@ class SqlDatabase:
         """A unit of work for reads: a plain BEGIN, never blocking writers."""
         return self._unit(write=False)
 
-    def waker(self) -> AbstractContextManager[ListenWaker | PollWaker]:
-        """Something to wait on until events may have been committed (see store/wake.py).
-        Read the stream through this same object: the waker goes by what its reads saw."""
+    def waker(self, ended: Callable[[], bool] | None = None
+              ) -> AbstractContextManager[ListenWaker | PollWaker]:
+        """Something to wait on until events may have been committed (see store/wake.py),
+        or `ended` is true. Read the stream through this same object: the waker goes by
+        what its reads saw."""
         from mpo.store.wake import waker
 
-        return waker(self._listener(), self.seen)
+        return waker(self._listener(), self.seen, ended)
 
     def _listener(self) -> Engine:
         """The engine wakers connect with: the database itself when `url` is a pooler

@@ -18,6 +18,10 @@ is made again and LISTENs again, and the waker wakes its reader, which reads aga
 cursor: whatever committed while nobody listened is read then, nothing is lost. It tries
 for as long as the wait had left (at least `RECONNECT_S`), then says the database is
 unavailable.
+
+A waker made with `ended` (a server's event stream: its client left, the server is
+stopping) looks at it every `POLL_S` seconds while it waits, and returns False once it is
+true: the stream's thread is free within that, not at its next keep-alive.
 """
 
 from __future__ import annotations
@@ -51,9 +55,11 @@ class ListenWaker:
     """Waits for a NOTIFY on the events channel, or, after a read held back by an open
     transaction, for the event horizon to move (PostgreSQL)."""
 
-    def __init__(self, connect: Callable[[], Any], seen: Seen) -> None:
+    def __init__(self, connect: Callable[[], Any], seen: Seen,
+                 ended: Callable[[], bool] | None = None) -> None:
         self.connect = connect
         self.seen = seen
+        self.ended = ended
         self.connection = self._listen()
 
     def _listen(self) -> Any:
@@ -97,6 +103,8 @@ class ListenWaker:
             left = max(deadline - time.monotonic(), 0.0)
             if self._notified(min(HELD_POLL_S if held else QUIET_POLL_S, left)):
                 return True
+            if self.ended is not None and self.ended():
+                return False
             settled, allocated = self.connection.execute(HORIZON).fetchone()
             # Held: the transaction that held the read back has ended, maybe rolled back.
             # Not held: an id was drawn since, and its commit's NOTIFY may never come.
@@ -108,6 +116,17 @@ class ListenWaker:
                 return False
 
     def _notified(self, timeout: float) -> bool:
+        if self.ended is None:
+            return self._heard(timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if self._heard(min(POLL_S, max(left, 0.0))):
+                return True
+            if left <= POLL_S or self.ended():
+                return False
+
+    def _heard(self, timeout: float) -> bool:
         # Leave the generator before any query: it holds the connection's lock.
         return any(True for _ in self.connection.notifies(timeout=timeout, stop_after=1))
 
@@ -115,8 +134,9 @@ class ListenWaker:
 class PollWaker:
     """Polls SQLite's data version, which moves when another connection commits."""
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, ended: Callable[[], bool] | None = None) -> None:
         self.connection = connection
+        self.ended = ended
         self.version = self._version()
 
     def _version(self) -> int:
@@ -130,14 +150,16 @@ class PollWaker:
                 self.version = version
                 return True
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or (self.ended is not None and self.ended()):
                 return False
             time.sleep(min(POLL_S, left))
 
 
 @contextmanager
-def waker(engine: Engine, seen: Seen) -> Iterator[ListenWaker | PollWaker]:
-    """A waker on its own connection, listening from the moment it is made."""
+def waker(engine: Engine, seen: Seen, ended: Callable[[], bool] | None = None
+          ) -> Iterator[ListenWaker | PollWaker]:
+    """A waker on its own connection, listening from the moment it is made; `ended`: when
+    true, a wait returns False within `POLL_S`."""
     opened: list[Any] = []
     postgres = engine.dialect.name == "postgresql"
 
@@ -151,7 +173,7 @@ def waker(engine: Engine, seen: Seen) -> Iterator[ListenWaker | PollWaker]:
         return connection
 
     try:
-        yield ListenWaker(connect, seen) if postgres else PollWaker(connect())
+        yield ListenWaker(connect, seen, ended) if postgres else PollWaker(connect(), ended)
     finally:
         for raw in opened:
             if postgres:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack
+from threading import Event
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
@@ -20,9 +21,10 @@ from mpo.core.domain.selection import TaskQuery
 from mpo.core.domain.vocabulary import Action
 from mpo.core.domain.wellformed import COUNT_MAX
 from mpo.delivery.sse import frames, last_event_id
-from mpo.http.deps import Auth, RulesDep
+from mpo.http.deps import Auth, RulesDep, State
 from mpo.http.problems import V1_RESPONSES
 from mpo.http.routers.params import Many, split
+from mpo.http.streams import EventStream, ended
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -33,7 +35,7 @@ STREAM: dict[int | str, dict[str, Any]] = {200: {
 
 @router.get("/events", responses=V1_RESPONSES | STREAM, response_class=StreamingResponse)
 def events(
-    who: Auth, rules: RulesDep,
+    who: Auth, rules: RulesDep, state: State,
     last_event: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
     since: Annotated[int | None, Query(ge=0, le=COUNT_MAX)] = None,
     status: Many = None, marketplace: Many = None, priority: Many = None,
@@ -52,9 +54,10 @@ def events(
         validation.one_of("action", name, [a.value for a in Action])
     resumed = last_event_id(last_event)
     after = resumed if resumed is not None else since
-    held = ExitStack()
+    held, gone = ExitStack(), Event()
+    done = ended(gone, state.stopping)
     try:
-        waker = held.enter_context(who.db.waker())  # before the first read: nothing missed
+        waker = held.enter_context(who.db.waker(done))  # before the first read: nothing missed
         body: Generator[str, None, None] = frames(
             who.db, who.actor, waker, query, rules, after_id=after, actions=actions, idle=idle)
         first = next(body)  # checks the filters and the permission, before any byte is sent
@@ -65,10 +68,12 @@ def events(
     def stream() -> Iterator[str]:
         try:
             yield first
-            yield from body
+            for frame in body:
+                if done():  # the client reconnects with Last-Event-ID: nothing is lost
+                    return
+                yield frame
         finally:
             body.close()
             held.close()
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return EventStream(stream(), gone)
