@@ -5,6 +5,7 @@ append-only, refusals and bad input (issue 25)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,14 +13,20 @@ from sqlalchemy import exc as sa_exc
 
 from mpo.core.domain.lifecycle import TERMINAL
 from tests import readback
-from tests.archive.world import ADMIN, history
+from tests.archive.world import ADMIN, Histories, histories
 from tests.conftest import MpoRunner
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Histories]:
+    yield from histories(tmp_path_factory.mktemp("archive-history"))
+
+
 @pytest.fixture
-def world(database_url: str) -> dict[str, str]:
-    token = history(database_url)
-    return {"MPO_DATABASE_URL": database_url, "MPO_TOKEN": token}
+def world(database_url: str, made: Histories) -> dict[str, str]:
+    """The history in the test's own database (a copy of the module's: each test changes
+    it)."""
+    return {"MPO_DATABASE_URL": database_url, "MPO_TOKEN": made.copy(database_url)}
 
 
 def _json(runner: MpoRunner, env: dict[str, str], *args: str) -> Any:
