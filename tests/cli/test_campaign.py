@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests import readback
+from tests import migrated, readback
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
 from tests.store.test_rls import _conninfo
@@ -81,6 +81,7 @@ def test_bad_campaigns_change_nothing(runner: MpoRunner, initialised: str) -> No
 def as_app_role(runner: MpoRunner, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """`mpo init` on PostgreSQL, then the app connects as a login in mpo_app."""
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
+    migrated.prepare(pg_url)  # `mpo init` then finds the schema at head: fast
     assert runner("init").exit_code == 0
     role = f"mpo_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_conninfo(pg_url), autocommit=True) as conn:

@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.cli.steps import agent_token, task_in
 from tests.conftest import MpoRunner
 from tests.store.test_rls import _conninfo
@@ -43,6 +44,7 @@ def rls(runner: MpoRunner, pg_url: str, monkeypatch: pytest.MonkeyPatch
         ) -> Iterator[dict[str, Any]]:
     """PostgreSQL with agents and a member, the app connecting as a login in mpo_app."""
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
+    migrated.prepare(pg_url)  # `mpo init` then finds the schema at head: fast
     assert runner("init").exit_code == 0
     tokens = {"marketplace-amazon": agent_token(runner, "amazon"),
               "marketplace-shopee": agent_token(runner, "shopee"),

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.bi_world import upgrade_to
 from tests.cli.steps import agent_token
 from tests.conftest import MpoRunner
@@ -40,6 +41,7 @@ def world(request: pytest.FixtureRequest, runner: MpoRunner, tmp_path: Path,
     else:
         url = str(request.getfixturevalue("pg_url"))
     monkeypatch.setenv("MPO_DATABASE_URL", url)
+    migrated.prepare(url)  # `mpo init` then finds the schema at head: fast
     assert runner("init").exit_code == 0
     if request.param == "postgres_app":
         role = f"mpo_test_{uuid.uuid4().hex[:10]}"

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.conftest import MpoRunner
 from tests.team import add_members
 
@@ -41,6 +42,7 @@ def world(runner: MpoRunner, pg_url: str, app_role: str,
           monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """An initialised database with two agents, a task each, and an app login role."""
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
+    migrated.prepare(pg_url)  # `mpo init` then finds the schema at head: fast
     assert runner("init").exit_code == 0
     tokens = {}
     for marketplace in ("amazon", "shopee"):

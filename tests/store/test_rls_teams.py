@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests import migrated
 from tests.conftest import MpoRunner
 from tests.pg_app import app_login, conninfo
 
@@ -21,6 +22,7 @@ def world(runner: MpoRunner, pg_url: str, monkeypatch: pytest.MonkeyPatch
     """Team asia (shopee) with its admin lea and member ana; bea in the default team; a
     task awaiting approval in amazon and one in shopee; an app login."""
     monkeypatch.setenv("MPO_DATABASE_URL", pg_url)
+    migrated.prepare(pg_url)  # `mpo init` then finds the schema at head: fast
     assert runner("init").exit_code == 0
     assert runner("team", "add", "asia", "--marketplaces", "shopee").exit_code == 0
     tokens: dict[str, str] = {}
