@@ -16,8 +16,11 @@ Prints the median (over rounds) of each round's median milliseconds per write an
 ratio to `bare` (stream/bare); on PostgreSQL also the throughput of 4 concurrent writers
 with and without the trigger, and its ratio, with one connection per write (as the CLI)
 and with a pool (as `mpo serve`). Then the time to load
-the plugin manager (an entry-point scan) and `mpo --help`'s import count of pluggy. No
-assertions: compare before and after a change.
+the plugin manager (an entry-point scan) and `mpo --help`'s import count of pluggy. And the
+latency `mpo wait` promises (a second): the time from a decision's commit in another
+connection to the end of a `wait_for` on that task, median and worst of `--wakes`. No
+assertions (the tests check only that a wait is woken by the change, not how fast):
+compare before and after a change.
 
     python bench/events.py [--writes N] [--rounds R] [--postgres URL]
 """
@@ -25,6 +28,7 @@ assertions: compare before and after a change.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -43,6 +47,8 @@ from mpo.store.database import SqlDatabase
 from mpo.store.migrate import upgrade
 
 ADMIN = Actor("ana", Role.ADMIN)
+#: Who approves the waits' tasks (nobody approves what they made).
+APPROVER = Actor("root", Role.ADMIN)
 TASK = {"marketplace": "amazon", "title": "bench", "category": "analysis",
         "estimated_hours": 1, "created_by": "marketplace-amazon"}
 
@@ -156,6 +162,37 @@ def bench(name: str, url: str, count: int, rounds: int) -> None:
             engine_db.engine.dispose()
 
 
+def wake_latency(name: str, url: str, count: int) -> None:
+    """Seconds from an approval's commit to the end of a wait for its decision."""
+    from mpo.core.domain.vocabulary import Action
+    from mpo.core.usecases.decisions import decide, seed_params
+    from mpo.core.usecases.waiting import Goal, wait_for
+
+    db, rules = SqlDatabase(url), Rules()
+    delays = []
+    for _ in range(count):
+        made = create_tasks(db, ADMIN, [("task", TASK)], rules, submit=True)
+        task_id = str(made.tasks[0].task.id)
+        decided: list[float] = []
+
+        def approve(task_id: str = task_id, decided: list[float] = decided) -> None:
+            time.sleep(0.2)
+            decide(SqlDatabase(url), APPROVER, Action.APPROVE, [task_id],
+                   seed_params(rules, Action.APPROVE, None), rules)
+            decided.append(time.monotonic())
+
+        with db.waker() as waker:
+            other = threading.Thread(target=approve)
+            other.start()
+            wait_for(db, ADMIN, waker, [task_id], Goal.DECIDED, 30)
+            ended = time.monotonic()
+            other.join()
+        delays.append(ended - decided[0])
+    print(f"{name:10} wait woken by a decision: median {statistics.median(delays):.3f} s, "
+          f"worst {max(delays):.3f} s of {count} (promised: within a second); "
+          f"load {os.getloadavg()[0]:.2f}")
+
+
 def plugin_costs() -> None:
     started = time.perf_counter()
     from mpo.delivery import plugins
@@ -175,11 +212,15 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--postgres", metavar="URL", help="an empty PostgreSQL database")
+    parser.add_argument("--wakes", type=int, default=20, help="waits timed per database")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.writes, args.rounds)
+        sqlite = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        bench("sqlite", sqlite, args.writes, args.rounds)
+        wake_latency("sqlite", sqlite, args.wakes)
     if args.postgres:
         bench("postgresql", args.postgres, args.writes, args.rounds)
+        wake_latency("postgresql", args.postgres, args.wakes)
     plugin_costs()
 
 

