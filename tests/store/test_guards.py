@@ -9,7 +9,7 @@ import pytest
 
 from mpo.core.domain.lifecycle import TRANSITIONS
 from mpo.core.domain.permissions import PERMISSIONS, Role, Verb
-from mpo.store import create_batch, guards
+from mpo.store import context_sql, create_batch, guards
 from tests.migrated import upgrade
 from tests.pg_app import conninfo
 
@@ -76,3 +76,16 @@ def test_the_installed_batch_create_is_the_one_the_core_generates(pg_url: str) -
     assert schema is not None and source is not None
     assert {"mpo_create_batch": source[0]} == _bodies(
         create_batch.statements(guards.rules(), schema[0])), ADD_A_MIGRATION
+
+
+def test_who_is_acting_is_asked_in_plpgsql_as_the_core_writes_it(pg_url: str) -> None:
+    """The look-ups policies and guards call many times a statement keep their plan for the
+    session (issue 26, migration 0027); a fresh database has the core's text of them."""
+    upgrade(pg_url)
+    wanted = _bodies([*context_sql.COLUMNS, context_sql.MARKETS])
+    with psycopg.connect(conninfo(pg_url)) as conn:
+        found = {name: (language, source) for name, language, source in conn.execute(
+            "SELECT p.proname, l.lanname, p.prosrc FROM pg_proc p"
+            " JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = ANY(%s)",
+            (list(wanted),)).fetchall()}
+    assert found == {name: ("plpgsql", body) for name, body in wanted.items()}

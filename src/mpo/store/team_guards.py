@@ -16,16 +16,8 @@ principals to its marketplaces, and the write guards keep work within teams.
 
 from __future__ import annotations
 
+from mpo.store.context_sql import MARKETS
 from mpo.store.guard_sql import APP_ROLE, refuse
-
-MARKETS = """CREATE OR REPLACE FUNCTION mpo_principal_markets() RETURNS text[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-  SELECT ARRAY(SELECT jsonb_array_elements_text(t.marketplaces::jsonb))
-  FROM mpo_session s JOIN principal p ON p.id = s.principal_id
-  JOIN team t ON t.name = p.team
-  WHERE s.pid = pg_backend_pid() AND s.xid = txid_current_if_assigned()
-    AND p.revoked_at IS NULL AND t.marketplaces IS NOT NULL
-$$"""
 
 COVERS = """CREATE OR REPLACE FUNCTION mpo_team_covers(who text, market text)
 RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
