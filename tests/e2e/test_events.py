@@ -26,11 +26,19 @@ from tests.team import add_members
 ROOT = Actor("root", Role.ADMIN)
 
 
+def _as_from_a_shell() -> None:
+    """A child's Ctrl-C as a terminal gives it: delivered, default disposition. A test
+    process may hold SIGINT blocked (a library's event loop, in the forking thread), and a
+    fork inherits the mask: `mpo wait` then never saw the signal (twice in full runs)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _mpo(*args: str, stdout: object = subprocess.PIPE, stderr: object = subprocess.PIPE
          ) -> subprocess.Popen[str]:
     return subprocess.Popen([str(BIN / "mpo"), *args], stdout=stdout,  # type: ignore[arg-type]
                             stderr=stderr, text=True,  # type: ignore[arg-type]
-                            env=environment(MPO_DEBUG=""))
+                            env=environment(MPO_DEBUG=""), preexec_fn=_as_from_a_shell)
 
 
 def _waiting(*args: str) -> tuple[subprocess.Popen[str], int]:
@@ -64,7 +72,13 @@ def test_wait_unblocks_on_a_decision_in_another_process(
     if initialised.startswith("sqlite"):
         interrupted, terminal = _waiting(str(task.id), "--for", "completed")
         interrupted.send_signal(signal.SIGINT)
-        assert interrupted.wait(timeout=30) == 7
+        try:
+            code = interrupted.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            interrupted.kill()
+            pytest.fail(f"SIGINT did not stop mpo wait; this process blocks "
+                        f"{sorted(signal.pthread_sigmask(signal.SIG_BLOCK, set()))}")
+        assert code == 7
         assert b"wait: interrupted" in os.read(terminal, 4096)
         os.close(terminal)
 
