@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent))
+import cpu_budget
 import scale_pg
 from scale_load import Plan, Tally, drive
 from serve import _server
@@ -90,7 +91,7 @@ class Cpu:
         self.end: dict[str, dict[int, float]] = {}
 
     def _parts(self) -> dict[str, dict[int, float]]:
-        ours = scale_pg.tree(os.getpid())
+        ours = cpu_budget.tree(os.getpid())
         servers = []
         for pid in ours:
             try:
@@ -98,7 +99,7 @@ class Cpu:
             except OSError:
                 continue
             if b"serve" in line and any(p.encode() in line for p in self.ports):
-                servers += scale_pg.tree(pid)
+                servers += cpu_budget.tree(pid)
         me = resource.getrusage(resource.RUSAGE_SELF)
         return {"mpo serve (all)": scale_pg.cpu_seconds(servers),
                 "PostgreSQL backends": scale_pg.cpu_seconds(scale_pg.backends(self.database)),

@@ -322,20 +322,6 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return seconds
 
 
-def tree(pid: int) -> list[int]:
-    """A process and its descendants (uvicorn's worker processes)."""
-    found, queue = [], [pid]
-    while queue:
-        current = queue.pop()
-        found.append(current)
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                queue += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-    return found
-
-
 def backends(database: str) -> list[int]:
     """The server processes connected to `database` (their title names it)."""
     found = []
